@@ -1,0 +1,396 @@
+"""Rules as data: load, validate and version a rule set (YAML or a mapping).
+
+Every number the engine uses comes from here, so staff can tune thresholds and replay a
+season (backtest) without touching code. A rule set's ``version`` is a hash of its
+validated content (not of the file bytes): comments and key order do not change it, any
+parameter does, and every alert records the version that raised it.
+
+Validation reports every problem at once with its location (``rules[2].params.k``) and
+what was expected, as :class:`ttt.errors.ValidationFailed`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from alerts.rules.model import SEVERITIES, SPECIES
+from ttt.errors import ValidationFailed
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("default.yaml")
+
+# name -> (kind, default). kinds: num (>= 0), pos (> 0), int (>= 1), frac (0..1), str
+# choices as a tuple, "species" (list of species or null), "optnum" (number or null).
+_COMMON_MASS = {
+    "level": (("flow_point", "corridor", "country"), "flow_point"),
+    "measure": (("animals", "tlu"), "animals"),
+    "species": ("species", None),
+    "window_hours": ("pos", 24.0),
+    "floor": ("num", 2000.0),
+    "k": ("num", 3.0),
+    "mad_scale": ("pos", 1.4826),
+    "season_tolerance_days": ("num", 14.0),
+    "trailing_days": ("pos", 28.0),
+    "min_samples": ("int", 5),
+    "quota": ("optnum", None),
+}
+_TIMING = {
+    "against": (("calendar", "history"), "calendar"),
+    "tolerance_days": ("num", 7.0),
+    "near_days": ("num", 60.0),
+    "onset_quantile": ("frac", 0.05),
+    "end_quantile": ("frac", 0.95),
+    "min_seasons": ("int", 1),
+    "min_observations": ("int", 20),
+    "window_hours": ("pos", 24.0),
+}
+_UNEXPECTED = {
+    "check": (
+        ("off_corridor", "out_of_season", "closed", "novel_origin", "novel_destination",
+         "novel_species"),
+        "off_corridor",
+    ),
+    "tolerance_m": ("pos", 5000.0),
+    "near_days": ("num", 60.0),
+    "min_history": ("int", 20),
+    "min_animals": ("num", 0.0),
+    "window_hours": ("pos", 24.0),
+}
+_HAZARD = {
+    "check": (("corridor", "ahead"), "corridor"),
+    "lookback_days": ("pos", 7.0),
+    "buffer_m": ("optnum", None),
+    "ahead_km": ("pos", 50.0),
+    "kinds": ("list", None),
+}
+PARAM_SPECS: dict[str, dict[str, tuple[Any, Any]]] = {
+    "mass": _COMMON_MASS,
+    "early": _TIMING,
+    "late": _TIMING,
+    "unexpected": _UNEXPECTED,
+    "hazard": _HAZARD,
+}
+SEVERITY_ON = {
+    "mass": ("ratio", "observed"),
+    "early": ("days", "animals"),
+    "late": ("days", "animals"),
+    "unexpected": ("animals", "count"),
+    "hazard": ("animals",),
+}
+
+
+@dataclass(frozen=True)
+class SeverityMap:
+    """Severity from one number: the highest level whose minimum the value reaches.
+
+    ``levels`` maps severity -> minimum (ascending). Below every minimum the lowest level
+    given applies. For hazards the result never goes below the hazard's own severity.
+    """
+
+    on: str
+    levels: tuple[tuple[str, float], ...]
+
+    def __call__(self, value: float) -> str:
+        chosen = self.levels[0][0]
+        for name, minimum in self.levels:
+            if value >= minimum:
+                chosen = name
+        return chosen
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"on": self.on, "levels": dict(self.levels)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a rule applies: everywhere, one country (ISO alpha-2) or one corridor code."""
+
+    kind: str  # everywhere | country | corridor
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    type: str
+    params: Mapping[str, Any]
+    severity: SeverityMap
+    suppress_hours: float
+    scope: Scope
+    overrides: tuple[str, ...] = ()
+    description: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "description": self.description,
+            "params": dict(self.params),
+            "severity": self.severity.as_dict(),
+            "suppress_hours": self.suppress_hours,
+            "scope": str(self.scope),
+            "overrides": list(self.overrides),
+        }
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    tlu_factors: Mapping[str, float]
+    season_start: tuple[int, int]  # (month, day) a season starts, e.g. (8, 1)
+    version: str
+    source: str = "<mapping>"
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def get(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "source": self.source,
+            "defaults": {
+                "tlu_factors": dict(self.tlu_factors),
+                "season_start": f"{self.season_start[0]:02d}-{self.season_start[1]:02d}",
+            },
+            "rules": [r.as_dict() for r in self.rules],
+        }
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Read and validate a YAML rule set; ``None`` means the shipped default.yaml."""
+    p = Path(path) if path else DEFAULT_RULES_FILE
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed([{"field": "rules_file", "message": f"cannot read {p}: {exc.strerror}"}]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationFailed([{"field": "rules_file", "message": f"{p} is not valid YAML: {exc}"}]) from exc
+    return parse_rules(data, source=str(p))
+
+
+def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
+    """Validate a rule set given as plain data; every problem is reported with its path."""
+    errors: list[dict[str, Any]] = []
+
+    def err(where: str, message: str) -> None:
+        errors.append({"field": where, "message": message})
+
+    if not isinstance(data, Mapping):
+        raise ValidationFailed([{"field": "rules_file", "message": f"expected a mapping with 'rules', got {type(data).__name__}"}])
+    for key in data:
+        if key not in ("defaults", "rules"):
+            err(str(key), "unknown top-level key; expected 'defaults' and 'rules'")
+    defaults = data.get("defaults") or {}
+    tlu, season_start = _parse_defaults(defaults, err)
+
+    raw_rules = data.get("rules")
+    rules: list[Rule] = []
+    if not isinstance(raw_rules, list) or not raw_rules:
+        err("rules", "expected a non-empty list of rules")
+        raw_rules = []
+    seen: set[str] = set()
+    for i, r in enumerate(raw_rules):
+        rule = _parse_rule(r, f"rules[{i}]", err)
+        if rule is None:
+            continue
+        if rule.id in seen:
+            err(f"rules[{i}].id", f"duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+        rules.append(rule)
+    for i, rule in enumerate(rules):
+        for o in rule.overrides:
+            if o not in seen:
+                err(f"rules[{i}].overrides", f"overrides unknown rule {o!r}")
+    if errors:
+        raise ValidationFailed(errors)
+    canonical = {
+        "defaults": {"tlu_factors": tlu, "season_start": list(season_start)},
+        "rules": [r.as_dict() for r in rules],
+    }
+    digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+    return RuleSet(tuple(rules), tlu, season_start, digest[:12], source, canonical)
+
+
+def _parse_defaults(defaults: Any, err) -> tuple[dict[str, float], tuple[int, int]]:
+    tlu = {"cattle": 0.7, "sheep": 0.1, "goats": 0.1, "camels": 1.0, "donkeys": 0.5, "horses": 0.8, "other": 0.0}
+    season_start = (8, 1)
+    if not isinstance(defaults, Mapping):
+        err("defaults", "expected a mapping")
+        return tlu, season_start
+    for key in defaults:
+        if key not in ("tlu_factors", "season_start"):
+            err(f"defaults.{key}", "unknown key; expected tlu_factors or season_start")
+    factors = defaults.get("tlu_factors")
+    if factors is not None:
+        if not isinstance(factors, Mapping):
+            err("defaults.tlu_factors", "expected a mapping species -> factor")
+        else:
+            for sp, f in factors.items():
+                if sp not in SPECIES:
+                    err(f"defaults.tlu_factors.{sp}", f"unknown species; expected one of {', '.join(SPECIES)}")
+                elif not _is_num(f) or f < 0:
+                    err(f"defaults.tlu_factors.{sp}", f"expected a number >= 0, got {f!r}")
+                else:
+                    tlu[sp] = float(f)
+    ss = defaults.get("season_start")
+    if ss is not None:
+        md = _month_day(ss)
+        if md is None:
+            err("defaults.season_start", f"expected 'MM-DD' such as '08-01', got {ss!r}")
+        else:
+            season_start = md
+    return tlu, season_start
+
+
+def _parse_rule(r: Any, where: str, err) -> Rule | None:
+    if not isinstance(r, Mapping):
+        err(where, f"expected a mapping, got {type(r).__name__}")
+        return None
+    allowed = {"id", "type", "description", "params", "severity", "suppress_hours", "scope", "overrides", "enabled"}
+    for key in r:
+        if key not in allowed:
+            err(f"{where}.{key}", f"unknown key; expected one of {', '.join(sorted(allowed))}")
+    rid = r.get("id")
+    ok = True
+    if not isinstance(rid, str) or not rid.strip() or "|" in rid:
+        err(f"{where}.id", f"expected a non-empty text without '|', got {rid!r}")
+        ok = False
+    rtype = r.get("type")
+    if rtype not in PARAM_SPECS:
+        err(f"{where}.type", f"expected one of {', '.join(PARAM_SPECS)}, got {rtype!r}")
+        return None
+    params = _parse_params(r.get("params") or {}, PARAM_SPECS[rtype], f"{where}.params", err)
+    severity = _parse_severity(r.get("severity"), rtype, f"{where}.severity", err)
+    sh = r.get("suppress_hours", 0)
+    if not _is_num(sh) or sh < 0:
+        err(f"{where}.suppress_hours", f"expected a number of hours >= 0, got {sh!r}")
+        sh = 0
+    scope = _parse_scope(r.get("scope", "everywhere"), f"{where}.scope", err)
+    overrides = r.get("overrides") or []
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        err(f"{where}.overrides", f"expected a rule id or a list of rule ids, got {overrides!r}")
+        overrides = []
+    if r.get("enabled", True) is False or not ok or severity is None:
+        return None
+    return Rule(
+        id=rid, type=rtype, params=params, severity=severity, suppress_hours=float(sh),
+        scope=scope, overrides=tuple(overrides), description=str(r.get("description", "")).strip(),
+    )
+
+
+def _parse_params(raw: Any, spec: dict[str, tuple[Any, Any]], where: str, err) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not isinstance(raw, Mapping):
+        err(where, "expected a mapping of parameters")
+        raw = {}
+    for key in raw:
+        if key not in spec:
+            err(f"{where}.{key}", f"unknown parameter; expected one of {', '.join(spec)}")
+    for name, (kind, default) in spec.items():
+        v = raw.get(name, default)
+        loc = f"{where}.{name}"
+        if isinstance(kind, tuple):
+            if v not in kind:
+                err(loc, f"expected one of {', '.join(kind)}, got {v!r}")
+        elif kind == "species":
+            if v is not None and (not isinstance(v, list) or any(s not in SPECIES for s in v)):
+                err(loc, f"expected null or a list of species from {', '.join(SPECIES)}, got {v!r}")
+            v = tuple(v) if isinstance(v, list) else v
+        elif kind == "list":
+            if v is not None and (not isinstance(v, list) or not all(isinstance(s, str) for s in v)):
+                err(loc, f"expected null or a list of names, got {v!r}")
+            v = tuple(v) if isinstance(v, list) else v
+        elif kind == "optnum":
+            if v is not None and (not _is_num(v) or v < 0):
+                err(loc, f"expected null or a number >= 0, got {v!r}")
+        elif kind == "int":
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                err(loc, f"expected a whole number >= 1, got {v!r}")
+        elif kind == "frac":
+            if not _is_num(v) or not 0 <= v <= 1:
+                err(loc, f"expected a number between 0 and 1, got {v!r}")
+        elif kind == "pos":
+            if not _is_num(v) or v <= 0:
+                err(loc, f"expected a number > 0, got {v!r}")
+        elif kind == "num":
+            if not _is_num(v) or v < 0:
+                err(loc, f"expected a number >= 0, got {v!r}")
+        out[name] = v
+    return out
+
+
+def _parse_severity(raw: Any, rtype: str, where: str, err) -> SeverityMap | None:
+    if raw is None:
+        raw = {"levels": {"moderate": 0}}
+    if not isinstance(raw, Mapping):
+        err(where, "expected a mapping with 'on' and 'levels'")
+        return None
+    on = raw.get("on", SEVERITY_ON[rtype][0])
+    if on not in SEVERITY_ON[rtype]:
+        err(f"{where}.on", f"for a {rtype} rule expected one of {', '.join(SEVERITY_ON[rtype])}, got {on!r}")
+    levels = raw.get("levels")
+    if not isinstance(levels, Mapping) or not levels:
+        err(f"{where}.levels", "expected a mapping severity -> minimum value, e.g. {moderate: 1, severe: 1.5}")
+        return None
+    pairs: list[tuple[str, float]] = []
+    for name, minimum in levels.items():
+        if name not in SEVERITIES:
+            err(f"{where}.levels.{name}", f"unknown severity; expected one of {', '.join(SEVERITIES)}")
+            return None
+        if not _is_num(minimum):
+            err(f"{where}.levels.{name}", f"expected a number, got {minimum!r}")
+            return None
+        pairs.append((name, float(minimum)))
+    pairs.sort(key=lambda p: SEVERITIES.index(p[0]))
+    if any(b[1] < a[1] for a, b in zip(pairs, pairs[1:], strict=False)):
+        err(f"{where}.levels", "minimums must not decrease as severity increases")
+    return SeverityMap(on, tuple(pairs))
+
+
+def _parse_scope(raw: Any, where: str, err) -> Scope:
+    if raw in (None, "everywhere"):
+        return Scope("everywhere")
+    if isinstance(raw, str) and ":" in raw:
+        kind, _, value = raw.partition(":")
+        if kind in ("country", "corridor") and value.strip():
+            return Scope(kind, value.strip())
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        ((kind, value),) = raw.items()
+        if kind in ("country", "corridor") and isinstance(value, str) and value.strip():
+            return Scope(kind, value.strip())
+    err(where, f"expected 'everywhere', 'country:XX' or 'corridor:CODE', got {raw!r}")
+    return Scope("everywhere")
+
+
+def _month_day(value: Any) -> tuple[int, int] | None:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != "-":
+        return None
+    try:
+        m, d = int(value[:2]), int(value[3:])
+    except ValueError:
+        return None
+    days = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    if not 1 <= m <= 12 or not 1 <= d <= days[m - 1]:
+        return None
+    return m, d
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -1,0 +1,110 @@
+"""The corridor network and what surrounds it: corridors, flow points, hazards, calendars,
+admin areas and resources. Geometries are SRID 4326; metres are computed elsewhere in a
+metric CRS."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import ARRAY, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ttt.db import Base, utcnow
+
+HAZARD_KINDS = ("bushfire", "flood", "drought", "disease", "insecurity", "conflict", "other")
+SEVERITIES = ("minor", "moderate", "severe", "extreme")
+DIRECTIONS = ("descent", "return")
+RESOURCE_KINDS = ("water_point", "market", "pasture", "veterinary_post", "rest_area", "fodder")
+
+
+class Corridor(Base):
+    __tablename__ = "corridors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True), nullable=False)
+    tolerance_m: Mapped[float] = mapped_column(default=5000.0)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
+    pcodes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    length_km: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (CheckConstraint("status in ('open', 'closed')", name="status"),)
+
+
+class FlowPoint(Base):
+    __tablename__ = "flow_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    corridor_id: Mapped[int | None] = mapped_column(ForeignKey("corridors.id", ondelete="SET NULL"), index=True)
+    adm0_pcode: Mapped[str | None] = mapped_column(String(20))
+    adm1_pcode: Mapped[str | None] = mapped_column(String(20))
+    adm2_pcode: Mapped[str | None] = mapped_column(String(20), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Hazard(Base):
+    __tablename__ = "hazards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True), nullable=False)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    source: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Calendar(Base):
+    __tablename__ = "calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    corridor_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    effective_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("(corridor_code is not null) <> (country is not null)", name="one_scope"),
+    )
+
+
+class AdminArea(Base):
+    __tablename__ = "admin_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pcode: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[int] = mapped_column(Integer)
+    parent_pcode: Mapped[str | None] = mapped_column(String(20), index=True)
+    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True), nullable=True)
+    cod_version: Mapped[str | None] = mapped_column(String(40))
+
+
+class Resource(Base):
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    corridor_id: Mapped[int | None] = mapped_column(ForeignKey("corridors.id", ondelete="SET NULL"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,148 @@
+"""Write the flow-monitoring XLSForm (``flow_monitoring.xlsx``) next to this script.
+
+Run ``python -m corridors.ingest.forms.build_xlsform`` after changing the rows below, bump
+``VERSION``, and commit both files. Field names are the JSON names of the observation contract
+(``flow_point``, ``observed_at``, ``cattle``...), so OpenRosa submissions (read by element name
+at any depth) and KoBo webhooks (read by last path segment) map without a table; groups only
+organise the screens. Labels in English and French (XLSForm ``label::Language (code)``).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+FORM_ID = "flow_monitoring"
+VERSION = "2026112401"
+TITLE = "Flow monitoring / Suivi des flux"
+HERE = Path(__file__).resolve().parent
+OUTPUT = HERE / "flow_monitoring.xlsx"
+
+EN, FR = "English (en)", "Français (fr)"
+SURVEY_COLUMNS = [
+    "type", "name", f"label::{EN}", f"label::{FR}", f"hint::{EN}", f"hint::{FR}",
+    "required", "constraint", f"constraint_message::{EN}", f"constraint_message::{FR}",
+    "relevant", "appearance", "default",
+]
+
+COUNT_OK = ". >= 0 and . <= 100000"
+COUNT_MSG = ("A whole number from 0 to 100000", "Un nombre entier de 0 à 100000")
+PEOPLE_OK = ". >= 0 and . <= 10000"
+PEOPLE_MSG = ("A whole number from 0 to 10000", "Un nombre entier de 0 à 10000")
+
+
+def _row(type_, name, en="", fr="", hint=("", ""), required="", constraint="", cmsg=("", ""),
+         relevant="", appearance="", default=""):
+    return [type_, name, en, fr, hint[0], hint[1], required, constraint, cmsg[0], cmsg[1],
+            relevant, appearance, default]
+
+
+def survey_rows() -> list[list[str]]:
+    species = [
+        ("cattle", "Cattle", "Bovins"), ("sheep", "Sheep", "Ovins"), ("goats", "Goats", "Caprins"),
+        ("camels", "Camels", "Camelins"), ("donkeys", "Donkeys", "Asins"),
+        ("horses", "Horses", "Équins"), ("other", "Other animals", "Autres animaux"),
+    ]
+    herders = [
+        ("men", "Men", "Hommes"), ("women", "Women", "Femmes"),
+        ("boys", "Boys (under 18)", "Garçons (moins de 18 ans)"),
+        ("girls", "Girls (under 18)", "Filles (moins de 18 ans)"),
+    ]
+    rows = [
+        _row("start", "start"),
+        _row("end", "end"),
+        _row("begin group", "grp_site", "Place and time", "Lieu et heure"),
+        _row("text", "flow_point", "Flow monitoring point code", "Code du point de suivi des flux",
+             hint=("e.g. ML05-FMP-03; leave empty for a mobile team's sighting",
+                   "ex. ML05-FMP-03 ; laisser vide pour une observation d'équipe mobile")),
+        _row("dateTime", "observed_at", "Date and time of the count", "Date et heure du comptage",
+             required="yes", default="now()"),
+        _row("geopoint", "location", "GPS position", "Position GPS",
+             constraint="${flow_point} != '' or . != ''",
+             cmsg=("Give a flow point code or a GPS position",
+                   "Donnez un code de point de suivi ou une position GPS")),
+        _row("select_one compass", "direction", "Direction of travel", "Direction de déplacement",
+             appearance="minimal"),
+        _row("end group", "grp_site"),
+        _row("begin group", "grp_count", "Animals counted", "Animaux comptés"),
+    ]
+    rows += [_row("integer", n, en, fr, required="yes", constraint=COUNT_OK, cmsg=COUNT_MSG,
+                  default="0") for n, en, fr in species]
+    rows += [
+        _row("end group", "grp_count"),
+        _row("begin group", "grp_herders", "Herders", "Bouviers / bergers"),
+    ]
+    rows += [_row("integer", n, en, fr, required="yes", constraint=PEOPLE_OK, cmsg=PEOPLE_MSG,
+                  default="0") for n, en, fr in herders]
+    rows += [
+        _row("end group", "grp_herders"),
+        _row("begin group", "grp_move", "Movement", "Mouvement"),
+        _row("text", "origin", "Origin (P-code or place name)", "Origine (P-code ou nom du lieu)"),
+        _row("text", "destination", "Destination (P-code or place name)",
+             "Destination (P-code ou nom du lieu)"),
+        _row("select_one flow_type", "flow_type", "Type of flow", "Type de flux", required="yes"),
+        _row("select_one reason", "reason", "Reason for moving", "Raison du déplacement"),
+        _row("select_one yes_no", "cross_border", "Crossing a border?", "Traversée de frontière ?"),
+        _row("select_one yes_no", "has_certificate", "International Transhumance Certificate?",
+             "Certificat International de Transhumance ?", relevant="${cross_border} = 'yes'"),
+        _row("select_one yes_no", "already_counted", "Herd already counted elsewhere?",
+             "Troupeau déjà compté ailleurs ?", required="yes"),
+        _row("text", "notes", "Notes", "Remarques", appearance="multiline"),
+        _row("end group", "grp_move"),
+    ]
+    return rows
+
+
+def choice_rows() -> list[list[str]]:
+    compass = [
+        ("N", "North", "Nord"), ("NNE", "North-northeast", "Nord-nord-est"),
+        ("NE", "Northeast", "Nord-est"), ("ENE", "East-northeast", "Est-nord-est"),
+        ("E", "East", "Est"), ("ESE", "East-southeast", "Est-sud-est"),
+        ("SE", "Southeast", "Sud-est"), ("SSE", "South-southeast", "Sud-sud-est"),
+        ("S", "South", "Sud"), ("SSW", "South-southwest", "Sud-sud-ouest"),
+        ("SW", "Southwest", "Sud-ouest"), ("WSW", "West-southwest", "Ouest-sud-ouest"),
+        ("W", "West", "Ouest"), ("WNW", "West-northwest", "Ouest-nord-ouest"),
+        ("NW", "Northwest", "Nord-ouest"), ("NNW", "North-northwest", "Nord-nord-ouest"),
+    ]
+    flow = [("entering", "Entering", "Entrant"), ("leaving", "Leaving", "Sortant"),
+            ("transit", "Transit", "Transit"), ("internal", "Internal", "Interne")]
+    reason = [("pasture", "Pasture", "Pâturage"), ("water", "Water", "Eau"),
+              ("market", "Market", "Marché"), ("seasonal", "Seasonal transhumance",
+                                                  "Transhumance saisonnière"),
+              ("insecurity", "Insecurity or conflict", "Insécurité ou conflit"),
+              ("disease", "Animal disease", "Maladie animale"), ("other", "Other", "Autre")]
+    yes_no = [("yes", "Yes", "Oui"), ("no", "No", "Non")]
+    out: list[list[str]] = []
+    for list_name, items in (("compass", compass), ("flow_type", flow), ("reason", reason),
+                             ("yes_no", yes_no)):
+        out += [[list_name, n, en, fr] for n, en, fr in items]
+    return out
+
+
+def build(path: Path = OUTPUT) -> Path:
+    """Write the workbook; deterministic content so rebuilding without changes is a no-op diff."""
+    wb = Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    survey.append(SURVEY_COLUMNS)
+    for r in survey_rows():
+        survey.append(r)
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", f"label::{EN}", f"label::{FR}"])
+    for r in choice_rows():
+        choices.append(r)
+    settings = wb.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version", "default_language", "instance_name"])
+    settings.append([TITLE, FORM_ID, VERSION, EN, "concat(${flow_point}, ' ', ${observed_at})"])
+    wb.properties.creator = "ttt"
+    wb.properties.created = wb.properties.modified = datetime(2026, 1, 1)  # stable bytes
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(build(Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT))

@@ -1,0 +1,494 @@
+"""The observation contract: one flow-monitoring record as clients send it.
+
+Every ingestion path (JSON batches, ODK Collect/OpenRosa, KoBoToolbox, CSV) turns its input
+into the same raw dict shape and validates it here, so a record means the same thing whichever
+way it arrived. Pure: pydantic only, no database, no HTTP.
+
+Validation is per record: :func:`validate_records` never lets one bad record affect another, and
+reports every problem as ``{"field": "counts.cattle", "message": "..."}`` with a dotted path and
+a message saying what was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+SPECIES: tuple[str, ...] = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
+HERDERS: tuple[str, ...] = ("men", "women", "boys", "girls")
+
+#: 16-point compass rose, English and French (O = Ouest) abbreviations, in degrees.
+COMPASS: dict[str, float] = {}
+for _i, (_en, _fr) in enumerate(
+    [
+        ("N", "N"), ("NNE", "NNE"), ("NE", "NE"), ("ENE", "ENE"),
+        ("E", "E"), ("ESE", "ESE"), ("SE", "SE"), ("SSE", "SSE"),
+        ("S", "S"), ("SSW", "SSO"), ("SW", "SO"), ("WSW", "OSO"),
+        ("W", "O"), ("WNW", "ONO"), ("NW", "NO"), ("NNW", "NNO"),
+    ]
+):
+    COMPASS[_en] = _i * 22.5
+    COMPASS[_fr] = _i * 22.5
+COMPASS_NAMES: tuple[str, ...] = (
+    "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
+    "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW",
+)
+
+
+class FlowType(StrEnum):
+    entering = "entering"
+    leaving = "leaving"
+    transit = "transit"
+    internal = "internal"
+
+
+#: French labels and common spellings accepted for flow_type (CSV exports, French forms).
+FLOW_TYPE_ALIASES = {
+    "entrant": "entering", "entree": "entering", "entrée": "entering", "in": "entering",
+    "sortant": "leaving", "sortie": "leaving", "out": "leaving",
+    "interne": "internal",
+}
+
+_TRUE = {"true", "yes", "y", "1", "oui", "o", "vrai", "on"}
+_FALSE = {"false", "no", "n", "0", "non", "faux", "off"}
+
+
+@dataclass(frozen=True)
+class ValidationOptions:
+    """Limits that deployments tune; passed as pydantic validation context."""
+
+    max_count: int = 100_000  #: per species per record
+    max_herders: int = 10_000  #: per category per record
+    clock_skew: timedelta = timedelta(minutes=10)  #: how far in the future a device clock may be
+    earliest: datetime | None = datetime(2000, 1, 1, tzinfo=UTC)  #: older dates are typos
+    now: datetime | None = None  #: fixed "now" for tests; None = the wall clock
+
+
+DEFAULT_OPTIONS = ValidationOptions()
+
+
+def _opts(info: ValidationInfo) -> ValidationOptions:
+    ctx = info.context or {}
+    opts = ctx.get("options") if isinstance(ctx, Mapping) else None
+    return opts if isinstance(opts, ValidationOptions) else DEFAULT_OPTIONS
+
+
+def _whole_number(value: Any, limit: int, what: str) -> int:
+    """Accept 120, 120.0, "120", " 120 "; refuse booleans, fractions, negatives, huge values."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 0
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number of {what} from 0 to {limit}, got a boolean")
+    n: float
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, float):
+        n = value
+    elif isinstance(value, str):
+        try:
+            n = float(value.strip().replace(",", "."))
+        except ValueError:
+            raise ValueError(
+                f"expected a whole number of {what} from 0 to {limit}, got {value!r}"
+            ) from None
+    else:
+        raise ValueError(
+            f"expected a whole number of {what} from 0 to {limit}, got {type(value).__name__}"
+        )
+    if not math.isfinite(n) or n != int(n):
+        raise ValueError(f"expected a whole number of {what} from 0 to {limit}, got {value!r}")
+    if n < 0:
+        raise ValueError(f"expected a whole number of {what} from 0 to {limit}, got {value!r} (negative)")
+    if n > limit:
+        raise ValueError(
+            f"expected a whole number of {what} from 0 to {limit}, got {value!r} (above the limit)"
+        )
+    return int(n)
+
+
+class Counts(BaseModel):
+    """Animals per species; a species left out counts as 0."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cattle: int = 0
+    sheep: int = 0
+    goats: int = 0
+    camels: int = 0
+    donkeys: int = 0
+    horses: int = 0
+    other: int = 0
+
+    @field_validator(*SPECIES, mode="before")
+    @classmethod
+    def _count(cls, v: Any, info: ValidationInfo) -> int:
+        return _whole_number(v, _opts(info).max_count, "animals")
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, s) for s in SPECIES)
+
+
+class Herders(BaseModel):
+    """People moving with the herd (boys/girls: under 18)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    men: int = 0
+    women: int = 0
+    boys: int = 0
+    girls: int = 0
+
+    @field_validator(*HERDERS, mode="before")
+    @classmethod
+    def _count(cls, v: Any, info: ValidationInfo) -> int:
+        return _whole_number(v, _opts(info).max_herders, "people")
+
+
+class Location(BaseModel):
+    """A GPS position in CRS84 order (lon, lat), as in GeoJSON."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+    @field_validator("lon", "lat", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("expected a number in decimal degrees, got a boolean")
+        if isinstance(v, str):
+            try:
+                v = float(v.strip())
+            except ValueError:
+                raise ValueError(f"expected a number in decimal degrees, got {v!r}") from None
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError("expected a finite number in decimal degrees")
+        return v
+
+    @model_validator(mode="after")
+    def _not_null_island(self) -> Location:
+        if self.lon == 0 and self.lat == 0:
+            raise ValueError("expected a GPS position; 0,0 means the device had no fix")
+        return self
+
+
+def parse_direction(value: Any) -> float | None:
+    """Compass point (N, NNE, ... NNW; French SO, O, NO...) or degrees -> degrees in [0, 360)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("expected a compass point (N, NE, ... NW) or degrees 0-360")
+    if isinstance(value, str):
+        key = value.strip().upper()
+        if key in COMPASS:
+            return COMPASS[key]
+        try:
+            value = float(key.rstrip("°"))
+        except ValueError:
+            raise ValueError(
+                f"expected a compass point (N, NNE, NE, ... NNW) or degrees 0-360, got {value!r}"
+            ) from None
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0 or value > 360:
+            raise ValueError(f"expected degrees from 0 to 360, got {value!r}")
+        return float(value) % 360.0
+    raise ValueError(f"expected a compass point or degrees, got {type(value).__name__}")
+
+
+def _bool(v: Any) -> Any:
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str):
+        s = v.strip().lower()
+        if not s:
+            return None
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+    raise ValueError(f"expected true or false (yes/no, oui/non), got {v!r}")
+
+
+class ObservationIn(BaseModel):
+    """One flow-monitoring record, exactly the issue-5 contract (extend, never rename)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: uuid.UUID
+    flow_point: str | None = Field(default=None, max_length=64)
+    observed_at: datetime
+    location: Location | None = None
+    direction: str | float | None = None
+    counts: Counts = Field(default_factory=Counts)
+    herders: Herders = Field(default_factory=Herders)
+    origin: str | None = Field(default=None, max_length=200)
+    destination: str | None = Field(default=None, max_length=200)
+    flow_type: FlowType | None = None
+    reason: str | None = Field(default=None, max_length=200)
+    cross_border: bool | None = None
+    has_certificate: bool | None = None
+    already_counted: bool = False
+    notes: str = Field(default="", max_length=4000)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            s = v.strip()
+            if s.lower().startswith("uuid:"):
+                s = s[5:]
+            try:
+                return uuid.UUID(s)
+            except ValueError:
+                raise ValueError(
+                    f"expected a UUID made by the device, e.g. 6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11, got {v!r}"
+                ) from None
+        return v
+
+    @field_validator("flow_point", "origin", "destination", "reason", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    @field_validator("observed_at", mode="before")
+    @classmethod
+    def _observed_at_type(cls, v: Any) -> Any:
+        if isinstance(v, date) and not isinstance(v, datetime):
+            raise ValueError("expected a date and time with a timezone offset, got a date only")
+        if isinstance(v, str) and v.strip().endswith("Z"):
+            return v.strip()[:-1] + "+00:00"
+        return v
+
+    @field_validator("observed_at")
+    @classmethod
+    def _observed_at(cls, v: datetime, info: ValidationInfo) -> datetime:
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError(
+                "expected a date and time with a timezone offset, e.g. 2026-02-03T07:15:00+00:00"
+            )
+        opts = _opts(info)
+        now = opts.now or datetime.now(UTC)
+        if v > now + opts.clock_skew:
+            raise ValueError(
+                f"is in the future ({v.isoformat()} is after {now.isoformat(timespec='seconds')}); "
+                "check the device's date and time"
+            )
+        if opts.earliest is not None and v < opts.earliest:
+            raise ValueError(f"expected a date after {opts.earliest.date().isoformat()}, got {v.isoformat()}")
+        return v.astimezone(UTC)
+
+    @field_validator("direction", mode="before")
+    @classmethod
+    def _direction(cls, v: Any) -> Any:
+        deg = parse_direction(v)
+        if deg is None:
+            return None
+        if isinstance(v, str) and v.strip().upper() in COMPASS:
+            return COMPASS_NAMES[int(round(deg / 22.5)) % 16]  # French SO -> SW
+        return deg
+
+    @field_validator("flow_type", mode="before")
+    @classmethod
+    def _flow_type(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            s = v.strip().lower()
+            if not s:
+                return None
+            s = FLOW_TYPE_ALIASES.get(s, s)
+            if s not in FlowType.__members__:
+                raise ValueError(
+                    f"expected one of entering, leaving, transit, internal, got {v!r}"
+                )
+            return s
+        return v
+
+    @field_validator("cross_border", "has_certificate", mode="before")
+    @classmethod
+    def _optional_bool(cls, v: Any) -> Any:
+        return _bool(v)
+
+    @field_validator("already_counted", mode="before")
+    @classmethod
+    def _already_counted(cls, v: Any) -> Any:
+        b = _bool(v)
+        return False if b is None else b
+
+    @model_validator(mode="after")
+    def _where(self) -> ObservationIn:
+        if self.flow_point is None and self.location is None:
+            raise ValueError("expected a flow_point code, or a location when there is none")
+        return self
+
+    @property
+    def heading(self) -> float | None:
+        """Direction of travel in degrees clockwise from north, or None."""
+        return parse_direction(self.direction)
+
+    def canonical(self) -> dict[str, Any]:
+        """The content that matters, normalised, for duplicate-vs-conflict detection."""
+        d = self.model_dump(mode="json")
+        d["observed_at"] = self.observed_at.astimezone(UTC).isoformat()
+        d["direction"] = self.heading
+        if self.location is not None:
+            d["location"] = {"lon": round(self.location.lon, 7), "lat": round(self.location.lat, 7)}
+        return d
+
+
+def content_hash(obs: ObservationIn) -> str:
+    """SHA-256 of the canonical JSON: same id + same hash = duplicate; different = conflict."""
+    payload = json.dumps(obs.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p not in ("function-after", "function-before"))
+
+
+_TOP_FIELDS = tuple(ObservationIn.model_fields)
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    """A human message that says what was expected, from one pydantic error."""
+    typ = err.get("type", "")
+    msg = str(err.get("msg", ""))
+    ctx = err.get("ctx") or {}
+    loc = err.get("loc", ())
+    name = str(loc[-1]) if loc else ""
+    if typ == "value_error":
+        return msg.removeprefix("Value error, ")
+    if typ == "missing":
+        if name == "observed_at":
+            return "is required: expected the date and time of the count with a timezone offset"
+        if name == "id":
+            return "is required: expected a UUID made by the device"
+        return "is required"
+    if typ == "extra_forbidden":
+        parent = loc[-2] if len(loc) >= 2 else None
+        allowed = {"counts": SPECIES, "herders": HERDERS, "location": ("lon", "lat")}.get(
+            str(parent), _TOP_FIELDS
+        )
+        return f"unknown field; expected one of {', '.join(allowed)}"
+    if typ in ("greater_than_equal", "less_than_equal") and name in ("lon", "lat"):
+        rng = "-180 to 180" if name == "lon" else "-90 to 90"
+        return f"expected {'longitude' if name == 'lon' else 'latitude'} from {rng}, got {err.get('input')!r}"
+    if typ == "string_too_long":
+        return f"expected at most {ctx.get('max_length')} characters"
+    if typ.startswith("datetime") or name == "observed_at":
+        return f"expected a date and time with a timezone offset, e.g. 2026-02-03T07:15:00+00:00, got {err.get('input')!r}"
+    if typ == "model_type" or typ == "dict_type":
+        what = {"counts": "an object of species counts", "herders": "an object of herder counts",
+                "location": 'an object {"lon": ..., "lat": ...}'}.get(name, "an object")
+        return f"expected {what}"
+    if typ in ("string_type",):
+        return "expected text"
+    if typ == "bool_type" or typ == "bool_parsing":
+        return "expected true or false"
+    if typ == "uuid_type" or typ == "uuid_parsing":
+        return "expected a UUID made by the device"
+    return msg
+
+
+def errors_from(exc: ValidationError) -> list[dict[str, str]]:
+    """Pydantic errors -> ``[{"field": "counts.cattle", "message": "..."}]``."""
+    out: list[dict[str, str]] = []
+    for err in exc.errors(include_url=False):
+        path = _dotted(tuple(err.get("loc", ())))
+        out.append({"field": path or "record", "message": _message(err)})
+    return out
+
+
+@dataclass
+class RecordResult:
+    """Outcome of validating one raw record; ``observation`` is None when it was rejected."""
+
+    index: int
+    id: str | None
+    observation: ObservationIn | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    hash: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.observation is not None
+
+
+def _raw_id(raw: Any) -> str | None:
+    if isinstance(raw, Mapping):
+        v = raw.get("id")
+        if v is not None:
+            s = str(v).strip()
+            return s[5:] if s.lower().startswith("uuid:") else s
+    return None
+
+
+def validate_record(
+    raw: Any, index: int = 0, options: ValidationOptions | None = None
+) -> RecordResult:
+    """Validate one raw dict; never raises for bad input."""
+    rid = _raw_id(raw)
+    if not isinstance(raw, Mapping):
+        return RecordResult(index, None, errors=[{"field": "record", "message": "expected a JSON object"}])
+    try:
+        obs = ObservationIn.model_validate(raw, context={"options": options or DEFAULT_OPTIONS})
+    except ValidationError as exc:
+        return RecordResult(index, rid, errors=errors_from(exc))
+    return RecordResult(index, str(obs.id), observation=obs, hash=content_hash(obs))
+
+
+def validate_records(
+    raws: Iterable[Any], options: ValidationOptions | None = None
+) -> list[RecordResult]:
+    """Validate each raw record on its own; the result list has one entry per input, in order."""
+    opts = options or DEFAULT_OPTIONS
+    if opts.now is None:
+        opts = ValidationOptions(**{**opts.__dict__, "now": datetime.now(UTC)})
+    return [validate_record(raw, i, opts) for i, raw in enumerate(raws)]
+
+
+def dedupe_within_batch(results: list[RecordResult]) -> dict[int, str]:
+    """Repeated ids inside one batch: later copies are 'duplicate' (same hash) or 'conflict'.
+
+    Returns {index: status} for the later copies only; the first valid copy stays in play.
+    """
+    first: dict[str, str] = {}
+    verdict: dict[int, str] = {}
+    for r in results:
+        if not r.ok or r.id is None or r.hash is None:
+            continue
+        seen = first.get(r.id)
+        if seen is None:
+            first[r.id] = r.hash
+        else:
+            verdict[r.index] = "duplicate" if seen == r.hash else "conflict"
+    return verdict

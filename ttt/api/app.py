@@ -1,0 +1,36 @@
+"""The FastAPI application: middleware, error handlers and every router."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ttt.api.errors import install_error_handlers
+from ttt.api.middleware import RequestContextMiddleware
+from ttt.config import get_settings
+from ttt.logging import configure_logging
+
+
+def _routers() -> list:
+    """Every router of the service. Add one line per domain router."""
+    from ttt.api import health, users
+
+    return [
+        health.router,
+        users.router,
+    ]
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="ttt - Transhumance Tracking Tool early warning",
+        version="0.1.0",
+        description="Flow-point counts -> corridor placement -> rules -> alerts -> delivery. "
+        "Every /api/v1 endpoint needs `Authorization: Bearer <token>` (see `ttt users add`).",
+    )
+    install_error_handlers(app)
+    for router in _routers():
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

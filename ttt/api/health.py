@@ -1,0 +1,21 @@
+"""GET /health: public liveness and database check (503 while the database is down)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from ttt.db import get_engine
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Service and database health (public)")
+def health() -> JSONResponse:
+    try:
+        with get_engine().connect() as conn:
+            version = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
+    except Exception:  # any failure to reach the DB is "unavailable", never a crash
+        return JSONResponse({"status": "degraded", "database": "unavailable", "postgis": None}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "postgis": version})

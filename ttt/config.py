@@ -1,0 +1,89 @@
+"""Settings from the environment (prefix TTT_).
+
+One cached Settings object; tests and the CLI call ``get_settings.cache_clear()`` after
+changing the environment. A default secret key is refused outside development mode so a
+deployment can never sign acknowledgement links with a key everybody knows.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TTT_", env_file=".env", extra="ignore")
+
+    # --- core ---
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/ttt"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    public_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    token_ttl_days: int = 365
+    db_pool_size: int = 10
+
+    # --- scheduler and rules ---
+    evaluate_interval_s: float = 15.0
+    dispatch_interval_s: float = 5.0
+    rules_file: str | None = None
+
+    # --- delivery channels ---
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "ttt-alerts@localhost"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = 10.0
+    sms_gateway_url: str | None = None
+    sms_gateway_token: SecretStr | None = None
+    default_channel_for_email: Literal["email", "log"] = "email"
+
+    # --- ingestion ---
+    max_batch: int = 5000
+    max_body_bytes: int = 20_000_000
+    max_count_per_species: int = 100_000
+    kobo_field_map: dict[str, str] = {}
+
+    # --- statistics ---
+    season_start: str = "10-01"
+    tlu_factors: dict[str, float] = {
+        "camels": 1.0, "cattle": 0.7, "horses": 0.8, "donkeys": 0.5,
+        "sheep": 0.1, "goats": 0.1, "other": 0.1,
+    }
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "TTT_SECRET_KEY is the development default; set a long random secret "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def sync_database_url(self) -> str:
+        """The URL for SQLAlchemy (psycopg 3 driver) whatever scheme the deployer wrote."""
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @property
+    def libpq_url(self) -> str:
+        """The same URL for plain psycopg / libpq (no SQLAlchemy driver suffix)."""
+        return self.sync_database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
