@@ -100,7 +100,7 @@ def openrosa_response(message: str, nature: str = "submit_success") -> bytes:
         f'<OpenRosaResponse xmlns="{RESPONSE_NS}">'
         f'<message nature="{escape(nature, {chr(34): "&quot;"})}">{escape(message)}</message>'
         "</OpenRosaResponse>"
-    ).encode("utf-8")
+    ).encode()
 
 
 # --------------------------------------------------------------------------- submissions

@@ -97,9 +97,7 @@ def _whole_number(value: Any, limit: int, what: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"expected a whole number of {what} from 0 to {limit}, got a boolean")
     n: float
-    if isinstance(value, int):
-        n = value
-    elif isinstance(value, float):
+    if isinstance(value, int | float):
         n = value
     elif isinstance(value, str):
         try:
