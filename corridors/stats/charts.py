@@ -100,7 +100,7 @@ def render_series_chart(
         handles, names = ax.get_legend_handles_labels()
         h2, n2 = ax_tlu.get_legend_handles_labels()
         if handles or h2:
-            ax.legend(handles + h2, names + n2, loc="upper left", fontsize=9, ncols=2, frameon=False)
+            ax.legend(handles + h2, names + n2, loc="upper left", bbox_to_anchor=(1.09, 1), fontsize=9, frameon=False)
         if not shown:
             ax.text(0.5, 0.5, "no animals counted in this period", transform=ax.transAxes,
                     ha="center", va="center", color="#666666")
@@ -111,17 +111,17 @@ def render_series_chart(
         ax_mv.set_ylabel("animals (head)")
         ax_mv.set_title("Direction of movement", fontsize=11, loc="left")
         ax_mv.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        ax_mv.legend(loc="upper left", fontsize=9, ncols=3, frameon=False)
+        ax_mv.legend(loc="upper left", bbox_to_anchor=(1.09, 1), fontsize=9, frameon=False)
         ax_mv.set_xlabel(f"period ({summary.interval} starting)")
 
         step = max(1, int(np.ceil(len(starts) / 14)))  # at most ~14 readable labels
         ax_mv.set_xticks(x[::step], labels[::step], rotation=45 if len(starts) > 6 else 0, ha="right" if len(starts) > 6 else "center")
         ax_mv.xaxis.set_minor_locator(MaxNLocator(integer=True))
         for a in (ax, ax_mv):
-            a.set_ylim(bottom=0)
+            a.set_ylim(bottom=0, top=max(1.0, a.get_ylim()[1] * 1.08))
             a.grid(axis="y", color="#dddddd", linewidth=0.6)
             a.set_axisbelow(True)
 
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Title": title} if fmt == "svg" else None)
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Title": title, "Date": None} if fmt == "svg" else None)
     return buf.getvalue()
