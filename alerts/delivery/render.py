@@ -120,12 +120,16 @@ def render_parts(message: AlertMessage, language: str) -> dict[str, str]:
     }
 
 
+# HTML templates get the parts as plain strings: jinja2 macros imported from a text
+# template would come back as Markup and escape nothing.
+
+
 def render_email(message: AlertMessage, language: str) -> EmailContent:
     subject = " ".join(_render("email_subject.txt", language, m=message).split())
     return EmailContent(
         subject=subject,
         text=_render("email_body.txt", language, m=message).strip() + "\n",
-        html=_render("email_body.html", language, m=message),
+        html=_render("email_body.html", language, m=message, p=render_parts(message, language)),
     )
 
 
@@ -135,7 +139,7 @@ def render_digest(messages: Sequence[AlertMessage], language: str, day: date | d
     return EmailContent(
         subject=" ".join(_render("digest_subject.txt", language, **ctx).split()),
         text=_render("digest_body.txt", language, **ctx).strip() + "\n",
-        html=_render("digest_body.html", language, **ctx),
+        html=_render("digest_body.html", language, items=[(m, render_parts(m, language)) for m in messages], **ctx),
     )
 
 

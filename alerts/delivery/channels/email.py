@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -70,12 +69,12 @@ class EmailChannel(Channel):
         domain = sender.rsplit("@", 1)[-1] or "localhost"
         # stable per delivery: a resend after a lost reply is recognisably the same message
         msg["Message-ID"] = f"<ttt-delivery-{envelope.delivery_id}@{domain}>"
-        msg["Content-Language"] = lang
         msg["Auto-Submitted"] = "auto-generated"
         msg["X-TTT-Delivery-Id"] = str(envelope.delivery_id)
         msg["X-TTT-Alert-Ids"] = ",".join(str(m.id) for m in envelope.messages)
         msg.set_content(content.text)
         msg.add_alternative(content.html, subtype="html")
+        msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
         return msg
 
     def _connect(self) -> smtplib.SMTP:
@@ -118,7 +117,7 @@ class EmailChannel(Channel):
             return _classify(exc.smtp_code, exc.smtp_error, "SMTP error")
         except smtplib.SMTPNotSupportedError as exc:
             return Outcome.retry(f"SMTP: {exc}")
-        except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
             return Outcome.retry(f"SMTP {self.config.host}:{self.config.port}: {type(exc).__name__}: {exc}")
         if refused:
             code, text = next(iter(refused.values()))

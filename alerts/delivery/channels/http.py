@@ -1,0 +1,45 @@
+"""Shared HTTP sending for the webhook and SMS gateway channels (httpx, with a timeout).
+
+Which statuses are worth retrying: 408, 425, 429 and every 5xx are transient; any other
+4xx means the receiver rejects this request and will keep rejecting it; network errors and
+timeouts are retried. A ``Retry-After`` header is noted in the error so operators see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from alerts.delivery.channels.base import Outcome
+
+RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+def classify_response(response: httpx.Response) -> Outcome:
+    code = response.status_code
+    body = response.text
+    if 200 <= code < 300:
+        return Outcome.success(code, body)
+    error = f"HTTP {code} {response.reason_phrase}".strip()
+    if response.headers.get("retry-after"):
+        error += f" (Retry-After: {response.headers['retry-after']})"
+    if code in RETRYABLE_STATUSES or code >= 500:
+        return Outcome.retry(error, code, body)
+    return Outcome.fail(error, code, body)
+
+
+def post(url: str, *, content: bytes, headers: Mapping[str, str], timeout_s: float,
+         client: httpx.Client | None = None) -> Outcome:
+    """POST and classify; never raises for network trouble."""
+    try:
+        if client is not None:
+            response = client.post(url, content=content, headers=dict(headers), timeout=timeout_s)
+        else:
+            with httpx.Client(timeout=timeout_s, follow_redirects=False) as own:
+                response = own.post(url, content=content, headers=dict(headers))
+    except httpx.TimeoutException as exc:
+        return Outcome.retry(f"timeout after {timeout_s:g} s posting to {url}: {type(exc).__name__}")
+    except httpx.HTTPError as exc:
+        return Outcome.retry(f"could not reach {url}: {type(exc).__name__}: {exc}")
+    return classify_response(response)
