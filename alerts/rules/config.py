@@ -329,9 +329,8 @@ def _parse_params(raw: Any, spec: dict[str, tuple[Any, Any]], where: str, err) -
         elif kind == "pos":
             if not _is_num(v) or v <= 0:
                 err(loc, f"expected a number > 0, got {v!r}")
-        elif kind == "num":
-            if not _is_num(v) or v < 0:
-                err(loc, f"expected a number >= 0, got {v!r}")
+        elif kind == "num" and (not _is_num(v) or v < 0):
+            err(loc, f"expected a number >= 0, got {v!r}")
         out[name] = v
     return out
 

@@ -1,0 +1,167 @@
+"""EARLY and LATE movements, and movements out of season.
+
+Against the calendar: a herd moving in a direction more than ``tolerance_days`` before the
+window of that direction opens is EARLY, more than ``tolerance_days`` after it closes is
+LATE, as long as it is within ``near_days`` of the window; further away no window explains
+it and it is UNEXPECTED (out of season) instead. Moving a herd's date anywhere inside the
+window (tolerance included) can therefore never make it early or late.
+
+Against history: the onset (``onset_quantile`` of the time of season of the herds moving in
+that direction at that point in earlier seasons) and end (``end_quantile``), with their own
+tolerance. Needs ``min_seasons`` earlier seasons and ``min_observations`` herds, else the
+point has no history to judge by.
+
+One finding per rule, place (flow point, else corridor), direction and window occurrence
+(calendar) or season (history): herds that keep arriving early update that alert.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from alerts.rules import timegrid, windows
+from alerts.rules.config import Rule
+from alerts.rules.context import Context, fmt_int, group_rows, label_day
+from alerts.rules.model import DESCENT, MOVEMENT_NAMES, RETURN, Finding
+
+DIR_FR = {"descent": "descente", "return": "remontée"}
+
+
+def _days(d: np.ndarray) -> np.ndarray:
+    return d.astype("datetime64[D]").astype(np.int64)
+
+
+def calendar_status(ctx: Context, tolerance_days: float, near_days: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(days_early, days_late, out_of_season) per row; days are 0 when not early/late."""
+    opens, closes, has_cal = windows.resolve(ctx)
+    day = timegrid.day_index(ctx.obs.observed_at)
+    known_win = ~np.isnat(opens)
+    o = np.where(known_win, _days(np.where(known_win, opens, np.datetime64(0, "D"))), 0)
+    c = np.where(known_win, _days(np.where(known_win, closes, np.datetime64(0, "D"))), 0)
+    before = np.where(known_win, o - day, 0)
+    after = np.where(known_win, day - c, 0)
+    moving = np.isin(ctx.obs.movement, (DESCENT, RETURN)) & ctx.known
+    early = np.where(moving & known_win & (before > tolerance_days) & (before <= near_days), before, 0)
+    late = np.where(moving & known_win & (after > tolerance_days) & (after <= near_days), after, 0)
+    out = moving & has_cal & (~known_win | (before > near_days) | (after > near_days))
+    return early, late, out
+
+
+def history_bounds(ctx: Context, rule: Rule) -> tuple[np.ndarray, np.ndarray]:
+    """(onset, end) time-of-season days per row from earlier seasons at its flow point (NaN none)."""
+    p = rule.params
+    obs = ctx.obs
+    n = len(obs)
+    onset = np.full(n, np.nan)
+    end = np.full(n, np.nan)
+    hist = np.flatnonzero(ctx.known & (obs.flow_point >= 0) & np.isin(obs.movement, (DESCENT, RETURN)))
+    if hist.size == 0:
+        return onset, end
+    s0 = int(ctx.season[hist].min())
+    n_seasons = int(ctx.season[hist].max()) - s0 + 1
+    key = (obs.flow_point[hist].astype(np.int64) * 3 + obs.movement[hist]) * n_seasons + (ctx.season[hist] - s0)
+    order = np.lexsort((ctx.season_offset[hist], key))
+    skey = key[order]
+    soff = ctx.season_offset[hist][order]
+    want = hist[ctx.in_range[hist]]
+    if want.size == 0:
+        return onset, end
+    wkey = key[ctx.in_range[hist]]
+    ukeys, inv = np.unique(wkey, return_inverse=True)
+    members = group_rows(inv, len(ukeys))
+    for j, k in enumerate(ukeys):
+        s_rel = int(k % n_seasons)
+        first = int(k - s_rel)
+        i0 = np.searchsorted(skey, first, "left")
+        i1 = np.searchsorted(skey, k, "left")
+        if i1 - i0 < p["min_observations"]:
+            continue
+        if np.unique(skey[i0:i1]).size < p["min_seasons"]:
+            continue
+        sample = soff[i0:i1]
+        sel = want[members[j]]
+        onset[sel] = np.quantile(sample, p["onset_quantile"])
+        end[sel] = np.quantile(sample, p["end_quantile"])
+    return onset, end
+
+
+def evaluate_timing(ctx: Context, rule: Rule) -> list[Finding]:
+    p = rule.params
+    mask = ctx.scope_mask(rule) & ctx.in_range
+    if p["against"] == "calendar":
+        early, late, _ = calendar_status(ctx, p["tolerance_days"], p["near_days"])
+        days = early if rule.type == "early" else late
+        hit = mask & (days > 0)
+        opens, closes, _ = windows.resolve(ctx)
+        occ = _days(np.where(np.isnat(opens), np.datetime64(0, "D"), opens))
+        return _group(ctx, rule, hit, days.astype(float), occ, opens, closes, None)
+    onset, end = history_bounds(ctx, rule)
+    off = ctx.season_offset
+    if rule.type == "early":
+        days = np.where(np.isnan(onset), 0.0, onset - off)
+    else:
+        days = np.where(np.isnan(end), 0.0, off - end)
+    hit = mask & (ctx.obs.flow_point >= 0) & (days > p["tolerance_days"])
+    return _group(ctx, rule, hit, days, ctx.season, None, None, (onset, end))
+
+
+def _group(ctx: Context, rule: Rule, hit: np.ndarray, days: np.ndarray, occurrence: np.ndarray,
+           opens, closes, history) -> list[Finding]:
+    rows = np.flatnonzero(hit)
+    if rows.size == 0:
+        return []
+    obs = ctx.obs
+    by_fp = obs.flow_point[rows] >= 0
+    place = np.where(by_fp, obs.flow_point[rows], obs.corridor[rows] + len(ctx.snapshot.flow_points) + 1)
+    cols = np.stack([place.astype(np.int64), obs.movement[rows].astype(np.int64), occurrence[rows].astype(np.int64)])
+    uniq, inv = np.unique(cols, axis=1, return_inverse=True)
+    members = group_rows(inv, uniq.shape[1])
+    findings = []
+    nfp = len(ctx.snapshot.flow_points)
+    for j in range(uniq.shape[1]):
+        sel = rows[members[j]]
+        pl, mv, occ = (int(x) for x in uniq[:, j])
+        if pl < nfp:
+            fp, corridor = ctx.fp_code(pl), ctx.fp_corridor_code(pl)
+            place_key, name, geom = f"fp:{fp}", fp, ctx.fp_geometry(pl)
+        else:
+            ci = pl - nfp - 1
+            fp, corridor = None, ctx.corridor_code(ci)
+            place_key, name, geom = f"corridor:{corridor}", corridor or "?", ctx.corridor_geometry(ci)
+        direction = MOVEMENT_NAMES[mv]
+        worst = float(days[sel].max())
+        animals = float(obs.animals[sel].sum())
+        sev = rule.severity(worst if rule.severity.on == "days" else animals)
+        start, end = int(ctx.t_s[sel].min()), int(ctx.t_s[sel].max())
+        early = rule.type == "early"
+        if history is None:
+            o, c = str(opens[sel[0]]), str(closes[sel[0]])
+            label = f"{direction}:{o}"
+            baseline = {"kind": "calendar", "opens": o, "closes": c}
+            threshold = {"tolerance_days": rule.params["tolerance_days"], "near_days": rule.params["near_days"]}
+            ref_en, ref_fr = (f"window opens {o}", f"ouverture le {o}") if early else (f"window closed {c}", f"fermeture le {c}")
+        else:
+            onset, endb = history
+            season = occ
+            b = float(onset[sel[0]] if early else endb[sel[0]])
+            ref_date = label_day(int(timegrid.season_start_s(season, ctx.rules.season_start) + b * timegrid.DAY_S))[:10]
+            label = f"{direction}:season{season}"
+            baseline = {"kind": "history", "onset_day" if early else "end_day": round(b, 1), "usual_date": ref_date}
+            threshold = {"tolerance_days": rule.params["tolerance_days"]}
+            ref_en, ref_fr = (f"usual onset {ref_date}", f"début habituel le {ref_date}") if early else (
+                f"usual end {ref_date}", f"fin habituelle le {ref_date}")
+        word_en = "Early" if early else "Late"
+        word_fr = "précoce" if early else "tardive"
+        headline = {
+            "en": f"{word_en} {direction} at {name}: {len(sel)} herd(s), {fmt_int(animals)} animals, "
+                  f"up to {worst:.0f} days {'before' if early else 'after'} ({ref_en})",
+            "fr": f"{DIR_FR[direction].capitalize()} {word_fr} à {name} : {len(sel)} troupeau(x), "
+                  f"{fmt_int(animals)} animaux, jusqu'à {worst:.0f} jours {'avant' if early else 'après'} ({ref_fr})",
+        }
+        findings.append(ctx.finding(
+            rule, place=place_key, window_label=label, window_start_s=start, window_end_s=end,
+            severity=sev, corridor=corridor, flow_point=fp, headline=headline,
+            observed={"herds": int(len(sel)), "animals": animals, "max_days": worst}, baseline=baseline,
+            threshold=threshold, rows=sel, geometry=geom, details={"direction": direction},
+        ))
+    return findings
