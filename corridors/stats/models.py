@@ -1,10 +1,19 @@
-"""Daily rollups of observations per flow point (kept in step by triggers in migration 0006)."""
+"""Daily rollups of observations, one row per (UTC day, flow point, corridor, movement).
+
+Migration 0006 keeps this table in step with `observations` through statement-level
+triggers with transition tables: every INSERT, UPDATE (corrections, re-snapping), DELETE or
+TRUNCATE of observations adjusts the touched rollup rows in the same transaction, with one
+grouped upsert per statement, so ingestion code needs no coupling and bulk inserts stay
+cheap. Days are cut in UTC: an observation at 2026-01-01T00:30+01:00 counts on 2025-12-31.
+Statistics read only this table (a few hundred rows per corridor and season), never the
+millions of raw observations.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base
@@ -29,3 +38,8 @@ class DailyRollup(Base):
     women: Mapped[int] = mapped_column(BigInteger, default=0)
     boys: Mapped[int] = mapped_column(BigInteger, default=0)
     girls: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (
+        Index("ix_daily_rollups_corridor_day", "corridor_id", "day"),
+        Index("ix_daily_rollups_flow_point_day", "flow_point_id", "day"),
+    )

@@ -1,0 +1,162 @@
+"""Every statistics query. Reads the daily rollups (never raw observations, except to
+verify or rebuild the rollups) and returns plain `DailyRows` for the pure aggregation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from corridors.stats.aggregate import DailyRows
+from corridors.stats.tlu import HERDER_GROUPS, MOVEMENTS, SPECIES
+
+_SUMS = ", ".join(f"sum({c})::bigint" for c in ("observations", *SPECIES, *HERDER_GROUPS))
+_MOVEMENT_INDEX = {m: i for i, m in enumerate(MOVEMENTS)}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A corridor or flow point as statistics need it: identity, name and P-codes."""
+
+    id: int
+    code: str
+    name: str
+    corridor_id: int | None = None
+    corridor_code: str | None = None
+    pcode: str | None = None  # most specific P-code known for a flow point
+
+
+def corridor_by_code(session: Session, code: str) -> Place | None:
+    row = session.execute(text("SELECT id, code, name FROM corridors WHERE code = :c"), {"c": code}).first()
+    return Place(row.id, row.code, row.name, corridor_id=row.id, corridor_code=row.code) if row else None
+
+
+_FP_SQL = """
+SELECT fp.id, fp.code, fp.name, fp.corridor_id, c.code AS corridor_code,
+       coalesce(fp.adm2_pcode, fp.adm1_pcode, fp.adm0_pcode) AS pcode
+FROM flow_points fp LEFT JOIN corridors c ON c.id = fp.corridor_id
+"""
+
+
+def _place(row) -> Place:
+    return Place(row.id, row.code, row.name, row.corridor_id, row.corridor_code, row.pcode)
+
+
+def flow_point_by_code(session: Session, code: str) -> Place | None:
+    row = session.execute(text(_FP_SQL + " WHERE fp.code = :c"), {"c": code}).first()
+    return _place(row) if row else None
+
+
+def flow_points(session: Session, *, corridor_id: int | None = None, pcode_prefix: str | None = None) -> list[Place]:
+    """Flow points of a corridor, or whose P-codes (adm0, adm1 or adm2) start with a prefix."""
+    where, params = [], {}
+    if corridor_id is not None:
+        where.append("fp.corridor_id = :cid")
+        params["cid"] = corridor_id
+    if pcode_prefix is not None:
+        escaped = pcode_prefix.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("(upper(fp.adm2_pcode) LIKE :p OR upper(fp.adm1_pcode) LIKE :p OR upper(fp.adm0_pcode) LIKE :p)")
+        params["p"] = escaped + "%"
+    sql = _FP_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY fp.code"
+    return [_place(r) for r in session.execute(text(sql), params)]
+
+
+def _rows(result, *, with_days: bool, day: dt.date | None = None, keyed: bool = False) -> DailyRows:
+    rows = result.all()
+    n = len(rows)
+    if n == 0:
+        empty = DailyRows.empty()
+        if keyed:
+            empty.keys = np.array([], dtype=object)
+        return empty
+    counts = np.array([r[2:] for r in rows], dtype=np.int64)  # after (day or key, movement)
+    return DailyRows(
+        days=np.array([r.day if with_days else day for r in rows], dtype="datetime64[D]"),
+        movement=np.array([_MOVEMENT_INDEX.get(r.movement, _MOVEMENT_INDEX["unknown"]) for r in rows]),
+        observations=counts[:, 0],
+        animals=counts[:, 1:1 + len(SPECIES)],
+        herders=counts[:, 1 + len(SPECIES):],
+        keys=np.array([r.key for r in rows], dtype=object) if keyed else None,
+    )
+
+
+def _filters(first: dt.date, last: dt.date, corridor_id: int | None, flow_point_ids: Sequence[int] | None,
+             direction: str | None) -> tuple[str, dict]:
+    where = ["day BETWEEN :first AND :last"]
+    params: dict = {"first": first, "last": last}
+    if corridor_id is not None:
+        where.append("corridor_id = :cid")
+        params["cid"] = corridor_id
+    if flow_point_ids is not None:
+        where.append("flow_point_id = ANY(:fps)")
+        params["fps"] = list(flow_point_ids)
+    if direction is not None:
+        where.append("movement = :dir")
+        params["dir"] = direction
+    return " AND ".join(where), params
+
+
+def daily_rows(
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    *,
+    corridor_id: int | None = None,
+    flow_point_ids: Sequence[int] | None = None,
+    direction: str | None = None,
+) -> DailyRows:
+    """Rollups summed over the selected points, one row per (day, movement) in [first, last]."""
+    where, params = _filters(first, last, corridor_id, flow_point_ids, direction)
+    sql = f"SELECT day, movement, {_SUMS} FROM daily_rollups WHERE {where} GROUP BY day, movement ORDER BY day"
+    return _rows(session.execute(text(sql), params), with_days=True)
+
+
+def corridor_totals(
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    *,
+    flow_point_ids: Sequence[int] | None = None,
+    direction: str | None = None,
+) -> DailyRows:
+    """Rollups summed per corridor code and movement over [first, last], keyed by corridor
+    code (off-network counts excluded); every row is dated `first` (the range is already cut)."""
+    where, params = _filters(first, last, None, flow_point_ids, direction)
+    sql = (f"SELECT c.code AS key, r.movement, {_SUMS} FROM daily_rollups r JOIN corridors c ON c.id = r.corridor_id "
+           f"WHERE {where} GROUP BY c.code, r.movement")
+    return _rows(session.execute(text(sql), params), with_days=False, day=first, keyed=True)
+
+
+def corridor_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    rows = session.execute(text("SELECT code, name FROM corridors WHERE code = ANY(:c)"), {"c": list(codes)})
+    return {r.code: r.name for r in rows}
+
+
+# ------------------------------------------------------------------ rollup integrity
+
+_RAW_KEY = ("(observed_at AT TIME ZONE 'UTC')::date AS day, coalesce(flow_point_id, 0) AS flow_point_id, "
+            "coalesce(corridor_id, 0) AS corridor_id, movement")
+_RAW_SUMS = ", ".join(["count(*)::bigint AS observations"] + [f"sum({c})::bigint AS {c}" for c in (*SPECIES, *HERDER_GROUPS)])
+_ROLLUP_COLS = ", ".join(["day", "flow_point_id", "corridor_id", "movement", "observations", *SPECIES, *HERDER_GROUPS])
+
+
+def rollup_drift(session: Session) -> list[tuple]:
+    """Rows where the rollups differ from aggregating raw observations (empty when in step)."""
+    raw = f"SELECT {_RAW_KEY}, {_RAW_SUMS} FROM observations GROUP BY 1, 2, 3, 4"
+    sql = (f"(SELECT 'rollup_only' AS side, * FROM (SELECT {_ROLLUP_COLS} FROM daily_rollups EXCEPT {raw}) a) "
+           f"UNION ALL (SELECT 'raw_only', * FROM ({raw} EXCEPT SELECT {_ROLLUP_COLS} FROM daily_rollups) b)")
+    return [tuple(r) for r in session.execute(text(sql))]
+
+
+def rebuild_rollups(session: Session) -> int:
+    """Recompute every rollup from raw observations (repair after manual SQL with triggers
+    disabled). Locks observations against writes until the caller commits."""
+    session.execute(text("LOCK TABLE observations IN SHARE MODE"))
+    session.execute(text("DELETE FROM daily_rollups"))
+    result = session.execute(text(
+        f"INSERT INTO daily_rollups ({_ROLLUP_COLS}) SELECT {_RAW_KEY}, {_RAW_SUMS} FROM observations GROUP BY 1, 2, 3, 4"))
+    return result.rowcount

@@ -1,0 +1,120 @@
+"""The daily rollups must always equal aggregating the raw observations, whatever ingestion
+does: batches of new rows, re-sent duplicates, corrections, deletions, truncation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import text
+
+from corridors.stats import repository
+from corridors.stats.tlu import HERDER_GROUPS, SPECIES
+from tests.integration.stats_factories import (
+    delete_observations,
+    insert_observations,
+    make_network,
+    random_observation,
+    update_observations,
+)
+
+START = dt.datetime(2025, 12, 20, tzinfo=dt.UTC)
+COLUMNS = ("observations", *SPECIES, *HERDER_GROUPS)
+
+
+def expected_rollups(table: dict) -> dict:
+    """Independent reference: Python dictionaries over what the table should hold."""
+    out: dict = defaultdict(lambda: [0] * len(COLUMNS))
+    for row in table.values():
+        key = (row["observed_at"].astimezone(dt.UTC).date(), row["flow_point_id"] or 0, row["corridor_id"] or 0, row["movement"])
+        acc = out[key]
+        acc[0] += 1
+        for i, c in enumerate(COLUMNS[1:], start=1):
+            acc[i] += row[c]
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def actual_rollups(session) -> dict:
+    rows = session.execute(text(f"SELECT day, flow_point_id, corridor_id, movement, {', '.join(COLUMNS)} FROM daily_rollups"))
+    return {tuple(r[:4]): tuple(r[4:]) for r in rows}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rollups_follow_random_batches_of_inserts_duplicates_corrections_and_deletes(session, seed):
+    rnd = random.Random(seed)
+    ids = make_network(session)
+    table: dict = {}
+    for batch in range(12):
+        op = rnd.choice(["insert", "insert", "duplicates", "correct", "delete"]) if table else "insert"
+        if op == "insert":
+            rows = [random_observation(rnd, ids, START, 20) for _ in range(rnd.randrange(1, 60))]
+            insert_observations(session, rows)
+            table.update({r["id"]: r for r in rows})
+        elif op == "duplicates":
+            # a phone re-sends part of a batch (some with edited counts: still ignored) plus new rows
+            resent = [dict(table[i]) for i in rnd.sample(sorted(table), min(len(table), 10))]
+            for r in resent[::2]:
+                r["cattle"] += 1000
+            new = [random_observation(rnd, ids, START, 20) for _ in range(5)]
+            insert_observations(session, resent + new)
+            table.update({r["id"]: r for r in new})
+        elif op == "correct":
+            changes = {}
+            for oid in rnd.sample(sorted(table), min(len(table), 8)):
+                fresh = random_observation(rnd, ids, START, 20)
+                values = {k: fresh[k] for k in rnd.sample(["cattle", "goats", "men", "movement", "observed_at", "flow_point_id"], 3)}
+                changes[oid] = values
+                table[oid] = {**table[oid], **values}
+            update_observations(session, changes)
+        else:
+            gone = rnd.sample(sorted(table), min(len(table), 6))
+            delete_observations(session, gone)
+            for oid in gone:
+                del table[oid]
+        if rnd.random() < 0.5:
+            session.commit()
+        assert actual_rollups(session) == expected_rollups(table), f"batch {batch} ({op})"
+        assert repository.rollup_drift(session) == []
+    session.commit()
+    # no rollup row is left at zero after corrections and deletions moved counts away
+    assert session.execute(text("SELECT count(*) FROM daily_rollups WHERE observations <= 0")).scalar() == 0
+
+
+def test_rolled_back_ingestion_leaves_rollups_untouched(session):
+    rnd = random.Random(9)
+    ids = make_network(session)
+    insert_observations(session, [random_observation(rnd, ids, START, 5) for _ in range(10)])
+    session.commit()
+    before = actual_rollups(session)
+    insert_observations(session, [random_observation(rnd, ids, START, 5) for _ in range(10)])
+    session.rollback()
+    assert actual_rollups(session) == before
+
+
+def test_days_are_cut_in_utc(session):
+    ids = make_network(session)
+    rnd = random.Random(4)
+    row = random_observation(rnd, ids, START, 1)
+    # half past midnight in Niamey (UTC+1) on New Year's day is still 31 December in UTC
+    row.update(observed_at=dt.datetime(2026, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))), cattle=7)
+    insert_observations(session, [row])
+    session.commit()
+    assert session.execute(text("SELECT day FROM daily_rollups")).scalar_one() == dt.date(2025, 12, 31)
+
+
+def test_truncate_and_rebuild(session):
+    ids = make_network(session)
+    rnd = random.Random(5)
+    table = {r["id"]: r for r in (random_observation(rnd, ids, START, 10) for _ in range(50))}
+    insert_observations(session, list(table.values()))
+    session.commit()
+    session.execute(text("UPDATE daily_rollups SET cattle = cattle + 1"))  # simulate damage
+    assert repository.rollup_drift(session) != []
+    repository.rebuild_rollups(session)
+    session.commit()
+    assert actual_rollups(session) == expected_rollups(table)
+    session.execute(text("TRUNCATE observations CASCADE"))
+    session.commit()
+    assert actual_rollups(session) == {}
