@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         "sheep": 0.1, "goats": 0.1, "other": 0.1,
     }
 
+    # --- security --- (helper X: rate limiting; 0 disables; see SECURITY.md)
+    rate_limit_per_min: int = 600
+    rate_limit_burst: int | None = None
+    rate_limit_anonymous_per_min: int = 120
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "development" and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:

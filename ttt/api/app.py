@@ -12,11 +12,12 @@ from ttt.logging import configure_logging
 
 def _routers() -> list:
     """Every router of the service. Add one line per domain router."""
-    from ttt.api import health, users
+    from ttt.api import audit, health, users
 
     return [
         health.router,
         users.router,
+        audit.router,
     ]
 
 
@@ -32,5 +33,12 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    # last added = outermost: audit sees everything, request ids before the rate limiter
+    from ttt.api.audit import AuditMiddleware
+    from ttt.api.ratelimit import RateLimitMiddleware
+
+    app.add_middleware(RateLimitMiddleware, per_min=settings.rate_limit_per_min, burst=settings.rate_limit_burst,
+                       anonymous_per_min=settings.rate_limit_anonymous_per_min)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuditMiddleware)
     return app
