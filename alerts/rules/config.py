@@ -204,6 +204,7 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
         err("rules", "expected a non-empty list of rules")
         raw_rules = []
     seen: set[str] = set()
+    where_of: dict[int, int] = {}  # position in `rules` -> position in the file
     for i, r in enumerate(raw_rules):
         rule = _parse_rule(r, f"rules[{i}]", err)
         if rule is None:
@@ -211,11 +212,12 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
         if rule.id in seen:
             err(f"rules[{i}].id", f"duplicate rule id {rule.id!r}")
         seen.add(rule.id)
+        where_of[len(rules)] = i
         rules.append(rule)
-    for i, rule in enumerate(rules):
+    for j, rule in enumerate(rules):
         for o in rule.overrides:
             if o not in seen:
-                err(f"rules[{i}].overrides", f"overrides unknown rule {o!r}")
+                err(f"rules[{where_of[j]}].overrides", f"overrides unknown rule {o!r}")
     if errors:
         raise ValidationFailed(errors)
     canonical = {

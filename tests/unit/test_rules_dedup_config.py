@@ -1,0 +1,126 @@
+"""Merging findings into alerts, and loading rule sets (clear errors, stable versions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from alerts.rules.config import load_rules, parse_rules
+from alerts.rules.dedup import merge
+from alerts.rules.model import Evidence, Finding
+from ttt.errors import ValidationFailed
+
+T0 = datetime(2025, 10, 10, tzinfo=UTC)
+
+
+def finding(key_day=0, ids=("a",), severity="moderate", rule="mass", place="fp:P1", suppress=48.0):
+    start = T0 + timedelta(days=key_day)
+    return Finding(
+        rule=rule, type="mass", severity=severity, corridor="C1", flow_point="P1",
+        window_start=start, window_end=start + timedelta(days=1), headline={"en": "x", "fr": "x"},
+        dedup_key=f"{rule}|{place}|{start:%Y-%m-%d}", place=place,
+        evidence=Evidence(rule, "v1", 1, None, 1, tuple(ids)), suppress_hours=suppress,
+    )
+
+
+def test_first_finding_creates_and_replay_changes_nothing():
+    r1 = merge([finding()], [])
+    assert [c.event for c in r1.changes] == ["created"]
+    assert merge([finding()], r1.alerts).changes == []
+
+
+def test_repeat_with_new_observations_updates_occurrences_and_severity_only_rises():
+    alerts = merge([finding(ids=("a",), severity="severe")], []).alerts
+    r = merge([finding(ids=("a", "b"), severity="moderate")], alerts)
+    (c,) = r.changes
+    assert c.event == "updated" and c.alert.occurrences == 2 and c.alert.severity == "severe"
+    assert c.alert.observation_ids == {"a", "b"} and c.finding.evidence.observations == ("a", "b")
+    r2 = merge([finding(ids=("a", "b", "c"), severity="extreme")], r.alerts)
+    assert r2.changes[0].event == "escalated" and r2.changes[0].alert.severity == "extreme"
+
+
+def test_next_day_inside_suppression_window_updates_the_same_alert():
+    alerts = merge([finding(0, ("a",))], []).alerts
+    r = merge([finding(1, ("b",))], alerts)
+    (c,) = r.changes
+    assert c.event == "updated" and c.alert.window_end == T0 + timedelta(days=2)
+    assert len(r.alerts) == 1
+    # replaying day 2 again: nothing, it is one of the alert's keys now
+    assert merge([finding(1, ("b",))], r.alerts).changes == []
+    # a week later is a new alert; another rule or place is a new alert
+    assert merge([finding(7, ("c",))], r.alerts).changes[0].event == "created"
+    assert merge([finding(1, ("b",), rule="other")], r.alerts).changes[0].event == "created"
+    assert merge([finding(1, ("b",), suppress=0)], alerts).changes[0].event == "created"
+
+
+def test_resolved_alert_is_not_reopened_by_a_replay_but_a_recurrence_is_new():
+    (state,) = merge([finding()], []).alerts
+    state.status = "resolved"
+    assert merge([finding()], [state]).changes == []
+    r = merge([finding(ids=("a", "z"))], [state])
+    assert [c.event for c in r.changes] == ["created"] and r.changes[0].alert.id is None
+
+
+def test_one_batch_with_two_days_makes_one_alert():
+    r = merge([finding(0, ("a",)), finding(1, ("b",))], [])
+    assert len(r.changes) == 1 and r.changes[0].event == "created" and r.changes[0].alert.occurrences == 2
+
+
+# --- config -------------------------------------------------------------------------------
+
+
+def test_default_rules_load_with_a_content_version():
+    rs = load_rules()
+    assert len(rs.version) == 12
+    assert {r.type for r in rs.rules} == {"mass", "early", "late", "unexpected", "hazard"}
+    mass = rs.get("mass_flow_point")
+    assert mass.params["window_hours"] == 24 and mass.params["k"] == 3.0 and mass.params["trailing_days"] == 28
+    assert rs.tlu_factors["camels"] == 1.0 and rs.tlu_factors["sheep"] == 0.1
+    assert rs.get("quota_togo_cattle").params["quota"] == 50000
+
+
+def test_version_changes_with_parameters_not_with_formatting(tmp_path):
+    text = Path(load_rules().source).read_text()
+    a = tmp_path / "a.yaml"
+    a.write_text("# a comment\n" + text)
+    assert load_rules(a).version == load_rules().version
+    b = tmp_path / "b.yaml"
+    b.write_text(text.replace("floor: 2000", "floor: 2500"))
+    assert load_rules(b).version != load_rules().version
+
+
+def test_every_problem_is_reported_with_its_place():
+    bad = {
+        "defaults": {"season_start": "13-01", "tlu_factors": {"yak": 1}},
+        "rules": [
+            {"id": "m", "type": "mass", "params": {"k": -1, "levle": "x"}, "scope": "planet:mars"},
+            {"id": "m", "type": "early", "severity": {"levels": {"huge": 1}}},
+            {"id": "z", "type": "tsunami"},
+            {"id": "o", "type": "hazard", "overrides": ["nope"]},
+        ],
+    }
+    with pytest.raises(ValidationFailed) as exc:
+        parse_rules(bad)
+    fields = {e["field"] for e in exc.value.errors}
+    assert {
+        "defaults.season_start", "defaults.tlu_factors.yak", "rules[0].params.k", "rules[0].params.levle",
+        "rules[0].scope", "rules[1].severity.levels.huge", "rules[2].type", "rules[3].overrides",
+    } <= fields
+    k = next(e for e in exc.value.errors if e["field"] == "rules[0].params.k")
+    assert "expected a number >= 0" in k["message"] and "-1" in k["message"]
+
+
+def test_unreadable_or_broken_files_say_so(tmp_path):
+    with pytest.raises(ValidationFailed, match="cannot read"):
+        load_rules(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("rules: [ {id: x")
+    with pytest.raises(ValidationFailed, match="not valid YAML"):
+        load_rules(broken)
+
+
+def test_decreasing_severity_levels_are_refused():
+    with pytest.raises(ValidationFailed, match="must not decrease"):
+        parse_rules({"rules": [{"id": "m", "type": "mass", "severity": {"levels": {"moderate": 2, "severe": 1}}}]})
