@@ -20,6 +20,9 @@ MOVEMENTS = ("descent", "return", "unknown")
 
 
 class Observation(Base):
+    """One counted herd. ``id`` is the client-made UUID, so a resend can never insert twice;
+    ``content_hash`` tells a harmless resend (same hash) from a conflicting one."""
+
     __tablename__ = "observations"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -28,6 +31,7 @@ class Observation(Base):
     observed_at: Mapped[datetime]
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
     location_source: Mapped[str] = mapped_column(String(10), default="gps")  # gps | flow_point
+    direction: Mapped[str | None] = mapped_column(String(8))  # as given, normalised: "SW" or "225.0"
     direction_deg: Mapped[float | None]
     movement: Mapped[str] = mapped_column(String(10), default="unknown")
     cattle: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('observed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('location_source', sa.String(length=10), nullable=False),
+    sa.Column('direction', sa.String(length=8), nullable=True),
     sa.Column('direction_deg', sa.Double(), nullable=True),
     sa.Column('movement', sa.String(length=10), nullable=False),
     sa.Column('cattle', sa.Integer(), nullable=False),

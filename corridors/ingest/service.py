@@ -1,0 +1,222 @@
+"""Use cases of the ingestion adapters (OpenRosa, KoBo, CSV): turn their input into raw
+observations, hand them to :func:`corridors.observations.service.ingest`, and say what the
+client needs to hear (a status and a message), without HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from corridors.ingest import digest
+from corridors.ingest.csvfile import read_csv
+from corridors.ingest.kobo import map_kobo
+from corridors.ingest.openrosa import ServedForm, SubmissionError, load_form, parse_submission
+from corridors.observations.service import BatchOutcome, ItemResult, chunks, ingest
+from ttt.config import get_settings
+from ttt.users import DIGEST_REALM, Principal, authenticate, digest_candidates
+
+# --------------------------------------------------------------------------- messages (fr, en)
+
+MESSAGES = {
+    "accepted": {"en": "Thank you: the count was received.", "fr": "Merci : le comptage a été reçu."},
+    "duplicate": {"en": "This count had already been received; nothing changed.",
+                  "fr": "Ce comptage avait déjà été reçu ; rien n'a changé."},
+    "conflict": {"en": "Another count with the same instance ID and different answers was already "
+                       "received. Make a new form instead of editing a sent one.",
+                 "fr": "Un autre comptage avec le même identifiant et des réponses différentes a déjà "
+                       "été reçu. Remplissez un nouveau formulaire au lieu de modifier un envoi."},
+    "rejected": {"en": "The count was refused: ", "fr": "Le comptage a été refusé : "},
+    "bad_xml": {"en": "The submission could not be read: ", "fr": "L'envoi est illisible : "},
+    "no_instance_id": {"en": "The submission has no meta/instanceID.",
+                       "fr": "L'envoi n'a pas de meta/instanceID."},
+    "wrong_form": {"en": "This form is not served here: ", "fr": "Ce formulaire n'est pas servi ici : "},
+}
+
+
+def lang_of(accept_language: str | None) -> str:
+    return "fr" if (accept_language or "").strip().lower().startswith("fr") else "en"
+
+
+def _msg(key: str, lang: str) -> str:
+    return MESSAGES[key][lang]
+
+
+# --------------------------------------------------------------------------- digest auth
+
+
+def digest_key() -> bytes:
+    """Nonce-signing key derived from the deployment secret (every process agrees)."""
+    secret = get_settings().secret_key.get_secret_value().encode()
+    return hmac.new(secret, b"openrosa-digest-nonce", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class AuthOutcome:
+    principal: Principal | None
+    challenge: str | None = None  # WWW-Authenticate value when principal is None
+    reason: str = ""
+
+
+def authenticate_openrosa(session: Session, authorization: str | None, method: str, uri: str) -> AuthOutcome:
+    """Digest (any transport) or Basic name:token (https in practice); 401 challenge otherwise."""
+    key = digest_key()
+    header = authorization or ""
+    scheme = header.split(" ", 1)[0].lower()
+    if scheme == "basic":
+        p = basic_principal(session, header)
+        if p is not None:
+            return AuthOutcome(p)
+        return AuthOutcome(None, digest.challenge(key, DIGEST_REALM), "wrong name or token")
+    params = digest.parse_authorization(header)
+    if params is None:
+        return AuthOutcome(None, digest.challenge(key, DIGEST_REALM), "credentials required")
+    candidates = digest_candidates(session, params.get("username", ""))
+    last = digest.DigestResult(False, reason="unknown user")
+    for principal, h1 in candidates:
+        res = digest.verify(params, method=method, path=uri, ha1_for={principal.name: h1}, key=key,
+                            realm=DIGEST_REALM)
+        if res.ok:
+            return AuthOutcome(principal)
+        last = res
+        if res.stale:
+            break
+    return AuthOutcome(None, digest.challenge(key, DIGEST_REALM, stale=last.stale), last.reason)
+
+
+def basic_principal(session: Session, header: str) -> Principal | None:
+    """``Basic base64(name:token)``: the token authenticates, the name must be its owner's."""
+    import base64
+    import binascii
+
+    try:
+        decoded = base64.b64decode(header.split(" ", 1)[1].strip(), validate=True).decode("utf-8")
+    except (IndexError, binascii.Error, UnicodeDecodeError):
+        return None
+    name, _, token = decoded.partition(":")
+    p = authenticate(session, token)
+    if p is None or (name and name != p.name):
+        return None
+    return p
+
+
+# --------------------------------------------------------------------------- OpenRosa
+
+
+@dataclass
+class Reply:
+    """What to answer: HTTP status, the client-facing message, and the per-record result."""
+
+    status: int
+    message: str
+    nature: str = "submit_success"
+    result: ItemResult | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def served_forms() -> list[ServedForm]:
+    return [load_form()]
+
+
+def receive_submission(session: Session, xml: bytes, principal: Principal, lang: str = "en") -> Reply:
+    """One ODK Collect submission -> 201 (new or identical resend), 409, 400 or 413."""
+    settings = get_settings()
+    try:
+        sub = parse_submission(xml, max_bytes=settings.max_body_bytes)
+    except SubmissionError as exc:
+        status = 413 if exc.code == "too_large" else 400
+        return Reply(status, _msg("bad_xml", lang) + str(exc), "submit_error")
+    known = {f.form_id for f in served_forms()}
+    if sub.form_id not in known:
+        return Reply(400, _msg("wrong_form", lang) + f"{sub.form_id!r}; expected one of {', '.join(sorted(known))}",
+                     "submit_error")
+    if not sub.instance_id:
+        return Reply(400, _msg("no_instance_id", lang), "submit_error")
+    outcome = ingest(session, [sub.raw], source="openrosa", enumerator=principal)
+    return _reply_for(outcome.results[0], lang, created=201)
+
+
+def _reply_for(r: ItemResult, lang: str, created: int) -> Reply:
+    if r.status == "accepted":
+        return Reply(created, _msg("accepted", lang), result=r)
+    if r.status == "duplicate":
+        return Reply(created, _msg("duplicate", lang), result=r)
+    if r.code == "conflict":
+        return Reply(409, _msg("conflict", lang), "submit_error", result=r)
+    details = "; ".join(f"{e['field']}: {e['message']}" for e in r.errors)
+    return Reply(400, _msg("rejected", lang) + details, "submit_error", result=r)
+
+
+# --------------------------------------------------------------------------- KoBo
+
+
+def receive_kobo(session: Session, payload: Any, principal: Principal,
+                 field_map: Mapping[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """One KoBo REST-service POST (an object, or a list of them from a pull script).
+
+    201 when new, 200 for a resend KoBo already delivered, 409 for a conflicting id, 422 when
+    refused: KoBo keeps non-2xx deliveries visible as failed in its REST-services log, so a
+    refusal is never silent.
+    """
+    items = payload if isinstance(payload, list) else [payload]
+    fmap = dict(get_settings().kobo_field_map)
+    fmap.update(field_map or {})
+    raws: list[Any] = []
+    for it in items:
+        raws.append(map_kobo(it, fmap).raw if isinstance(it, Mapping) else it)
+    outcome = ingest(session, raws, source="kobo", enumerator=principal)
+    body = outcome.to_json()
+    if outcome.count("rejected"):
+        conflict_only = all(r.code == "conflict" for r in outcome.results if r.status == "rejected")
+        return (409 if conflict_only else 422), body
+    return (201 if outcome.count("accepted") else 200), body
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+@dataclass
+class CsvReport:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)  # rejected and duplicate rows
+    ignored_columns: list[str] = field(default_factory=list)
+    hxl: bool = False
+
+    def add(self, outcome: BatchOutcome, row_numbers: list[int]) -> None:
+        self.accepted += outcome.count("accepted")
+        self.duplicate += outcome.count("duplicate")
+        self.rejected += outcome.count("rejected")
+        for r in outcome.results:
+            if r.status != "accepted":
+                self.rows.append({"row": row_numbers[r.index], **r.to_json()})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicate": self.duplicate, "rejected": self.rejected,
+                "hxl": self.hxl, "ignored_columns": self.ignored_columns, "rows": self.rows}
+
+
+def import_csv(session: Session, lines: Iterable[str], principal: Principal | None, *,
+               batch_size: int = 1000, commit_each: bool = False, on_batch=None) -> CsvReport:
+    """Stream a CSV through ``ingest`` in batches.
+
+    The API keeps the whole file in one transaction (``commit_each=False``: all or nothing on a
+    crash); the CLI commits each batch so a 100,000-row import that dies half-way can simply be
+    run again (already stored rows come back as duplicates).
+    """
+    layout, rows = read_csv(lines)
+    report = CsvReport(ignored_columns=layout.ignored, hxl=layout.hxl)
+    for batch in chunks(rows, batch_size):
+        outcome = ingest(session, [r.raw for r in batch], source="csv", enumerator=principal)
+        report.add(outcome, [r.row for r in batch])
+        if commit_each:
+            session.commit()
+        if on_batch is not None:
+            on_batch(len(batch))
+    return report

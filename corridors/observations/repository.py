@@ -1,0 +1,224 @@
+"""Every query of the observations area. Set-based: one statement per batch, never per row.
+
+Inserts go through ``unnest`` of column arrays with ``ON CONFLICT (id) DO NOTHING RETURNING id``:
+a retried or concurrent batch can never insert an id twice (the primary key decides, and a
+concurrent insert of the same id waits for the first transaction, then does nothing).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from corridors.geometry import NetworkIndex
+
+
+@dataclass(frozen=True)
+class FlowPointInfo:
+    id: int
+    code: str
+    corridor_id: int | None
+    lon: float
+    lat: float
+    adm2_pcode: str | None
+    active: bool
+
+
+def flow_points_by_code(session: Session, codes: Sequence[str]) -> dict[str, FlowPointInfo]:
+    """Flow points for the given codes, keyed by upper-cased code (codes match case-blind)."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT id, code, corridor_id, ST_X(geom), ST_Y(geom), adm2_pcode, active "
+            "FROM flow_points WHERE upper(code) = ANY(CAST(:codes AS text[]))"
+        ),
+        {"codes": sorted({c.upper() for c in codes})},
+    ).all()
+    return {r[1].upper(): FlowPointInfo(*r) for r in rows}
+
+
+def admin_pcodes_at(session: Session, lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+    """The deepest admin area (level <= 2) covering each point, or None; one query."""
+    if not lons:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT p.i, a.pcode FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) "
+            "WITH ORDINALITY AS p(lon, lat, i) "
+            "LEFT JOIN LATERAL (SELECT pcode FROM admin_areas "
+            "  WHERE level <= 2 AND geom IS NOT NULL "
+            "  AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) "
+            "  ORDER BY level DESC LIMIT 1) a ON true ORDER BY p.i"
+        ),
+        {"lons": list(lons), "lats": list(lats)},
+    ).all()
+    return [r[1] for r in rows]
+
+
+def corridor_ids(session: Session) -> dict[str, int]:
+    return {code: cid for cid, code in session.execute(text("SELECT id, code FROM corridors")).all()}
+
+
+_index_lock = threading.Lock()
+_index_cache: dict[str, NetworkIndex] = {}
+
+
+def network_index(session: Session) -> NetworkIndex:
+    """The corridor network index; helper G's loader when present, else built here and cached
+    until the corridors table changes (count + latest update)."""
+    try:
+        from corridors.geodata.network import load_network_index  # type: ignore[import-not-found]
+    except ImportError:
+        load_network_index = None
+    if load_network_index is not None:
+        return load_network_index(session)
+    version_row = session.execute(
+        text("SELECT count(*), max(updated_at), coalesce(sum(tolerance_m), 0) FROM corridors")
+    ).one()
+    version = repr(tuple(version_row))
+    with _index_lock:
+        cached = _index_cache.get("idx")
+        if cached is not None and cached.version == version:
+            return cached
+    from shapely import wkb
+
+    rows = session.execute(text("SELECT code, ST_AsBinary(geom), tolerance_m FROM corridors ORDER BY code")).all()
+    index = NetworkIndex(((c, wkb.loads(bytes(g)), float(t)) for c, g, t in rows), version=version)
+    with _index_lock:
+        _index_cache["idx"] = index
+    return index
+
+
+# --------------------------------------------------------------------------- writes
+
+#: Column name -> PostgreSQL array type for the unnest insert, in table order.
+INSERT_COLUMNS: dict[str, str] = {
+    "id": "uuid", "flow_point_id": "int4", "corridor_id": "int4", "observed_at": "timestamptz",
+    "lon": "float8", "lat": "float8", "location_source": "text", "direction": "text",
+    "direction_deg": "float8", "movement": "text",
+    "cattle": "int4", "sheep": "int4", "goats": "int4", "camels": "int4", "donkeys": "int4",
+    "horses": "int4", "other": "int4", "men": "int4", "women": "int4", "boys": "int4",
+    "girls": "int4", "origin": "text", "destination": "text", "flow_type": "text", "reason": "text",
+    "cross_border": "bool", "has_certificate": "bool", "already_counted": "bool", "notes": "text",
+    "enumerator_id": "int4", "source": "text", "received_at": "timestamptz",
+    "content_hash": "text", "distance_m": "float8", "km_along": "float8", "off_corridor": "bool",
+    "adm2_pcode": "text",
+}
+
+_TABLE_COLUMNS = [c for c in INSERT_COLUMNS if c not in ("lon", "lat")] + ["geom"]
+_INSERT_SQL = text(
+    "INSERT INTO observations ("
+    + ", ".join(_TABLE_COLUMNS)
+    + ") SELECT "
+    + ", ".join(f"u.{c}" for c in INSERT_COLUMNS if c not in ("lon", "lat"))
+    + ", ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in INSERT_COLUMNS.items())
+    + ") AS u("
+    + ", ".join(INSERT_COLUMNS)
+    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+
+
+def insert_observations(session: Session, columns: dict[str, list[Any]]) -> set[uuid.UUID]:
+    """Insert rows given as column lists; returns the ids actually inserted (new ones)."""
+    n = len(columns["id"])
+    if n == 0:
+        return set()
+    params = {c: columns[c] for c in INSERT_COLUMNS}
+    return set(session.execute(_INSERT_SQL, params).scalars())
+
+
+def existing_hashes(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        text("SELECT id, content_hash FROM observations WHERE id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": list(ids)},
+    ).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def enqueue_for_rules(session: Session, ids: Sequence[uuid.UUID], note: str | None = None) -> None:
+    """Queue newly inserted observations for the rules engine, in the caller's transaction."""
+    if not ids:
+        return
+    session.execute(
+        text(
+            "INSERT INTO rule_queue (observation_id, enqueued_at, note) "
+            "SELECT i, now(), :note FROM unnest(CAST(:ids AS uuid[])) AS i "
+            "ON CONFLICT (observation_id) DO NOTHING"
+        ),
+        {"ids": list(ids), "note": note},
+    )
+
+
+# --------------------------------------------------------------------------- reads
+
+
+@dataclass
+class ListFilter:
+    corridor: str | None = None
+    flow_point: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    source: str | None = None
+    enumerator_id: int | None = None
+    scopes: tuple[str, ...] = ()
+    limit: int = 100
+    offset: int = 0
+
+
+_LIST_COLUMNS = (
+    "o.id, fp.code AS flow_point, o.observed_at, ST_X(o.geom) AS lon, ST_Y(o.geom) AS lat, "
+    "o.location_source, o.direction, o.direction_deg, o.movement, o.cattle, o.sheep, o.goats, "
+    "o.camels, o.donkeys, o.horses, o.other, o.men, o.women, o.boys, o.girls, o.origin, "
+    "o.destination, o.flow_type, o.reason, o.cross_border, o.has_certificate, o.already_counted, "
+    "o.notes, u.name AS enumerator, o.source, o.received_at, c.code AS corridor, o.distance_m, "
+    "o.km_along, o.off_corridor, o.adm2_pcode"
+)
+
+
+def list_observations(session: Session, f: ListFilter) -> tuple[list[dict[str, Any]], int]:
+    """Filtered page of observations (newest first) and the total matching count."""
+    where = ["true"]
+    params: dict[str, Any] = {}
+    if f.corridor:
+        where.append("c.code = :corridor")
+        params["corridor"] = f.corridor
+    if f.flow_point:
+        where.append("upper(fp.code) = upper(:flow_point)")
+        params["flow_point"] = f.flow_point
+    if f.start:
+        where.append("o.observed_at >= :start")
+        params["start"] = f.start
+    if f.end:
+        where.append("o.observed_at < :end")
+        params["end"] = f.end
+    if f.source:
+        where.append("o.source = :source")
+        params["source"] = f.source
+    if f.enumerator_id is not None:
+        where.append("o.enumerator_id = :enumerator_id")
+        params["enumerator_id"] = f.enumerator_id
+    if f.scopes:
+        where.append("o.adm2_pcode LIKE ANY(CAST(:scopes AS text[]))")
+        params["scopes"] = [s.upper() + "%" for s in f.scopes]
+    base = (
+        " FROM observations o LEFT JOIN flow_points fp ON fp.id = o.flow_point_id "
+        "LEFT JOIN corridors c ON c.id = o.corridor_id LEFT JOIN users u ON u.id = o.enumerator_id "
+        "WHERE " + " AND ".join(where)
+    )
+    total = session.execute(text("SELECT count(*)" + base), params).scalar_one()
+    rows = session.execute(
+        text(f"SELECT {_LIST_COLUMNS}{base} ORDER BY o.observed_at DESC, o.id LIMIT :limit OFFSET :offset"),
+        {**params, "limit": f.limit, "offset": f.offset},
+    ).mappings().all()
+    return [dict(r) for r in rows], int(total)

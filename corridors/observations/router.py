@@ -1,0 +1,147 @@
+"""HTTP for observations: JSON batches, CSV uploads, the KoBo webhook, and listing.
+
+Thin: parse the request, call a service, shape the answer. Ingest endpoints commit before
+answering, so a client is never told "accepted" for something a failed commit threw away.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from corridors.ingest import service as ingest_service
+from corridors.observations import service
+from corridors.observations.repository import ListFilter
+from ttt.api.deps import CurrentUser, DbSession, require_roles
+from ttt.config import get_settings
+from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
+from ttt.users import Principal, authenticate
+
+router = APIRouter(prefix="/api/v1", tags=["observations"])
+
+WRITERS = ("admin", "analyst", "enumerator")
+READERS = ("admin", "analyst", "enumerator")
+
+
+class BatchIn(BaseModel):
+    observations: list[Any] = Field(description="Observation records (see the contract in the README)")
+
+
+@router.post("/observations", dependencies=[require_roles(*WRITERS)],
+             summary="Submit a batch of observations (up to TTT_MAX_BATCH, 5,000 by default)")
+def post_observations(body: BatchIn, user: CurrentUser, session: DbSession) -> dict:
+    limit = get_settings().max_batch
+    if len(body.observations) > limit:
+        raise PayloadTooLarge(
+            f"{len(body.observations)} observations in one request; send at most {limit} per request"
+        )
+    outcome = service.ingest(session, body.observations, source="api", enumerator=user)
+    session.commit()
+    return outcome.to_json()
+
+
+@router.get("/observations", dependencies=[require_roles(*READERS)],
+            summary="List observations (enumerators see only their own)")
+def get_observations(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    corridor: str | None = None,
+    flow_point: str | None = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    source: Annotated[str | None, Query(pattern="^(api|openrosa|kobo|csv)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    for name, t in (("from", from_), ("to", to)):
+        if t is not None and t.tzinfo is None:
+            raise ValidationFailed([{"field": name, "message": "expected a date-time with a timezone offset"}])
+    f = ListFilter(corridor=corridor, flow_point=flow_point, start=from_, end=to, source=source,
+                   limit=limit, offset=offset)
+    items, total = service.list_observations(session, user, f)
+    nxt = None
+    if offset + len(items) < total:
+        nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    return {"items": items, "total": total, "next": nxt}
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed([{"field": "file", "message": "expected UTF-8 (or Windows-1252) text"}])
+
+
+def _csv_import(session: Session, text: str, user: Principal) -> dict:
+    from corridors.ingest.csvfile import CsvFormatError
+
+    try:
+        report = ingest_service.import_csv(session, text.splitlines(keepends=True), user)
+    except CsvFormatError as exc:
+        raise ValidationFailed([{"field": "file", "message": str(exc)}]) from None
+    session.commit()
+    return report.to_json()
+
+
+@router.post("/observations.csv", dependencies=[require_roles(*WRITERS)],
+             summary="Upload a CSV (plain or HXL-tagged) of observations; per-row report")
+async def post_observations_csv(request: Request, user: CurrentUser, session: DbSession) -> dict:
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ValidationFailed([{"field": "file", "message": "expected a file part named 'file'"}])
+        data = await upload.read()
+    else:
+        data = await request.body()
+    text = _decode(data)
+    return await run_in_threadpool(_csv_import, session, text, user)
+
+
+def _kobo_principal(request: Request, session: Session) -> Principal:
+    """KoBo REST services send either a custom ``Authorization: Bearer`` header or Basic auth
+    (user name + token as password)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    principal = None
+    if scheme.lower() == "bearer":
+        principal = authenticate(session, value.strip())
+    elif scheme.lower() == "basic":
+        principal = ingest_service.basic_principal(session, header)
+    if principal is None:
+        raise Unauthorized("send 'Authorization: Bearer <token>' or Basic auth with your name and token")
+    if principal.role not in WRITERS:
+        from ttt.errors import Forbidden
+
+        raise Forbidden(f"role {principal.role!r} may not submit observations")
+    return principal
+
+
+@router.post("/ingest/kobo", summary="KoBoToolbox REST-service webhook (one submission per POST)")
+async def post_kobo(request: Request, session: DbSession) -> JSONResponse:
+    try:
+        payload = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed([{"field": "body", "message": "expected a JSON object (a KoBo submission)"}]) from None
+
+    def work() -> tuple[int, dict]:
+        principal = _kobo_principal(request, session)
+        if isinstance(payload, list) and len(payload) > get_settings().max_batch:
+            raise PayloadTooLarge(f"send at most {get_settings().max_batch} submissions per request")
+        status, body = ingest_service.receive_kobo(session, payload, principal)
+        session.commit()
+        return status, body
+
+    status, body = await run_in_threadpool(work)
+    return JSONResponse(body, status_code=status)

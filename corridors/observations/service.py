@@ -1,0 +1,298 @@
+"""Use cases: ingest a batch of raw observations from any source; list observations.
+
+``ingest`` is the one path every source takes (JSON API, OpenRosa, KoBo, CSV, CLI). It runs in
+the caller's transaction: validation per record, flow-point lookup, scope check, placement on
+the corridor network, one set-based insert with ``ON CONFLICT DO NOTHING``, and the rules
+queue rows for exactly the rows that were inserted. Nothing is committed here, so a crash
+leaves nothing of the batch behind and a retry starts from a clean slate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from corridors.geometry import Placement, movement_from_heading
+from corridors.observations import repository as repo
+from corridors.observations.schemas import (
+    HERDERS,
+    SPECIES,
+    ObservationIn,
+    ValidationOptions,
+    dedupe_within_batch,
+    validate_records,
+)
+from ttt.config import get_settings
+from ttt.users import Principal
+
+SOURCES = ("api", "openrosa", "kobo", "csv")
+
+
+@dataclass
+class ItemResult:
+    """The outcome for one input record, in input order."""
+
+    index: int
+    id: str | None
+    status: str  # accepted | duplicate | rejected
+    code: str | None = None  # for rejected: invalid | conflict | unknown_flow_point | out_of_scope
+    errors: list[dict[str, str]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "status": self.status}
+        if self.status == "rejected":
+            out["code"] = self.code
+            out["errors"] = self.errors
+        out.update(self.extra)
+        return out
+
+
+@dataclass
+class BatchOutcome:
+    results: list[ItemResult]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def accepted_ids(self) -> list[str]:
+        return [r.id for r in self.results if r.status == "accepted" and r.id]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accepted": self.count("accepted"),
+            "duplicate": self.count("duplicate"),
+            "rejected": self.count("rejected"),
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def validation_options() -> ValidationOptions:
+    s = get_settings()
+    return ValidationOptions(max_count=s.max_count_per_species, now=datetime.now(UTC))
+
+
+def _placement_cache(index) -> Any:
+    memo: dict[tuple[float, float], Placement] = {}
+
+    def place(lon: float, lat: float) -> Placement:
+        key = (round(lon, 6), round(lat, 6))
+        p = memo.get(key)
+        if p is None:
+            p = index.place(lon, lat)
+            memo[key] = p
+        return p
+
+    return place
+
+
+def ingest(
+    session: Session,
+    raws: Sequence[Any],
+    *,
+    source: str,
+    enumerator: Principal | None,
+    options: ValidationOptions | None = None,
+    received_at: datetime | None = None,
+) -> BatchOutcome:
+    """Validate, place and store a batch; one result per input record, in order."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    received_at = received_at or datetime.now(UTC)
+    validated = validate_records(raws, options or validation_options())
+    out: list[ItemResult] = [
+        ItemResult(v.index, v.id, "rejected", "invalid", v.errors) if not v.ok
+        else ItemResult(v.index, v.id, "pending")
+        for v in validated
+    ]
+    for idx, verdict in dedupe_within_batch(validated).items():
+        if verdict == "duplicate":
+            out[idx].status = "duplicate"
+        else:
+            _conflict(out[idx], "appears twice in this batch with different content")
+
+    live = [v for v in validated if out[v.index].status == "pending"]
+    obs_of = {v.index: v.observation for v in live}
+    hash_of = {v.index: v.hash for v in live}
+
+    # flow points
+    codes = [o.flow_point for o in obs_of.values() if o.flow_point]
+    points = repo.flow_points_by_code(session, codes)
+    fp_of: dict[int, repo.FlowPointInfo | None] = {}
+    for i, o in list(obs_of.items()):
+        if o.flow_point is None:
+            fp_of[i] = None
+            continue
+        fp = points.get(o.flow_point.upper())
+        if fp is None:
+            r = out[i]
+            r.status, r.code = "rejected", "unknown_flow_point"
+            r.errors = [{"field": "flow_point", "message":
+                         f"unknown flow point {o.flow_point!r}; expected the code of a registered "
+                         "flow monitoring point (or leave it out and give a location)"}]
+            del obs_of[i]
+            continue
+        fp_of[i] = fp
+
+    # where: GPS when given, else the flow point's position
+    where: dict[int, tuple[float, float, str]] = {}
+    for i, o in obs_of.items():
+        if o.location is not None:
+            where[i] = (o.location.lon, o.location.lat, "gps")
+        else:
+            fp = fp_of[i]
+            assert fp is not None  # guaranteed by the contract (flow_point or location)
+            where[i] = (fp.lon, fp.lat, "flow_point")
+
+    need_admin = [i for i in obs_of if fp_of[i] is None or not fp_of[i].adm2_pcode]
+    admin = dict(zip(need_admin, repo.admin_pcodes_at(
+        session, [where[i][0] for i in need_admin], [where[i][1] for i in need_admin]), strict=True))
+    pcode_of = {i: (fp_of[i].adm2_pcode if fp_of[i] and fp_of[i].adm2_pcode else admin.get(i))
+                for i in obs_of}
+
+    if enumerator is not None and enumerator.scopes:
+        for i in list(obs_of):
+            if not enumerator.in_scope(pcode_of[i]):
+                r = out[i]
+                r.status, r.code = "rejected", "out_of_scope"
+                fld = "flow_point" if fp_of[i] is not None else "location"
+                r.errors = [{"field": fld, "message":
+                             f"this place ({pcode_of[i] or 'outside every known admin area'}) is outside "
+                             f"your areas ({', '.join(enumerator.scopes)})"}]
+                del obs_of[i]
+
+    # placement on the corridor network
+    index = repo.network_index(session) if obs_of else None
+    corridor_id_of = repo.corridor_ids(session) if obs_of else {}
+    place = _placement_cache(index) if index is not None else None
+    cols: dict[str, list[Any]] = {c: [] for c in repo.INSERT_COLUMNS}
+    order: list[int] = []
+    enum_id = enumerator.id if enumerator else None
+    for i, o in obs_of.items():
+        lon, lat, loc_src = where[i]
+        fp = fp_of[i]
+        p = place(lon, lat) if place is not None and len(index) else None
+        corridor_id = corridor_id_of.get(p.corridor) if p and p.corridor else (fp.corridor_id if fp else None)
+        heading = o.heading
+        movement = "unknown"
+        if heading is not None and p is not None and p.bearing_deg is not None:
+            movement = movement_from_heading(heading, p.bearing_deg)
+        row = _row(o, hash_of[i], fp, lon, lat, loc_src, heading, movement, corridor_id, p,
+                   enum_id, source, received_at, pcode_of[i])
+        for c in cols:
+            cols[c].append(row[c])
+        order.append(i)
+        out[i].extra = {
+            "corridor": p.corridor if p else None,
+            "distance_m": round(p.distance_m, 1) if p and p.distance_m is not None else None,
+            "km_along": round(p.km_along, 3) if p and p.km_along is not None else None,
+            "off_corridor": row["off_corridor"],
+            "movement": movement,
+        }
+
+    inserted = repo.insert_observations(session, cols)
+    missing = [cols["id"][k] for k, i in enumerate(order) if cols["id"][k] not in inserted]
+    existing = repo.existing_hashes(session, missing)
+    for k, i in enumerate(order):
+        oid = cols["id"][k]
+        r = out[i]
+        if oid in inserted:
+            r.status = "accepted"
+        elif existing.get(oid) == cols["content_hash"][k]:
+            r.status, r.extra = "duplicate", {}
+        else:
+            r.extra = {}
+            _conflict(r, "was already received with different content")
+    repo.enqueue_for_rules(session, [oid for oid in cols["id"] if oid in inserted])
+    return BatchOutcome(out)
+
+
+def _conflict(r: ItemResult, why: str) -> None:
+    r.status, r.code = "rejected", "conflict"
+    r.errors = [{"field": "id", "message":
+                 f"conflict: an observation with id {r.id} {why}; send a new id for a new count, "
+                 "or the same content to retry"}]
+
+
+def _row(o: ObservationIn, content_hash: str, fp: repo.FlowPointInfo | None, lon: float, lat: float,
+         loc_src: str, heading: float | None, movement: str, corridor_id: int | None,
+         p: Placement | None, enumerator_id: int | None, source: str, received_at: datetime,
+         pcode: str | None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": o.id, "flow_point_id": fp.id if fp else None, "corridor_id": corridor_id,
+        "observed_at": o.observed_at, "lon": lon, "lat": lat, "location_source": loc_src,
+        "direction": None if o.direction is None else str(o.direction), "direction_deg": heading,
+        "movement": movement,
+        "origin": o.origin, "destination": o.destination,
+        "flow_type": o.flow_type.value if o.flow_type else None, "reason": o.reason,
+        "cross_border": o.cross_border, "has_certificate": o.has_certificate,
+        "already_counted": o.already_counted, "notes": o.notes or None,
+        "enumerator_id": enumerator_id, "source": source, "received_at": received_at,
+        "content_hash": content_hash,
+        "distance_m": p.distance_m if p else None, "km_along": p.km_along if p else None,
+        # No corridor mapped anywhere: we cannot call a herd "off corridor".
+        "off_corridor": bool(p.off_corridor) if p else False,
+        "adm2_pcode": pcode,
+    }
+    for s in SPECIES:
+        row[s] = getattr(o.counts, s)
+    for h in HERDERS:
+        row[h] = getattr(o.herders, h)
+    return row
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def list_observations(session: Session, user: Principal, f: repo.ListFilter) -> tuple[list[dict], int]:
+    """Enumerators see only their own; scoped users only their areas."""
+    if user.role == "enumerator":
+        f.enumerator_id = user.id
+    f.scopes = tuple(user.scopes)
+    rows, total = repo.list_observations(session, f)
+    return [observation_json(r) for r in rows], total
+
+
+def observation_json(r: dict[str, Any]) -> dict[str, Any]:
+    """A stored row in the contract's shape, plus the server-side fields."""
+    direction: Any = r["direction"]
+    if direction is not None:
+        with contextlib.suppress(ValueError):
+            direction = float(direction)  # stored "225.0" -> 225.0; "SW" stays text
+    return {
+        "id": str(r["id"]), "flow_point": r["flow_point"], "observed_at": r["observed_at"].isoformat(),
+        "location": {"lon": r["lon"], "lat": r["lat"]}, "location_source": r["location_source"],
+        "direction": direction, "direction_deg": r["direction_deg"], "movement": r["movement"],
+        "counts": {s: r[s] for s in SPECIES}, "herders": {h: r[h] for h in HERDERS},
+        "origin": r["origin"], "destination": r["destination"], "flow_type": r["flow_type"],
+        "reason": r["reason"], "cross_border": r["cross_border"], "has_certificate": r["has_certificate"],
+        "already_counted": r["already_counted"], "notes": r["notes"] or "",
+        "enumerator": r["enumerator"], "source": r["source"], "received_at": r["received_at"].isoformat(),
+        "corridor": r["corridor"], "distance_m": r["distance_m"], "km_along": r["km_along"],
+        "off_corridor": r["off_corridor"], "adm2_pcode": r["adm2_pcode"],
+    }
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    buf: list[Any] = []
+    for it in items:
+        buf.append(it)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def uuid_or_none(v: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(v) if v else None
+    except ValueError:
+        return None
