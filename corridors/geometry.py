@@ -89,6 +89,7 @@ class NetworkIndex:
             digest.update(repr(float(tolerance_m)).encode())
         self.version = version if version is not None else digest.hexdigest()[:16]
         self._tree = STRtree([c.geometry for c in self._corridors])
+        self._position = {c.code: i for i, c in enumerate(self._corridors)}
         self._projected: dict[tuple[int, int], list[LineString]] = {}
         self._lock = threading.Lock()
 
@@ -133,6 +134,17 @@ class NetworkIndex:
             if best_any is None or placement.distance_m < best_any.distance_m:
                 best_any = placement
         return best_in or best_any or NOWHERE
+
+    def place_on(self, code: str, lon: float, lat: float) -> Placement:
+        """Where (lon, lat) falls on the corridor ``code`` itself, however far it is.
+
+        Used when the corridor is known (a flow point assigned by hand). KeyError when the
+        index has no such corridor.
+        """
+        i = self._position[code]
+        epsg = utm_crs_for(lon, lat)
+        px, py = transformer(4326, epsg).transform(lon, lat)
+        return self._measure(i, epsg, Point(px, py), lon, lat)
 
     # -- internals ------------------------------------------------------------------
 

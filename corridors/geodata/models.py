@@ -10,12 +10,14 @@ from geoalchemy2 import Geometry
 from sqlalchemy import ARRAY, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from corridors.calendars import DIRECTIONS
+from corridors.geodata.features import CORRIDOR_STATUSES, HAZARD_KINDS, RESOURCE_KINDS, SEVERITIES
 from ttt.db import Base, utcnow
 
-HAZARD_KINDS = ("bushfire", "flood", "drought", "disease", "insecurity", "conflict", "other")
-SEVERITIES = ("minor", "moderate", "severe", "extreme")
-DIRECTIONS = ("descent", "return")
-RESOURCE_KINDS = ("water_point", "market", "pasture", "veterinary_post", "rest_area", "fodder")
+__all__ = [
+    "CORRIDOR_STATUSES", "DIRECTIONS", "HAZARD_KINDS", "RESOURCE_KINDS", "SEVERITIES",
+    "AdminArea", "Calendar", "Corridor", "FlowPoint", "Hazard", "Resource",
+]
 
 
 class Corridor(Base):
@@ -48,6 +50,7 @@ class FlowPoint(Base):
     adm0_pcode: Mapped[str | None] = mapped_column(String(20))
     adm1_pcode: Mapped[str | None] = mapped_column(String(20))
     adm2_pcode: Mapped[str | None] = mapped_column(String(20), index=True)
+    km_along: Mapped[float | None]  # position on its corridor, km from the corridor's start
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -67,6 +70,16 @@ class Hazard(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    __table_args__ = (CheckConstraint(f"kind in {RESOURCE_KINDS}", name="kind"),)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"kind in {HAZARD_KINDS}", name="kind"),
+        CheckConstraint(f"severity in {SEVERITIES}", name="severity"),
+        CheckConstraint("ends_at is null or ends_at >= starts_at", name="ends_after_start"),
+    )
+
 
 class Calendar(Base):
     __tablename__ = "calendars"
@@ -83,6 +96,7 @@ class Calendar(Base):
 
     __table_args__ = (
         CheckConstraint("(corridor_code is not null) <> (country is not null)", name="one_scope"),
+        CheckConstraint(f"direction in {DIRECTIONS}", name="direction"),
     )
 
 
@@ -108,3 +122,7 @@ class Resource(Base):
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
     corridor_id: Mapped[int | None] = mapped_column(ForeignKey("corridors.id", ondelete="SET NULL"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (CheckConstraint(f"kind in {RESOURCE_KINDS}", name="kind"),)

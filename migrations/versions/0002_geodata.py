@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('adm0_pcode', sa.String(length=20), nullable=True),
     sa.Column('adm1_pcode', sa.String(length=20), nullable=True),
     sa.Column('adm2_pcode', sa.String(length=20), nullable=True),
+    sa.Column('km_along', sa.Double(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -65,6 +66,9 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind in ('bushfire', 'flood', 'drought', 'disease', 'insecurity', 'conflict', 'other')", name=op.f('ck_hazards_kind')),
+    sa.CheckConstraint("severity in ('minor', 'moderate', 'severe', 'extreme')", name=op.f('ck_hazards_severity')),
+    sa.CheckConstraint('ends_at is null or ends_at >= starts_at', name=op.f('ck_hazards_ends_after_start')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hazards'))
     )
     op.create_geospatial_index('idx_hazards_geom', 'hazards', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
@@ -79,6 +83,7 @@ def upgrade() -> None:
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('(corridor_code is not null) <> (country is not null)', name=op.f('ck_calendars_one_scope')),
+    sa.CheckConstraint("direction in ('descent', 'return')", name=op.f('ck_calendars_direction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendars'))
     )
     op.create_index(op.f('ix_calendars_corridor_code'), 'calendars', ['corridor_code'], unique=False)
@@ -104,6 +109,9 @@ def upgrade() -> None:
     sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('corridor_id', sa.Integer(), nullable=True),
     sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind in ('water_point', 'market', 'pasture', 'veterinary_post', 'rest_area', 'fodder')", name=op.f('ck_resources_kind')),
     sa.ForeignKeyConstraint(['corridor_id'], ['corridors.id'], name=op.f('fk_resources_corridor_id_corridors'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_resources')),
     sa.UniqueConstraint('code', name=op.f('uq_resources_code'))

@@ -207,3 +207,13 @@ def test_movement_from_heading(heading, bearing, movement):
 def test_movement_tolerance_must_be_below_90():
     with pytest.raises(ValueError):
         movement_from_heading(0, 0, tolerance_deg=90)
+
+
+def test_place_on_named_corridor_even_when_another_is_nearer(index):
+    assert index.place(1.9, 14.0).corridor == "WEST"
+    p = index.place_on("MERID", 1.9, 14.0)  # ~205 km west of it, but we ask for MERID
+    assert p.corridor == "MERID" and p.off_corridor
+    assert p.distance_m == pytest.approx(geodesic_m(1.9, 14, 0, 14), rel=0.01)
+    assert p.km_along == pytest.approx(110.6, abs=2)
+    with pytest.raises(KeyError):
+        index.place_on("NOPE", 0, 14)

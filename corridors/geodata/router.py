@@ -1,0 +1,215 @@
+"""HTTP for the managed geodata under /api/v1: corridors, flow-points, hazards, admin-areas,
+resources (GeoJSON), calendars (JSON) and network placement. Thin: parse, call the service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from corridors.geodata import service
+from corridors.geodata.features import CORRIDOR_STATUSES, HAZARD_KINDS, RESOURCE_KINDS, SEVERITIES, timestamp
+from corridors.geodata.ogc_core import OgcParamError, parse_bbox
+from ttt.api.deps import CurrentUser, DbSession, require_roles
+from ttt.errors import ValidationFailed
+
+GEOJSON = "application/geo+json"
+EDITORS = ("admin", "analyst")
+router = APIRouter(prefix="/api/v1", tags=["geodata"])
+
+FEATURE_EXAMPLE = {
+    "type": "Feature",
+    "geometry": {"type": "LineString", "coordinates": [[-4.2, 15.1], [-4.0, 14.5], [-3.9, 13.9]]},
+    "properties": {"code": "ML-C01", "name": "Mopti - Djenne", "tolerance_m": 5000, "countries": ["ML"], "status": "open"},
+}
+
+
+def _bool(v: str) -> bool:
+    low = v.lower()
+    if low in ("true", "1", "yes"):
+        return True
+    if low in ("false", "0", "no"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _choice(options: tuple[str, ...]):
+    def conv(v: str) -> str:
+        if v not in options:
+            raise ValueError(f"expected one of {', '.join(options)}")
+        return v
+
+    return conv
+
+
+def _level(v: str) -> int:
+    if not v.isdigit() or int(v) > 5:
+        raise ValueError("expected an admin level 0-5")
+    return int(v)
+
+
+def _instant(v: str):
+    return timestamp(required=True)(v)
+
+
+# Filters each list accepts: query name -> (filter name, converter).
+FILTERS: dict[str, dict[str, tuple[str, Any]]] = {
+    "corridors": {"status": ("status", _choice(CORRIDOR_STATUSES)), "country": ("country", str.upper)},
+    "flow-points": {"corridor": ("corridor", str), "active": ("active", _bool)},
+    "hazards": {
+        "kind": ("kind", _choice(HAZARD_KINDS)),
+        "severity": ("severity", _choice(SEVERITIES)),
+        "active_at": ("active_at", _instant),
+    },
+    "admin-areas": {"level": ("level", _level), "parent": ("parent_pcode", str), "cod_version": ("cod_version", str)},
+    "resources": {"kind": ("kind", _choice(RESOURCE_KINDS)), "corridor": ("corridor", str)},
+}
+KEY_NAMES = {"corridors": "code", "flow-points": "code", "hazards": "hazard_id", "admin-areas": "pcode", "resources": "code"}
+
+
+def _geojson(content: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(content, status_code=status, media_type=GEOJSON)
+
+
+def _page(request: Request, limit: int, offset: int, total: int) -> str | None:
+    if offset + limit >= total:
+        return None
+    return str(request.url.include_query_params(offset=offset + limit, limit=limit))
+
+
+def _add_layer_routes(layer: str) -> None:
+    key_name = KEY_NAMES[layer]
+    label = service.kind_of(layer).name
+    allowed = FILTERS[layer]
+
+    def list_layer(
+        request: Request,
+        session: DbSession,
+        _: CurrentUser,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+        bbox: str | None = Query(None, description="lon_min,lat_min,lon_max,lat_max (CRS84)"),
+    ) -> JSONResponse:
+        filters: dict[str, Any] = {}
+        errors = []
+        for name, raw in request.query_params.items():
+            if name in ("limit", "offset", "bbox"):
+                continue
+            if name not in allowed:
+                errors.append({"field": name, "message": f"unknown filter; use {', '.join(sorted(allowed)) or 'none'}"})
+                continue
+            column, conv = allowed[name]
+            try:
+                filters[column] = conv(raw)
+            except Exception as exc:
+                errors.append({"field": name, "message": str(exc)})
+        box = None
+        if bbox is not None:
+            try:
+                box = parse_bbox(bbox)
+            except OgcParamError as exc:
+                errors.append({"field": "bbox", "message": str(exc)})
+        if errors:
+            raise ValidationFailed(errors)
+        fc = service.list_features(session, layer, limit=limit, offset=offset, bbox=box, filters=filters)
+        fc["next"] = _page(request, limit, offset, fc["total"])
+        return _geojson(fc)
+
+    def create(session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(..., examples=[FEATURE_EXAMPLE])):
+        content, created = service.upsert(session, layer, body)
+        return _geojson(content, 201 if created else 200)
+
+    def read(key: str, session: DbSession, _: CurrentUser) -> JSONResponse:
+        return _geojson(service.get(session, layer, key))
+
+    def put(key: str, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
+        content, created = service.replace(session, layer, key, body)
+        return _geojson(content, 201 if created else 200)
+
+    def patch(key: str, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
+        return _geojson(service.patch(session, layer, key, body))
+
+    def delete(key: str, session: DbSession, _: Any = require_roles(*EDITORS)) -> Response:
+        service.remove(session, layer, key)
+        return Response(status_code=204)
+
+    path = f"/{layer}"
+    item = f"/{layer}/{{key}}"
+    router.add_api_route(path, list_layer, methods=["GET"], summary=f"List {label}s (GeoJSON FeatureCollection, paged)",
+                         response_class=JSONResponse, name=f"list_{layer}")
+    router.add_api_route(path, create, methods=["POST"], status_code=201, name=f"upsert_{layer}",
+                         summary=f"Create or update {label}s from a GeoJSON Feature or FeatureCollection (admin, analyst)")
+    router.add_api_route(item, read, methods=["GET"], summary=f"One {label} by {key_name}", name=f"get_{layer}")
+    router.add_api_route(item, put, methods=["PUT"], summary=f"Replace a {label} (admin, analyst)", name=f"put_{layer}")
+    router.add_api_route(item, patch, methods=["PATCH"], name=f"patch_{layer}",
+                         summary=f"Change some properties or the geometry of a {label} (admin, analyst)")
+    router.add_api_route(item, delete, methods=["DELETE"], status_code=204, summary=f"Delete a {label} (admin, analyst)",
+                         name=f"delete_{layer}")
+
+
+@router.get("/calendars/in-force", summary="The calendar window in force on a date for a corridor/country")
+def calendar_in_force(
+    session: DbSession,
+    _: CurrentUser,
+    direction: str = Query(..., description="descent or return"),
+    corridor: str | None = None,
+    country: str | None = None,
+    on: date | None = Query(None, alias="date"),
+) -> dict:
+    return service.calendar_in_force(session, corridor, country, direction, on or date.today())
+
+
+@router.get("/calendars", summary="List calendars")
+def list_calendars(
+    request: Request,
+    session: DbSession,
+    _: CurrentUser,
+    corridor: str | None = None,
+    country: str | None = None,
+    direction: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    items, total = service.list_calendars(
+        session, corridor=corridor, country=country, direction=direction, limit=limit, offset=offset
+    )
+    return {"items": items, "total": total, "next": _page(request, limit, offset, total)}
+
+
+@router.post("/calendars", status_code=201, summary="Add a calendar, or a list of calendars (admin, analyst)")
+def create_calendars(session: DbSession, _: Any = require_roles(*EDITORS), body: dict | list = Body(...)):
+    items = service.create_calendars(session, body)
+    return items if isinstance(body, list) else items[0]
+
+
+@router.get("/calendars/{calendar_id}", summary="One calendar")
+def get_calendar(calendar_id: int, session: DbSession, _: CurrentUser) -> dict:
+    return service.get_calendar(session, calendar_id)
+
+
+@router.put("/calendars/{calendar_id}", summary="Replace a calendar (admin, analyst)")
+def put_calendar(calendar_id: int, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> dict:
+    return service.replace_calendar(session, calendar_id, body)
+
+
+@router.delete("/calendars/{calendar_id}", status_code=204, summary="Delete a calendar (admin, analyst)")
+def delete_calendar(calendar_id: int, session: DbSession, _: Any = require_roles(*EDITORS)) -> Response:
+    service.delete_calendar(session, calendar_id)
+    return Response(status_code=204)
+
+
+@router.get("/network/place", summary="Where a point falls on the corridor network")
+def place(
+    session: DbSession,
+    _: CurrentUser,
+    lon: float = Query(..., ge=-180, le=180),
+    lat: float = Query(..., ge=-90, le=90),
+    max_search_m: float = Query(100_000, gt=0, le=1_000_000),
+) -> dict:
+    return service.place(session, lon, lat, max_search_m)
+
+
+for _layer in service.LAYERS:
+    _add_layer_routes(_layer)

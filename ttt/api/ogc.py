@@ -1,0 +1,178 @@
+"""OGC API - Features (Part 1: Core 1.0) at /ogc, for QGIS, GDAL/OGR (OAPIF) and owslib.
+
+Collections: corridors, flow-points, hazards, alerts, observations. Same bearer tokens as
+the API (QGIS and GDAL send headers: ``GDAL_HTTP_HEADERS="Authorization: Bearer ..."``).
+Exact observation locations are served to admin and analyst roles only; other roles get the
+flow point's location, or the centre of a 0.1 degree grid cell, and users with scopes see
+only observations inside them. Parsing and documents live in corridors.geodata.ogc_core.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from corridors.geodata import repository as repo
+from corridors.geodata.ogc_core import (
+    GEOJSON,
+    ITEMS_PARAMS,
+    Collection,
+    OgcParamError,
+    check_params,
+    collection_doc,
+    collections_doc,
+    conformance,
+    feature_doc,
+    items_doc,
+    jsonable,
+    landing,
+    openapi,
+    parse_bbox,
+    parse_datetime,
+    parse_format,
+    parse_limit,
+    parse_offset,
+)
+from ttt.api.deps import CurrentUser, DbSession
+from ttt.errors import NotFound, TTTError
+from ttt.users import Principal
+
+router = APIRouter(prefix="/ogc", tags=["ogc"])
+EXACT_LOCATION_ROLES = ("admin", "analyst")
+
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c
+    for c in (
+        Collection("corridors", "Transhumance corridors",
+                   "Corridor centre lines drawn in the descent direction (start = northern/source end).", False),
+        Collection("flow-points", "Flow monitoring points", "Points where enumerators count passing herds.", False),
+        Collection("hazards", "Hazards", "Bushfires, floods, droughts, disease, insecurity and conflict areas.", True),
+        Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).", True),
+        Collection("observations", "Herd observations",
+                   "Counted herds. Exact locations for admin/analyst roles; others see the flow point or a 0.1 degree cell.",
+                   True),
+    )
+}
+
+
+class InvalidParameter(TTTError):
+    code = "invalid_parameter"
+    status = 400
+
+
+def _source(cid: str, user: Principal) -> repo.CollectionSource:
+    if cid == "corridors":
+        return repo.CORRIDORS_SOURCE
+    if cid == "flow-points":
+        return repo.FLOW_POINTS_SOURCE
+    if cid == "hazards":
+        return repo.HAZARDS_SOURCE
+    if cid == "alerts":
+        return repo.ALERTS_SOURCE
+    if user.role in EXACT_LOCATION_ROLES:
+        return repo.OBSERVATIONS_EXACT_SOURCE
+    return repo.OBSERVATIONS_COARSE_SOURCE
+
+
+def _collection(cid: str) -> Collection:
+    if cid not in COLLECTIONS:
+        raise NotFound(f"no collection {cid!r}; collections: {', '.join(COLLECTIONS)}")
+    return COLLECTIONS[cid]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _checked(request: Request, allowed=frozenset({"f"})) -> None:
+    try:
+        check_params(request.query_params.keys(), allowed)
+        parse_format(request.query_params.get("f"))
+    except OgcParamError as exc:
+        raise InvalidParameter(str(exc)) from None
+
+
+def _json(content: Any, media_type: str = "application/json") -> JSONResponse:
+    return JSONResponse(jsonable(content), media_type=media_type)
+
+
+@router.get("", summary="OGC API landing page")
+@router.get("/", include_in_schema=False)
+def landing_page(request: Request, _: CurrentUser) -> JSONResponse:
+    _checked(request)
+    return _json(landing(_base(request), "ttt - transhumance corridors, hazards, alerts and observations",
+                         "OGC API - Features over the ttt early-warning service"))
+
+
+@router.get("/api", summary="OpenAPI 3.0 definition of the OGC API")
+def service_desc(request: Request, _: CurrentUser) -> JSONResponse:
+    _checked(request)
+    return _json(openapi(_base(request), list(COLLECTIONS.values())), "application/vnd.oai.openapi+json;version=3.0")
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance_page(request: Request, _: CurrentUser) -> JSONResponse:
+    _checked(request)
+    return _json(conformance())
+
+
+def _scopes(cid: str, user: Principal) -> tuple[str, ...]:
+    return tuple(user.scopes) if cid == "observations" else ()
+
+
+@router.get("/collections", summary="The collections")
+def collections(request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+    _checked(request)
+    base = _base(request)
+    docs = [
+        collection_doc(base, c, repo.ogc_extent(session, _source(c.id, user), _scopes(c.id, user)))
+        for c in COLLECTIONS.values()
+    ]
+    return _json(collections_doc(base, docs))
+
+
+@router.get("/collections/{cid}", summary="One collection")
+def collection(cid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+    _checked(request)
+    coll = _collection(cid)
+    extent = repo.ogc_extent(session, _source(cid, user), _scopes(cid, user))
+    return _json(collection_doc(_base(request), coll, extent))
+
+
+@router.get("/collections/{cid}/items", summary="Features of a collection (GeoJSON, paged)")
+def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+    coll = _collection(cid)
+    q = request.query_params
+    try:
+        check_params(q.keys(), ITEMS_PARAMS)
+        parse_format(q.get("f"))
+        limit = parse_limit(q.get("limit"))
+        offset = parse_offset(q.get("offset"))
+        bbox = parse_bbox(q.get("bbox"))
+        interval = parse_datetime(q.get("datetime"))
+    except OgcParamError as exc:
+        raise InvalidParameter(str(exc)) from None
+    features, matched = repo.ogc_items(
+        session, _source(cid, user), bbox=bbox, interval=interval if coll.temporal else None,
+        limit=limit, offset=offset, scopes=_scopes(cid, user),
+    )
+    next_url = None
+    if offset + len(features) < matched:
+        next_url = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    base = _base(request)
+    doc = items_doc(str(request.url), next_url, f"{base}/collections/{cid}", features, matched, datetime.now(UTC))
+    return _json(doc, GEOJSON)
+
+
+@router.get("/collections/{cid}/items/{fid}", summary="One feature")
+def item(cid: str, fid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+    _checked(request)
+    _collection(cid)
+    feature = repo.ogc_item(session, _source(cid, user), fid, _scopes(cid, user))
+    if feature is None:
+        raise NotFound(f"no feature {fid!r} in {cid}")
+    base = _base(request)
+    return _json(feature_doc(feature, str(request.url), f"{base}/collections/{cid}"), GEOJSON)
