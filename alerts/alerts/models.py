@@ -1,4 +1,12 @@
-"""Alerts: one row per (rule, place, window) dedup key, updated on repeat triggers."""
+"""Alerts: one row per (rule, place, window) dedup key, updated on repeat triggers.
+
+``dedup_key`` is the key of the finding that opened the alert; ``dedup_keys`` every key
+merged into it since (repeat triggers, the next days inside the suppression window), and
+``observation_ids`` every observation behind it, so a replay is recognised and changes
+nothing. ``version`` goes up on every change the outside world should hear about (the
+delivery outbox keys on it). ``RuleRun`` records each engine run (and where the next
+time-based check starts).
+"""
 
 from __future__ import annotations
 
@@ -47,10 +55,42 @@ class Alert(Base):
     resolved_by: Mapped[str | None] = mapped_column(Text)
     resolve_note: Mapped[str | None] = mapped_column(Text)
     escalation_tier: Mapped[int] = mapped_column(Integer, default=1)
+    # rules engine bookkeeping (helper R)
+    place: Mapped[str | None] = mapped_column(Text)
+    rule_version: Mapped[str | None] = mapped_column(String(40))
+    dedup_keys: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    observation_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    reprisal_risk: Mapped[bool | None]
 
     __table_args__ = (
         CheckConstraint("status in ('open', 'acknowledged', 'resolved')", name="status"),
         # at most one live alert per dedup key; a resolved one may be followed by a new one
         Index("uq_alerts_live_dedup_key", "dedup_key", unique=True,
               postgresql_where=text("status <> 'resolved'")),
+        Index("ix_alerts_rule_place_live", "rule_id", "place", postgresql_where=text("status <> 'resolved'")),
+        Index("ix_alerts_dedup_keys", "dedup_keys", postgresql_using="gin"),
+        CheckConstraint(f"type in {ALERT_TYPES}", name="type"),
+        CheckConstraint(f"severity in {ALERT_SEVERITIES}", name="severity"),
+    )
+
+
+class RuleRun(Base):
+    """One run of the engine: incremental (queue), time-based check, or manual."""
+
+    __tablename__ = "rule_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # queue | time | manual
+    rules_version: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime | None]
+    until: Mapped[datetime]
+    observations: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("kind in ('queue', 'time', 'manual')", name="kind"),
+        Index("ix_rule_runs_kind_until", "kind", "until"),
     )

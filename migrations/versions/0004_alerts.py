@@ -46,7 +46,14 @@ def upgrade() -> None:
     sa.Column('resolved_by', sa.Text(), nullable=True),
     sa.Column('resolve_note', sa.Text(), nullable=True),
     sa.Column('escalation_tier', sa.Integer(), nullable=False),
+    sa.Column('place', sa.Text(), nullable=True),
+    sa.Column('rule_version', sa.String(length=40), nullable=True),
+    sa.Column('dedup_keys', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('observation_ids', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('reprisal_risk', sa.Boolean(), nullable=True),
     sa.CheckConstraint("status in ('open', 'acknowledged', 'resolved')", name=op.f('ck_alerts_status')),
+    sa.CheckConstraint("type in ('mass', 'early', 'late', 'unexpected', 'hazard', 'event')", name=op.f('ck_alerts_type')),
+    sa.CheckConstraint("severity in ('minor', 'moderate', 'severe', 'extreme')", name=op.f('ck_alerts_severity')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
     )
     op.create_geospatial_index('idx_alerts_geom', 'alerts', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
@@ -54,7 +61,26 @@ def upgrade() -> None:
     op.create_index(op.f('ix_alerts_created_at'), 'alerts', ['created_at'], unique=False)
     op.create_index(op.f('ix_alerts_flow_point_code'), 'alerts', ['flow_point_code'], unique=False)
     op.create_index('uq_alerts_live_dedup_key', 'alerts', ['dedup_key'], unique=True, postgresql_where=sa.text("status <> 'resolved'"))
+    op.create_index('ix_alerts_rule_place_live', 'alerts', ['rule_id', 'place'], unique=False,
+                    postgresql_where=sa.text("status <> 'resolved'"))
+    op.create_index('ix_alerts_dedup_keys', 'alerts', ['dedup_keys'], unique=False, postgresql_using='gin')
+    op.create_table('rule_runs',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('rules_version', sa.String(length=40), nullable=False),
+    sa.Column('since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('until', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('observations', sa.Integer(), nullable=False),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.Column('updated', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind in ('queue', 'time', 'manual')", name=op.f('ck_rule_runs_kind')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_runs'))
+    )
+    op.create_index('ix_rule_runs_kind_until', 'rule_runs', ['kind', 'until'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('rule_runs')
     op.drop_table('alerts')
