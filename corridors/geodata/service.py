@@ -342,6 +342,7 @@ def import_features(
 ) -> ImportReport:
     """Upsert features one by one: a bad feature is reported and skipped, good ones are kept.
 
+    ``extra_properties`` (e.g. the COD version given on the command line) override the file's.
     Each feature is written in a savepoint, so a database refusal (say an unknown corridor)
     affects that feature only. The caller commits.
     """
@@ -352,7 +353,7 @@ def import_features(
         key_guess = (raw.get("properties") or {}).get(kind.key) if kind.key and isinstance(raw, Mapping) else None
         try:
             if extra_properties:
-                props = {**{k: v for k, v in extra_properties.items() if v is not None}, **(raw.get("properties") or {})}
+                props = {**(raw.get("properties") or {}), **{k: v for k, v in extra_properties.items() if v is not None}}
                 raw = {**raw, "properties": props}
             p = parse_feature(kind, raw, index=i)
             key_guess = p.key
