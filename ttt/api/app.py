@@ -12,11 +12,15 @@ from ttt.logging import configure_logging
 
 def _routers() -> list:
     """Every router of the service. Add one line per domain router."""
+    from corridors.geodata.router import router as geodata_router  # helper G
     from ttt.api import audit, health, users
+    from ttt.api.ogc import router as ogc_router  # helper G
 
     return [
         health.router,
         users.router,
+        geodata_router,  # helper G
+        ogc_router,  # helper G
         audit.router,
     ]
 
