@@ -1,14 +1,37 @@
-"""Subscriptions, the delivery outbox and every delivery attempt."""
+"""Subscriptions, the delivery outbox, every delivery attempt, and the message of each alert version.
+
+The outbox is a table: a delivery row is written in the same transaction as the alert change
+that causes it, so an alert can never exist without its deliveries (nor the reverse). The
+unique constraint on (subscription, alert, version) is what guarantees a recipient never gets
+the same alert version twice, whatever the number of engines and dispatchers running.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ARRAY, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base, utcnow
+
+SUBSCRIPTION_KINDS = ("authority", "partner", "staff")
+CHANNELS = ("email", "sms", "webhook", "log")
+MODES = ("immediate", "digest")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "superseded")
 
 
 class Subscription(Base):
@@ -30,8 +53,32 @@ class Subscription(Base):
     tier: Mapped[int] = mapped_column(Integer, default=1)
     secret: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"kind in {SUBSCRIPTION_KINDS}", name="kind"),
+        CheckConstraint(f"channel in {CHANNELS}", name="channel"),
+        CheckConstraint(f"mode in {MODES}", name="mode"),
+        CheckConstraint("tier >= 1", name="tier"),
+    )
+
+
+class AlertMessageRecord(Base):
+    """What was said about one version of an alert, and when: CAP ``references`` and every
+    retry of a delivery use this snapshot, not the alert as it is now."""
+
+    __tablename__ = "alert_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(12))  # created | updated | escalated | resolved
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[dict] = mapped_column(JSONB)
+
+    __table_args__ = (UniqueConstraint("alert_id", "version", name="uq_alert_messages_alert_version"),)
 
 
 class Delivery(Base):
@@ -40,19 +87,23 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     alert_version: Mapped[int] = mapped_column(Integer)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
-    event: Mapped[str] = mapped_column(String(12))  # created | escalated | resolved | digest
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(12))  # created | updated | escalated | resolved
+    mode: Mapped[str] = mapped_column(String(10), default="immediate")  # immediate | digest
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed | superseded
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        UniqueConstraint("subscription_id", "alert_id", "alert_version", "event",
-                         name="uq_deliveries_once_per_version"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        UniqueConstraint("subscription_id", "alert_id", "alert_version", name="uq_deliveries_once_per_version"),
+        CheckConstraint(f"status in {DELIVERY_STATUSES}", name="status"),
+        Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     )
 
 
@@ -62,8 +113,9 @@ class DeliveryAttempt(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    outcome: Mapped[str] = mapped_column(String(10))  # ok | retry | permanent
+    outcome: Mapped[str] = mapped_column(String(10))  # ok | retryable | permanent
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_excerpt: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    worker: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,190 @@
+"""The dispatcher: claims due deliveries, sends them, records every attempt, retries later.
+
+One delivery (or one subscriber's digest) per transaction: the row is locked with
+``FOR UPDATE SKIP LOCKED`` while it is sent, so any number of dispatchers (threads,
+processes, machines) work side by side and never send the same row twice; the attempt and
+the new state are committed right after the send. If a process dies mid-send the lock goes
+with it and the row is retried: delivery is at-least-once at the network level, and the
+stable ``webhook-id`` / ``Message-ID`` let receivers drop that rare duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.delivery import repository as repo
+from alerts.delivery.ack import ack_url, make_token
+from alerts.delivery.backoff import BackoffPolicy, next_attempt_at
+from alerts.delivery.channels import ChannelRegistry, Envelope, Outcome
+from alerts.delivery.message import AlertMessage
+from alerts.delivery.models import Delivery
+
+logger = logging.getLogger("ttt.delivery.dispatcher")
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    superseded: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, other: DispatchReport) -> None:
+        with self.lock:
+            self.sent += other.sent
+            self.retrying += other.retrying
+            self.failed += other.failed
+            self.superseded += other.superseded
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.superseded
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    secret_key: str
+    public_url: str
+    policy: BackoffPolicy = BackoffPolicy()
+    ack_ttl: timedelta = timedelta(days=14)
+    batch: int = 200
+    concurrency: int = 1
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+class Dispatcher:
+    def __init__(self, sessions: sessionmaker[Session], registry: ChannelRegistry, config: DispatchConfig,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.sessions = sessions
+        self.registry = registry
+        self.config = config
+        self.clock = clock
+
+    # --- public ---------------------------------------------------------------------
+
+    def run_once(self) -> DispatchReport:
+        """Send what is due now, up to ``batch`` deliveries, with ``concurrency`` workers."""
+        report = DispatchReport()
+        budget = [self.config.batch]
+        budget_lock = threading.Lock()
+
+        def take() -> bool:
+            with budget_lock:
+                if budget[0] <= 0:
+                    return False
+                budget[0] -= 1
+                return True
+
+        def worker() -> None:
+            while take():
+                one = self.dispatch_one()
+                if one is None:
+                    return
+                report.add(one)
+
+        if self.config.concurrency <= 1:
+            worker()
+        else:
+            with ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="ttt-dispatch") as pool:
+                for future in [pool.submit(worker) for _ in range(self.config.concurrency)]:
+                    future.result()
+        if report.handled:
+            logger.info("dispatch: %d sent, %d to retry, %d failed, %d superseded",
+                        report.sent, report.retrying, report.failed, report.superseded)
+        return report
+
+    def dispatch_one(self) -> DispatchReport | None:
+        """Claim, send and record one delivery (or one digest); None when nothing is due."""
+        with self.sessions() as session, session.begin():
+            now = self.clock()
+            delivery = repo.claim_next_due(session, now)
+            if delivery is None:
+                return None
+            report = DispatchReport()
+            newer = repo.newer_version_queued(session, delivery)
+            if newer is not None:
+                delivery.status = "superseded"
+                delivery.last_error = f"superseded by version {newer}"
+                report.superseded += 1
+                return report
+            group = [delivery]
+            if delivery.mode == "digest":
+                group += repo.claim_digest_companions(session, delivery, now)
+            self._send_group(session, group, now, report)
+            return report
+
+    # --- internals ------------------------------------------------------------------
+
+    def _messages(self, session: Session, group: list[Delivery]) -> list[AlertMessage]:
+        payloads = repo.message_payloads(session, [(d.alert_id, d.alert_version) for d in group])
+        messages = []
+        for d in group:
+            payload = payloads.get((d.alert_id, d.alert_version))
+            if payload is None:
+                raise LookupError(f"delivery {d.id}: no stored message for alert {d.alert_id} version {d.alert_version}")
+            token = make_token(self.config.secret_key, alert_id=d.alert_id, version=d.alert_version,
+                               delivery_id=d.id, now=self.clock(), ttl=self.config.ack_ttl)
+            messages.append(AlertMessage.from_dict(payload).with_ack_url(ack_url(self.config.public_url, token)))
+        return messages
+
+    def _send_group(self, session: Session, group: list[Delivery], now: datetime, report: DispatchReport) -> None:
+        lead = group[0]
+        sub = repo.get_subscription(session, lead.subscription_id)
+        started = time.monotonic()
+        if sub is None or not sub.active:
+            outcome = Outcome.fail("the subscription was deleted or deactivated")
+        else:
+            try:
+                messages = self._messages(session, group)
+                channel = self.registry.get(sub.channel)
+                envelope = Envelope(
+                    delivery_id=str(lead.id), address=sub.address, language=sub.language,
+                    messages=tuple(messages), secret=sub.secret,
+                    digest_day=now.date() if lead.mode == "digest" else None,
+                )
+                outcome = channel.send(envelope)
+            except Exception as exc:  # a bug in one delivery must not stop the others
+                logger.exception("delivery %s could not be sent", lead.id)
+                outcome = Outcome.retry(f"internal error: {type(exc).__name__}: {exc}")
+        duration_ms = int((time.monotonic() - started) * 1000)
+        for d in group:
+            self._record(session, d, outcome, now, duration_ms, report)
+
+    def _record(self, session: Session, d: Delivery, outcome: Outcome, now: datetime, duration_ms: int,
+                report: DispatchReport) -> None:
+        d.attempts += 1
+        if d.first_attempt_at is None:
+            d.first_attempt_at = now
+        repo.add_attempt(session, delivery_id=d.id, at=now, outcome=outcome.status, status_code=outcome.status_code,
+                         response_excerpt=outcome.response_excerpt, error=outcome.error, duration_ms=duration_ms,
+                         worker=self.config.worker)
+        if outcome.ok:
+            d.status, d.sent_at, d.last_error, d.provider_id = "sent", now, None, outcome.provider_id
+            report.sent += 1
+            return
+        d.last_error = outcome.error
+        retry_at = None
+        if outcome.status == "retryable":
+            # an immediate alert ages from when it was raised; a digest from when it was first due
+            born = d.first_attempt_at if d.mode == "digest" else d.created_at
+            retry_at = next_attempt_at(born, d.attempts, now, self.config.policy)
+        if retry_at is None:
+            d.status = "failed"
+            if outcome.status == "retryable":
+                d.last_error = f"gave up after {d.attempts} attempt(s) within {self.config.policy.max_age}: {outcome.error}"
+            report.failed += 1
+            logger.warning("delivery %s failed for good: %s", d.id, d.last_error)
+        else:
+            d.next_attempt_at = retry_at
+            report.retrying += 1

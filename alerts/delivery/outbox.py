@@ -1,0 +1,117 @@
+"""The outbox: one delivery row per matching subscription, in the caller's transaction.
+
+Call :func:`enqueue` right where an alert is created, escalated, changed or resolved, with
+the same session, before the commit. If the transaction rolls back, no delivery exists; if
+it commits, the dispatcher will send them. The (subscription, alert, version) unique
+constraint makes a second call for the same version a no-op: that is how a recipient never
+gets the same alert version twice, whoever calls and however often.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy.orm import Session
+
+from alerts.delivery import repository as repo
+from alerts.delivery.matching import AlertFacts, SubscriptionFilter, matching_ids
+from alerts.delivery.message import EVENTS, AlertMessage, Place
+from alerts.delivery.settings import DeliverySettings, get_delivery_settings
+from ttt.config import get_settings
+
+
+def next_digest_at(now: datetime, at: time, zone: ZoneInfo) -> datetime:
+    """The next time the daily digest goes out (local wall-clock ``at``), in UTC."""
+    local = now.astimezone(zone)
+    candidate = datetime.combine(local.date(), at, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)
+    return candidate.astimezone(UTC)
+
+
+def _geometry(value: Any):
+    if value is None:
+        return None
+    return value if hasattr(value, "geom_type") else to_shape(value)
+
+
+def _flat_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
+    """Rule details (unit, window, distances) next to observed/threshold, for the templates."""
+    evidence = dict(evidence or {})
+    details = evidence.get("details")
+    if isinstance(details, dict):
+        for key, value in details.items():
+            evidence.setdefault(key, value)
+    if "unit" not in evidence and evidence.get("measure"):
+        evidence["unit"] = evidence["measure"]
+    if "observation_count" not in evidence and isinstance(evidence.get("observations"), list):
+        evidence["observation_count"] = len(evidence["observations"])
+    return evidence
+
+
+def message_for_alert(session: Session, alert, event: str, *, public_url: str | None = None) -> AlertMessage:
+    """The recipient's view of an alert row now, with place names looked up once."""
+    public_url = (public_url or get_settings().public_url).rstrip("/")
+    fp_name, fp_pcodes = repo.flow_point_info(session, alert.flow_point_code)
+    codes = list(dict.fromkeys([*(alert.pcodes or []), *fp_pcodes]))
+    names = repo.admin_areas(session, codes)
+    places = tuple(Place(code, *(names.get(code) or (None, None))) for code in codes)
+    headline = {"en": alert.headline}
+    if alert.headline_fr:
+        headline["fr"] = alert.headline_fr
+    updated = alert.updated_at or datetime.now(UTC)
+    return AlertMessage(
+        id=alert.id, version=alert.version or 1, updated_at=updated, created_at=alert.created_at,
+        type=alert.type, severity=alert.severity, status=alert.status, event=event,
+        corridor_code=alert.corridor_code, corridor_name=repo.corridor_name(session, alert.corridor_code),
+        flow_point_code=alert.flow_point_code, flow_point_name=fp_name, places=places, headline=headline,
+        evidence=_flat_evidence(alert.evidence), geometry=_geometry(alert.geom),
+        window_start=alert.window_start, window_end=alert.window_end, kind=alert.event_kind,
+        url=f"{public_url}/api/v1/alerts/{alert.id}",
+    )
+
+
+def _filter(sub) -> SubscriptionFilter:
+    return SubscriptionFilter(
+        id=sub.id, alert_types=tuple(sub.alert_types or ()), min_severity=sub.min_severity,
+        corridors=tuple(sub.corridors or ()), pcodes=tuple(sub.pcodes or ()), area=_geometry(sub.area),
+        tier=sub.tier, active=sub.active,
+    )
+
+
+def enqueue(session: Session, alert, event: str = "created", *, now: datetime | None = None,
+            settings: DeliverySettings | None = None) -> int:
+    """Write the deliveries for this version of ``alert``; returns how many new rows.
+
+    ``event`` is created, updated, escalated or resolved. Immediate subscribers are due at
+    once, digest subscribers at the next digest time. Nothing is sent here.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"alert {alert.id}: event must be one of {', '.join(EVENTS)}, got {event!r}")
+    ds = settings or get_delivery_settings()
+    now = now or datetime.now(UTC)
+    session.flush()  # the alert needs its id
+    message = message_for_alert(session, alert, event)
+    repo.add_alert_message(session, alert_id=alert.id, version=message.version, event=event,
+                           sent_at=message.updated_at, payload=message.to_dict())
+    facts = AlertFacts(type=alert.type, severity=alert.severity, corridor_code=alert.corridor_code,
+                       pcodes=message.pcodes, geometry=message.geometry,
+                       escalation_tier=alert.escalation_tier or 1)
+    subs = repo.active_subscriptions(session)
+    resolution = event == "resolved"
+    told = repo.told_subscription_ids(session, alert.id) if resolution else ()
+    ids = matching_ids([_filter(s) for s in subs], facts, resolution=resolution, already_told=told)
+    by_id = {s.id: s for s in subs}
+    digest_at = next_digest_at(now, ds.digest_at, ds.zone)
+    rows = [
+        {
+            "alert_id": alert.id, "alert_version": message.version, "subscription_id": sid, "event": event,
+            "mode": by_id[sid].mode, "status": "pending", "attempts": 0, "created_at": now,
+            "next_attempt_at": digest_at if by_id[sid].mode == "digest" else now,
+        }
+        for sid in ids
+    ]
+    return repo.insert_deliveries(session, rows)
