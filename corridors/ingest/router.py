@@ -9,8 +9,6 @@ Collect), 400 bad XML or refused values, 409 conflicting resend, 413 too large.
 
 from __future__ import annotations
 
-from email.utils import formatdate
-
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -29,7 +27,9 @@ SUBMITTERS = ("admin", "analyst", "enumerator")
 
 
 def _headers(extra: dict[str, str] | None = None) -> dict[str, str]:
-    h = {"X-OpenRosa-Version": OPENROSA_VERSION, "Date": formatdate(usegmt=True)}
+    # ``Date`` (RFC 1123) is added by the HTTP server itself (uvicorn's default date header);
+    # setting it here too would send two.
+    h = {"X-OpenRosa-Version": OPENROSA_VERSION}
     h.update(extra or {})
     return h
 

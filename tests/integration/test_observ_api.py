@@ -8,7 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from tests.integration.test_ingest_support import CONTRACT, CORRIDOR, FMP, count_rows, network, record  # noqa: F401
+from tests.integration import test_ingest_support as support
+from tests.integration.test_ingest_support import CONTRACT, CORRIDOR, FMP, count_rows, record
+
+network = support.network  # shared fixture
 
 URL = "/api/v1/observations"
 pytestmark = pytest.mark.usefixtures("network")
