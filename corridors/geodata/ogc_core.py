@@ -26,7 +26,9 @@ JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-ITEMS_PARAMS = frozenset({"limit", "offset", "bbox", "datetime", "f"})
+ITEMS_PARAMS = frozenset({"limit", "offset", "bbox", "datetime", "f", "crs", "bbox-crs"})
+# EPSG:4326 is latitude-first in OGC URIs, so only CRS84 (longitude-first) is accepted.
+CRS84_NAMES = frozenset({CRS84})
 FORMATS = frozenset({"json", "geojson"})
 
 
@@ -54,6 +56,12 @@ def check_params(params: Iterable[str], allowed: Iterable[str]) -> None:
 def parse_format(value: str | None) -> None:
     if value is not None and value.lower() not in FORMATS:
         raise OgcParamError(f"f={value!r} is not served; only f=json (GeoJSON)")
+
+
+def parse_crs(name: str, value: str | None) -> None:
+    """``crs``/``bbox-crs`` (Part 2) are accepted only for CRS84, the one CRS served."""
+    if value is not None and value not in CRS84_NAMES:
+        raise OgcParamError(f"{name}={value!r} is not served; only {CRS84}")
 
 
 def parse_limit(value: str | None, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:

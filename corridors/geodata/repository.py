@@ -224,7 +224,7 @@ class CollectionSource:
     time_start: str | None = None
     time_end: str | None = None  # None: an instant at time_start
     id_cast: str = "text"
-    scope_expr: str | None = None  # P-code expression for users with scopes
+    scope_sql: str | None = None  # condition on :scopes (LIKE patterns) for users with scopes
 
 
 CORRIDORS_SOURCE = CollectionSource(
@@ -297,10 +297,15 @@ ALERTS_SOURCE = CollectionSource(
         ("window_end", "a.window_end"),
         ("created_at", "a.created_at"),
         ("updated_at", "a.updated_at"),
+        ("pcodes", "a.pcodes"),
+    ),
+    scope_sql=(
+        "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(a.pcodes, '[]'::jsonb)) AS p(code) "
+        "WHERE p.code LIKE ANY(:scopes))"
     ),
 )
 
-_OBS_PROPS = (
+_OBS_COMMON = (
     ("observed_at", "o.observed_at"),
     ("flow_point", "f.code"),
     ("corridor", "c.code"),
@@ -313,7 +318,6 @@ _OBS_PROPS = (
     ("donkeys", "o.donkeys"),
     ("horses", "o.horses"),
     ("other", "o.other"),
-    ("km_along", "o.km_along"),
     ("off_corridor", "o.off_corridor"),
     ("adm2_pcode", "o.adm2_pcode"),
     ("source", "o.source"),
@@ -327,11 +331,12 @@ OBSERVATIONS_EXACT_SOURCE = CollectionSource(
     id_cast="uuid",
     joins=_OBS_JOINS,
     time_start="o.observed_at",
-    properties=(*_OBS_PROPS, ("location", "'exact'")),
-    scope_expr="o.adm2_pcode",
+    properties=(*_OBS_COMMON, ("km_along", "o.km_along"), ("location", "'exact'")),
+    scope_sql="o.adm2_pcode LIKE ANY(:scopes)",
 )
 # Roles without the right to exact herd locations see the flow point, else a 0.1 degree
-# (about 11 km) grid cell centre; bbox filters apply to what is shown, so they cannot probe.
+# (about 11 km) grid node, and no km along the corridor (corridor + km would pin the herd);
+# bbox filters apply to what is shown, so they cannot probe for the exact spot.
 OBSERVATIONS_COARSE_SOURCE = CollectionSource(
     table="observations o",
     id_expr="o.id",
@@ -339,8 +344,12 @@ OBSERVATIONS_COARSE_SOURCE = CollectionSource(
     id_cast="uuid",
     joins=_OBS_JOINS,
     time_start="o.observed_at",
-    properties=(*_OBS_PROPS, ("location", "CASE WHEN f.geom IS NULL THEN 'grid_0.1deg' ELSE 'flow_point' END")),
-    scope_expr="o.adm2_pcode",
+    properties=(
+        *_OBS_COMMON,
+        ("km_along", "NULL::float8"),
+        ("location", "CASE WHEN f.geom IS NULL THEN 'grid_0.1deg' ELSE 'flow_point' END"),
+    ),
+    scope_sql="o.adm2_pcode LIKE ANY(:scopes)",
 )
 
 
@@ -365,8 +374,8 @@ def _where(
         if end is not None:
             clauses.append(f"{src.time_start} <= :t1")
             params["t1"] = end
-    if scopes and src.scope_expr:
-        clauses.append(f"{src.scope_expr} LIKE ANY(:scopes)")
+    if scopes and src.scope_sql:
+        clauses.append(src.scope_sql)
         params["scopes"] = [f"{s}%" for s in scopes]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime
 
 import httpx
 import pytest
@@ -33,30 +34,30 @@ def fmp(code, lon, lat):
 
 
 def add_observation(lon, lat, observed_at, flow_point=None, adm2=None, cattle=10):
+    """Through helper O's model, so its defaults fill the columns this area does not care about."""
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import Point
+
+    from corridors.observations.models import Observation
+
     with session_scope() as s:
         fp_id = s.execute(text("SELECT id FROM flow_points WHERE code = :c"), {"c": flow_point}).scalar() if flow_point else None
-        s.execute(
-            text(
-                "INSERT INTO observations (id, flow_point_id, observed_at, geom, location_source, movement, cattle, sheep, "
-                "goats, camels, donkeys, horses, other, men, women, boys, girls, already_counted, source, received_at, "
-                "content_hash, off_corridor, adm2_pcode) VALUES (:id, :fp, :t, ST_SetSRID(ST_MakePoint(:x, :y), 4326), "
-                "'gps', 'descent', :cattle, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, false, 'api', now(), :h, false, :adm2)"
-            ),
-            {"id": uuid.uuid4(), "fp": fp_id, "t": observed_at, "x": lon, "y": lat, "cattle": cattle,
-             "h": uuid.uuid4().hex, "adm2": adm2},
-        )
+        s.add(Observation(id=uuid.uuid4(), flow_point_id=fp_id, observed_at=datetime.fromisoformat(observed_at),
+                          geom=from_shape(Point(lon, lat), srid=4326), cattle=cattle, source="api",
+                          content_hash=uuid.uuid4().hex, adm2_pcode=adm2))
 
 
-def add_alert(n, lon, lat, created_at):
+def add_alert(n, lon, lat, created_at, pcodes=None):
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import Point
+
+    from alerts.alerts.models import Alert
+
     with session_scope() as s:
-        s.execute(
-            text(
-                "INSERT INTO alerts (type, severity, status, dedup_key, headline, evidence, occurrences, version, "
-                "created_at, updated_at, escalation_tier, geom, corridor_code) VALUES ('mass', 'severe', 'open', :k, :h, "
-                "'{}'::jsonb, 1, 1, :t, :t, 1, ST_SetSRID(ST_MakePoint(:x, :y), 4326), 'A')"
-            ),
-            {"k": f"mass:{n}", "h": f"Mass movement {n}", "t": created_at, "x": lon, "y": lat},
-        )
+        t = datetime.fromisoformat(created_at)
+        s.add(Alert(type="mass", severity="severe", dedup_key=f"mass:{n}", headline=f"Mass movement {n}",
+                    created_at=t, updated_at=t, geom=from_shape(Point(lon, lat), srid=4326), corridor_code="A",
+                    pcodes=pcodes or []))
 
 
 @pytest.fixture
@@ -126,7 +127,8 @@ def test_items_paging_limit_bbox_and_ids(client, analyst, network):
 
 @pytest.mark.parametrize(
     "query",
-    ["colour=red", "limit=ten", "bbox=1,2,3", "bbox=0,95,1,96", "datetime=yesterday", "datetime=../..", "f=html"],
+    ["colour=red", "limit=ten", "bbox=1,2,3", "bbox=0,95,1,96", "datetime=yesterday", "datetime=../..", "f=html",
+     "crs=http://www.opengis.net/def/crs/EPSG/0/32630"],
 )
 def test_bad_parameters_are_400(client, analyst, query):
     r = client.get(f"/ogc/collections/hazards/items?{query}", headers=analyst)
@@ -142,6 +144,8 @@ def test_datetime_filters(client, analyst, network):
     assert count("hazards", "2025-10-01") == 0
     assert count("hazards", "../2025-08-01") == 1
     assert count("hazards", "2025-09-30T00:00:01Z/..") == 0
+    crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    assert client.get(f"/ogc/collections/hazards/items?crs={crs84}&bbox-crs={crs84}", headers=analyst).status_code == 200
     add_observation(0.01, 14.0, "2025-11-02T08:00:00+00:00", flow_point="FMP-1")
     add_observation(0.3, 14.2, "2025-11-05T08:00:00+00:00")
     assert count("observations", "2025-11-01/2025-11-03") == 1
@@ -166,6 +170,13 @@ def test_exact_observation_locations_only_for_admin_and_analyst(client, analyst,
     scoped = auth(make_user("partner", scopes=["ML05"])[1])
     mine = client.get("/ogc/collections/observations/items", headers=scoped).json()
     assert mine["numberMatched"] == 1 and mine["features"][0]["properties"]["adm2_pcode"] == "ML0506"
+    # corridor + km along would pin the herd: only exact-location roles get km_along
+    assert {f["properties"]["km_along"] for f in coarse} == {None}
+    add_alert(1, 0.0, 14.0, "2025-11-02T09:00:00+00:00", pcodes=["ML", "ML05", "ML0506"])
+    add_alert(2, 0.3, 14.2, "2025-11-02T09:00:00+00:00", pcodes=["BF", "BF13"])
+    alerts = client.get("/ogc/collections/alerts/items", headers=scoped).json()
+    assert [f["properties"]["headline"] for f in alerts["features"]] == ["Mass movement 1"]
+    assert client.get("/ogc/collections/alerts/items", headers=analyst).json()["numberMatched"] == 2
     assert client.get("/ogc/collections/observations/items").status_code == 401
 
 

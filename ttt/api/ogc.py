@@ -3,8 +3,8 @@
 Collections: corridors, flow-points, hazards, alerts, observations. Same bearer tokens as
 the API (QGIS and GDAL send headers: ``GDAL_HTTP_HEADERS="Authorization: Bearer ..."``).
 Exact observation locations are served to admin and analyst roles only; other roles get the
-flow point's location, or the centre of a 0.1 degree grid cell, and users with scopes see
-only observations inside them. Parsing and documents live in corridors.geodata.ogc_core.
+flow point's location, or the nearest node of a 0.1 degree grid, and no km along the
+corridor; users with scopes see only observations and alerts inside them. Parsing and documents live in corridors.geodata.ogc_core.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from corridors.geodata.ogc_core import (
     landing,
     openapi,
     parse_bbox,
+    parse_crs,
     parse_datetime,
     parse_format,
     parse_limit,
@@ -120,7 +121,8 @@ def conformance_page(request: Request, _: CurrentUser) -> JSONResponse:
 
 
 def _scopes(cid: str, user: Principal) -> tuple[str, ...]:
-    return tuple(user.scopes) if cid == "observations" else ()
+    """Scoped users (P-code prefixes) see observations and alerts inside their scopes only."""
+    return tuple(user.scopes) if cid in ("observations", "alerts") else ()
 
 
 @router.get("/collections", summary="The collections")
@@ -149,6 +151,8 @@ def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> 
     try:
         check_params(q.keys(), ITEMS_PARAMS)
         parse_format(q.get("f"))
+        parse_crs("crs", q.get("crs"))
+        parse_crs("bbox-crs", q.get("bbox-crs"))
         limit = parse_limit(q.get("limit"))
         offset = parse_offset(q.get("offset"))
         bbox = parse_bbox(q.get("bbox"))
