@@ -48,7 +48,7 @@ _TIMING = {
     "end_quantile": ("frac", 0.95),
     "min_seasons": ("int", 1),
     "min_observations": ("int", 20),
-    "window_hours": ("pos", 24.0),
+    "min_herds": ("int", 3),
 }
 _UNEXPECTED = {
     "check": (

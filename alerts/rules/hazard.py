@@ -83,7 +83,7 @@ def _on_corridor(ctx: Context, rule: Rule, h: Hazard, active: np.ndarray) -> lis
             continue
         code = ctx.corridor_code(ci)
         out.append(_finding(ctx, rule, h, rows, place=f"corridor:{code}", corridor=code, flow_point=None,
-                            where_en=f"corridor {code}", where_fr=f"le corridor {code}",
+                            where_en=f"on corridor {code}", where_fr=f"sur le corridor {code}",
                             geometry=h.geometry.intersection(buf)))
     return out
 
@@ -142,7 +142,7 @@ def _ahead(ctx: Context, rule: Rule, h: Hazard, active: np.ndarray) -> list[Find
             fp = corridor = None
             key, en, fr = "off-network", "herds off the network", "troupeaux hors réseau"
         out.append(_finding(ctx, rule, h, sel, place=key, corridor=corridor, flow_point=fp,
-                            where_en=f"{rule.params['ahead_km']:g} km ahead of {en}",
+                            where_en=f"within {rule.params['ahead_km']:g} km ahead of {en}",
                             where_fr=f"à moins de {rule.params['ahead_km']:g} km devant les {fr}",
                             geometry=h.geometry))
     return out
@@ -163,13 +163,11 @@ def _finding(ctx: Context, rule: Rule, h: Hazard, rows: np.ndarray, *, place: st
     end = int(to_dt64(h.ends).astype(np.int64)) if h.ends else ctx.now_s
     kind_fr = KIND_FR.get(h.kind, h.kind)
     headline = {
-        "en": f"{h.kind.capitalize()} ({h.severity}) on {where_en}: {len(rows)} herd(s), "
+        "en": f"{h.kind.capitalize()} ({h.severity}) {where_en}: {len(rows)} herd(s), "
               f"{fmt_int(animals)} animals exposed",
-        "fr": f"{kind_fr.capitalize()} ({SEV_FR.get(h.severity, h.severity)}) sur {where_fr} : "
+        "fr": f"{kind_fr.capitalize()} ({SEV_FR.get(h.severity, h.severity)}) {where_fr} : "
               f"{len(rows)} troupeau(x), {fmt_int(animals)} animaux exposés",
     }
-    if rule.params["check"] == "ahead":
-        headline["fr"] = headline["fr"].replace(" sur à moins", " à moins")
     return ctx.finding(
         rule, place=f"hazard:{h.id}|{place}", window_label=label_day(start), window_start_s=start,
         window_end_s=max(end, start), severity=sev, corridor=corridor, flow_point=flow_point,

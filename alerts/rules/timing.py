@@ -6,10 +6,10 @@ LATE, as long as it is within ``near_days`` of the window; further away no windo
 it and it is UNEXPECTED (out of season) instead. Moving a herd's date anywhere inside the
 window (tolerance included) can therefore never make it early or late.
 
-Against history: the onset (``onset_quantile`` of the time of season of the herds moving in
-that direction at that point in earlier seasons) and end (``end_quantile``), with their own
-tolerance. Needs ``min_seasons`` earlier seasons and ``min_observations`` herds, else the
-point has no history to judge by.
+Against history (see :func:`history_status`): the onset and end of flows at the point in
+earlier seasons, firing when more herds than the usual tail pass beyond them. Needs
+``min_seasons`` earlier seasons and ``min_observations`` herds, else the point has no
+history to judge by.
 
 One finding per rule, place (flow point, else corridor), direction and window occurrence
 (calendar) or season (history): herds that keep arriving early update that alert.
@@ -47,42 +47,74 @@ def calendar_status(ctx: Context, tolerance_days: float, near_days: float) -> tu
     return early, late, out
 
 
-def history_bounds(ctx: Context, rule: Rule) -> tuple[np.ndarray, np.ndarray]:
-    """(onset, end) time-of-season days per row from earlier seasons at its flow point (NaN none)."""
+def history_status(ctx: Context, rule: Rule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(days beyond the usual onset/end, hit, info index) per row, for one history rule.
+
+    For each flow point, direction and season: earlier seasons give the onset (the
+    ``onset_quantile`` of the herds' time of season), the end (``end_quantile``) and the
+    typical season total (median herds per season). Herds more than ``tolerance_days``
+    before the onset (EARLY) or after the end (LATE) are counted; the rule fires when they
+    are at least as many as normally pass in that tail (quantile x typical total, and at
+    least ``min_herds``). So the ordinary tail of a season never fires, a shifted season
+    does. A herd shortly after the season boundary that is nearer the previous season's end
+    than the next onset is a late herd, not an early one.
+    """
     p = rule.params
     obs = ctx.obs
     n = len(obs)
-    onset = np.full(n, np.nan)
-    end = np.full(n, np.nan)
-    hist = np.flatnonzero(ctx.known & (obs.flow_point >= 0) & np.isin(obs.movement, (DESCENT, RETURN)))
-    if hist.size == 0:
-        return onset, end
-    s0 = int(ctx.season[hist].min())
-    n_seasons = int(ctx.season[hist].max()) - s0 + 1
-    key = (obs.flow_point[hist].astype(np.int64) * 3 + obs.movement[hist]) * n_seasons + (ctx.season[hist] - s0)
-    order = np.lexsort((ctx.season_offset[hist], key))
-    skey = key[order]
-    soff = ctx.season_offset[hist][order]
-    want = hist[ctx.in_range[hist]]
-    if want.size == 0:
-        return onset, end
-    wkey = key[ctx.in_range[hist]]
-    ukeys, inv = np.unique(wkey, return_inverse=True)
-    members = group_rows(inv, len(ukeys))
-    for j, k in enumerate(ukeys):
-        s_rel = int(k % n_seasons)
-        first = int(k - s_rel)
-        i0 = np.searchsorted(skey, first, "left")
-        i1 = np.searchsorted(skey, k, "left")
+    days = np.zeros(n)
+    hit = np.zeros(n, dtype=bool)
+    info = np.full(n, -1, dtype=np.int64)
+    ctx.__dict__.setdefault("_history_info", {})[rule.id] = infos = []
+    rows = np.flatnonzero(ctx.known & (obs.flow_point >= 0) & np.isin(obs.movement, (DESCENT, RETURN)))
+    if rows.size == 0:
+        return days, hit, info
+    s0 = int(ctx.season[rows].min())
+    n_s = int(ctx.season[rows].max()) - s0 + 1
+    key = (obs.flow_point[rows].astype(np.int64) * 3 + obs.movement[rows]) * n_s + (ctx.season[rows] - s0)
+    order = np.lexsort((ctx.season_offset[rows], key))
+    rows, key = rows[order], key[order]
+    off = ctx.season_offset[rows]
+    early = rule.type == "early"
+    year = 365.25
+    for k in np.unique(key[ctx.in_range[rows]]):
+        s_rel = int(k % n_s)
+        i0 = np.searchsorted(key, k - s_rel, "left")
+        i1 = np.searchsorted(key, k, "left")
+        i2 = np.searchsorted(key, k, "right")
         if i1 - i0 < p["min_observations"]:
             continue
-        if np.unique(skey[i0:i1]).size < p["min_seasons"]:
+        per_season = np.bincount((key[i0:i1] - (k - s_rel)).astype(np.int64))
+        per_season = per_season[per_season > 0]
+        if per_season.size < p["min_seasons"]:
             continue
-        sample = soff[i0:i1]
-        sel = want[members[j]]
-        onset[sel] = np.quantile(sample, p["onset_quantile"])
-        end[sel] = np.quantile(sample, p["end_quantile"])
-    return onset, end
+        sample = off[i0:i1]
+        onset = float(np.quantile(sample, p["onset_quantile"]))
+        end = float(np.quantile(sample, p["end_quantile"]))
+        typical = float(np.median(per_season))
+        cur = off[i1:i2]
+        before = onset - cur
+        after = cur - end
+        wrapped = cur + year - end  # lateness if the herd belongs to the previous season's tail
+        is_late_wrap = (before > 0) & (wrapped < before)
+        if early:
+            d = np.where((before > p["tolerance_days"]) & ~is_late_wrap, before, 0.0)
+            tail = p["onset_quantile"]
+        else:
+            d = np.where(after > p["tolerance_days"], after,
+                         np.where(is_late_wrap & (wrapped > p["tolerance_days"]), wrapped, 0.0))
+            tail = 1.0 - p["end_quantile"]
+        beyond = d > 0
+        needed = max(float(p["min_herds"]), tail * typical)
+        cur_rows = rows[i1:i2]
+        if beyond.sum() < needed or not ctx.in_range[cur_rows[beyond]].any():
+            continue
+        days[cur_rows[beyond]] = d[beyond]
+        hit[cur_rows[beyond]] = True
+        info[cur_rows[beyond]] = len(infos)
+        infos.append({"onset_day": round(onset, 1), "end_day": round(end, 1), "typical_season_herds": typical,
+                      "seasons": int(per_season.size), "needed": needed})
+    return days, hit, info
 
 
 def evaluate_timing(ctx: Context, rule: Rule) -> list[Finding]:
@@ -95,14 +127,10 @@ def evaluate_timing(ctx: Context, rule: Rule) -> list[Finding]:
         opens, closes, _ = windows.resolve(ctx)
         occ = _days(np.where(np.isnat(opens), np.datetime64(0, "D"), opens))
         return _group(ctx, rule, hit, days.astype(float), occ, opens, closes, None)
-    onset, end = history_bounds(ctx, rule)
-    off = ctx.season_offset
-    if rule.type == "early":
-        days = np.where(np.isnan(onset), 0.0, onset - off)
-    else:
-        days = np.where(np.isnan(end), 0.0, off - end)
-    hit = mask & (ctx.obs.flow_point >= 0) & (days > p["tolerance_days"])
-    return _group(ctx, rule, hit, days, ctx.season, None, None, (onset, end))
+    days, hit, info = history_status(ctx, rule)
+    # a herd's group is its season, so every herd of a firing group is evidence (even older
+    # ones: the count is what fires); the finding needs one herd in the evaluated range
+    return _group(ctx, rule, hit & ctx.scope_mask(rule), days, ctx.season, None, None, info)
 
 
 def _group(ctx: Context, rule: Rule, hit: np.ndarray, days: np.ndarray, occurrence: np.ndarray,
@@ -141,13 +169,14 @@ def _group(ctx: Context, rule: Rule, hit: np.ndarray, days: np.ndarray, occurren
             threshold = {"tolerance_days": rule.params["tolerance_days"], "near_days": rule.params["near_days"]}
             ref_en, ref_fr = (f"window opens {o}", f"ouverture le {o}") if early else (f"window closed {c}", f"fermeture le {c}")
         else:
-            onset, endb = history
+            h = ctx.__dict__["_history_info"][rule.id][int(history[sel[0]])]
             season = occ
-            b = float(onset[sel[0]] if early else endb[sel[0]])
+            b = h["onset_day"] if early else h["end_day"]
             ref_date = label_day(int(timegrid.season_start_s(season, ctx.rules.season_start) + b * timegrid.DAY_S))[:10]
             label = f"{direction}:season{season}"
-            baseline = {"kind": "history", "onset_day" if early else "end_day": round(b, 1), "usual_date": ref_date}
-            threshold = {"tolerance_days": rule.params["tolerance_days"]}
+            baseline = {"kind": "history", "onset_day" if early else "end_day": b, "usual_date": ref_date,
+                        "typical_season_herds": h["typical_season_herds"], "seasons": h["seasons"]}
+            threshold = {"tolerance_days": rule.params["tolerance_days"], "herds_beyond": h["needed"]}
             ref_en, ref_fr = (f"usual onset {ref_date}", f"début habituel le {ref_date}") if early else (
                 f"usual end {ref_date}", f"fin habituelle le {ref_date}")
         word_en = "Early" if early else "Late"

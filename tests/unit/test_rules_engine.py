@@ -201,20 +201,42 @@ def test_early_and_late_against_the_history_of_the_point():
     # 2024 season: 31 descent herds, one a day from 2024-10-01 (day 61 of the season) to 10-31 (day 91)
     hist = [{"observed_at": datetime(2024, 10, 1, 0, tzinfo=UTC) + timedelta(days=i), "movement": "descent", "cattle": 10}
             for i in range(31)]
-    recs = hist + [
-        {"id": "e", "observed_at": datetime(2025, 8, 31, 0, tzinfo=UTC), "movement": "descent", "cattle": 10},  # day 30
-        {"id": "n", "observed_at": datetime(2025, 10, 5, 0, tzinfo=UTC), "movement": "descent", "cattle": 10},
-        {"id": "l", "observed_at": datetime(2025, 12, 1, 0, tzinfo=UTC), "movement": "descent", "cattle": 10},  # day 122
-    ]
-    found = {f.rule: f for f in evaluate(snap(recs), rules, now=at(2025, 12, 2), since=at(2025, 8, 1))}
-    # onset = 5th percentile of days 61..91 = 62.5; day 30 is 32.5 days early (> 14)
-    assert found["early_h"].evidence.observations == ("e",)
-    assert found["early_h"].evidence.baseline["onset_day"] == 62.5
-    assert found["early_h"].evidence.baseline["usual_date"] == "2025-10-02"
-    # end = 95th percentile = 89.5; day 122 is 32.5 days late
-    assert found["late_h"].evidence.observations == ("l",)
+    early = [{"id": f"e{i}", "observed_at": datetime(2025, 8, 31 + i, 0, tzinfo=UTC) if i == 0 else
+              datetime(2025, 9, i, 0, tzinfo=UTC), "movement": "descent", "cattle": 10} for i in range(3)]  # days 30-32
+    normal = [{"id": "n", "observed_at": datetime(2025, 10, 5, 0, tzinfo=UTC), "movement": "descent", "cattle": 10}]
+    late = [{"id": f"l{i}", "observed_at": datetime(2025, 12, 1 + i, 0, tzinfo=UTC), "movement": "descent", "cattle": 10}
+            for i in range(3)]  # days 122-124
+    found = {f.rule: f for f in evaluate(snap(hist + early + normal + late), rules, now=at(2025, 12, 5), since=SINCE)}
+    # onset = 5th percentile of days 61..91 = 62.5; days 30-32 are 30.5-32.5 days early (> 14);
+    # the usual early tail is 5% of a 31-herd season = 1.55 herds, so the 3 herds (min_herds) fire
+    e = found["early_h"]
+    assert e.evidence.observations == ("e0", "e1", "e2") and e.evidence.observed["max_days"] == 32.5
+    assert e.evidence.baseline["onset_day"] == 62.5 and e.evidence.baseline["usual_date"] == "2025-10-02"
+    assert e.evidence.baseline["typical_season_herds"] == 31 and e.evidence.threshold["herds_beyond"] == 3
+    assert e.dedup_key == "early_h|fp:ML05-FMP-01|descent:season2025"
+    # end = 95th percentile = 89.5; days 122-124 are 32.5-34.5 days late
+    assert found["late_h"].evidence.observations == ("l0", "l1", "l2")
+    # two herds beyond the onset are the ordinary tail: nothing
+    assert "early_h" not in {f.rule for f in evaluate(snap(hist + early[:2]), rules, now=at(2025, 12, 5), since=SINCE)}
     # the same herds with no earlier season: no history, nothing to say
-    assert evaluate(snap(recs[-3:]), rules, now=at(2025, 12, 2)) == []
+    assert evaluate(snap(early + normal + late), rules, now=at(2025, 12, 5)) == []
+
+
+def test_a_return_herd_just_after_the_season_boundary_is_late_not_early():
+    rules = ruleset(
+        {"id": "early_h", "type": "early", "params": {"against": "history", "min_observations": 20}},
+        {"id": "late_h", "type": "late", "params": {"against": "history", "min_observations": 20}},
+    )
+    # return herds May 1 - June 30 2025 (season 2024), then four on 5-8 August 2025 (season 2025 by the
+    # calendar); the usual tail is 5% of 61 herds = 3.05, so four herds beyond the end fire
+    hist = [{"observed_at": datetime(2025, 5, 1, tzinfo=UTC) + timedelta(days=i), "movement": "return", "cattle": 10}
+            for i in range(61)]
+    tail = [{"id": f"t{i}", "observed_at": datetime(2025, 8, 5 + i, tzinfo=UTC), "movement": "return", "cattle": 10}
+            for i in range(4)]
+    found = {f.rule: f for f in evaluate(snap(hist + tail), rules, now=at(2025, 8, 9), since=SINCE)}
+    assert set(found) == {"late_h"} and found["late_h"].evidence.observations == ("t0", "t1", "t2", "t3")
+    # end = 95th percentile of days 273..333 = 330; 5 August (day 4) is 4 + 365.25 - 330 = 39 days late
+    assert found["late_h"].evidence.observed["max_days"] == 42.25
 
 
 # --- UNEXPECTED ---------------------------------------------------------------------------

@@ -1,0 +1,300 @@
+"""Every query of the alerts and rules area.
+
+Snapshot loading is column-wise: observation times come out of PostgreSQL as epoch
+seconds and ids as text, straight into numpy arrays, so a season (~1M rows) loads without
+building a Python object per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from geoalchemy2.shape import to_shape
+from sqlalchemy import Select, Text, func, or_, select, text
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.orm import Session
+
+from alerts.alerts.models import Alert, RuleRun
+from alerts.rules.model import (
+    MOVEMENT_CODES,
+    SPECIES,
+    Corridor,
+    FlowPoint,
+    Hazard,
+    Observations,
+    Snapshot,
+)
+from corridors.calendars import CalendarEntry
+from corridors.geodata import models as geo
+
+ALERT_LOCK = 7_243_001  # pg_advisory_xact_lock key: one alert writer at a time
+
+
+@dataclass
+class Network:
+    """Corridors, flow points, calendars and hazards as the rules see them, plus the maps
+    between database ids and snapshot indexes and the P-codes of each place."""
+
+    corridors: tuple[Corridor, ...]
+    flow_points: tuple[FlowPoint, ...]
+    calendars: tuple[CalendarEntry, ...]
+    hazards: tuple[Hazard, ...]
+    corridor_index: dict[int, int] = field(default_factory=dict)  # db id -> index
+    fp_index: dict[int, int] = field(default_factory=dict)
+    fp_pcode: dict[str, str | None] = field(default_factory=dict)  # code -> adm2 (or coarser)
+    corridor_pcodes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def load_network(session: Session) -> Network:
+    corridors, c_index, c_pcodes = [], {}, {}
+    for row in session.scalars(select(geo.Corridor).order_by(geo.Corridor.id)):
+        c_index[row.id] = len(corridors)
+        corridors.append(Corridor(row.code, to_shape(row.geom), float(row.tolerance_m or 5000.0), row.status,
+                                  tuple(c.upper() for c in (row.countries or ()))))
+        c_pcodes[row.code] = list(row.pcodes or []) or [c.upper() for c in (row.countries or ())]
+    points, f_index, f_pcode = [], {}, {}
+    for row in session.scalars(select(geo.FlowPoint).order_by(geo.FlowPoint.id)):
+        f_index[row.id] = len(points)
+        ci = c_index.get(row.corridor_id, -1) if row.corridor_id is not None else -1
+        country = (row.adm0_pcode or "")[:2].upper() or (corridors[ci].countries[0] if ci >= 0 and corridors[ci].countries else None)
+        points.append(FlowPoint(row.code, ci, country, bool(row.active), to_shape(row.geom)))
+        f_pcode[row.code] = row.adm2_pcode or row.adm1_pcode or row.adm0_pcode
+    calendars = tuple(
+        CalendarEntry(r.corridor_code, r.country, r.direction, r.opens, r.closes, r.effective_from, r.source or "")
+        for r in session.scalars(select(geo.Calendar).order_by(geo.Calendar.id))
+    )
+    hazards = tuple(
+        Hazard(r.id, r.kind, r.severity, to_shape(r.geom), r.starts_at, r.ends_at)
+        for r in session.scalars(select(geo.Hazard).order_by(geo.Hazard.id))
+    )
+    return Network(tuple(corridors), tuple(points), calendars, hazards, c_index, f_index, f_pcode, c_pcodes)
+
+
+_OBS_SQL = (
+    "SELECT o.id::text, extract(epoch FROM o.observed_at)::bigint, o.flow_point_id, o.corridor_id, "
+    + ", ".join(f"o.{s}" for s in SPECIES)
+    + ", o.movement, o.off_corridor, o.distance_m, o.origin, o.destination, ST_X(o.geom), ST_Y(o.geom), "
+    "o.direction_deg, o.already_counted FROM observations o"
+)
+
+
+def load_observations(
+    session: Session,
+    network: Network,
+    *,
+    until: datetime,
+    since: datetime | None = None,
+    corridor_ids: Sequence[int] | None = None,
+    flow_point_ids: Sequence[int] | None = None,
+    ids: Sequence[str] | None = None,
+) -> Observations:
+    """Observations up to ``until`` (and from ``since``), optionally only those on the given
+    corridors / flow points / ids (any of them). Ordered by time."""
+    where = ["o.observed_at <= :until"]
+    params: dict[str, Any] = {"until": until}
+    if since is not None:
+        where.append("o.observed_at >= :since")
+        params["since"] = since
+    places = []
+    if corridor_ids is not None:
+        places.append("o.corridor_id = ANY(CAST(:cids AS int[]))")
+        params["cids"] = list(corridor_ids)
+    if flow_point_ids is not None:
+        places.append("o.flow_point_id = ANY(CAST(:fids AS int[]))")
+        params["fids"] = list(flow_point_ids)
+    if ids is not None:
+        places.append("o.id = ANY(CAST(:ids AS uuid[]))")
+        params["ids"] = list(ids)
+    if places:
+        where.append("(" + " OR ".join(places) + ")")
+    sql = f"{_OBS_SQL} WHERE {' AND '.join(where)} ORDER BY o.observed_at, o.id"
+    rows = session.execute(text(sql), params).all()
+    return observations_from_rows(rows, network)
+
+
+def observations_from_rows(rows: Sequence[Sequence[Any]], network: Network) -> Observations:
+    n = len(rows)
+    ns = len(SPECIES)
+    cols = list(zip(*rows, strict=True)) if n else [()] * (4 + ns + 10)
+    ids = np.empty(n, dtype=object)
+    ids[:] = list(cols[0])
+    fmap = network.fp_index
+    cmap = network.corridor_index
+    vocab: dict[str, int] = {}
+
+    def code(v: Any) -> int:
+        return -1 if v is None or v == "" else vocab.setdefault(v, len(vocab))
+
+    k = 4 + ns
+    return Observations(
+        id=ids,
+        observed_at=np.array(cols[1], dtype=np.int64).astype("datetime64[s]"),
+        flow_point=np.array([fmap.get(v, -1) if v is not None else -1 for v in cols[2]], dtype=np.int32),
+        corridor=np.array([cmap.get(v, -1) if v is not None else -1 for v in cols[3]], dtype=np.int32),
+        animals=np.array(cols[4:k], dtype=np.int64).T.reshape(n, ns) if n else np.zeros((0, ns), dtype=np.int64),
+        movement=np.array([MOVEMENT_CODES.get(v or "unknown", 0) for v in cols[k]], dtype=np.int8),
+        off_corridor=np.array(cols[k + 1], dtype=bool),
+        distance_m=np.array([np.nan if v is None else v for v in cols[k + 2]], dtype=np.float64),
+        origin=np.array([code(v) for v in cols[k + 3]], dtype=np.int32),
+        destination=np.array([code(v) for v in cols[k + 4]], dtype=np.int32),
+        lon=np.array(cols[k + 5], dtype=np.float64),
+        lat=np.array(cols[k + 6], dtype=np.float64),
+        heading=np.array([np.nan if v is None else v for v in cols[k + 7]], dtype=np.float64),
+        already_counted=np.array(cols[k + 8], dtype=bool),
+        species=SPECIES,
+        places=tuple(sorted(vocab, key=vocab.__getitem__)),
+    )
+
+
+def snapshot(network: Network, observations: Observations) -> Snapshot:
+    return Snapshot(observations, network.corridors, network.flow_points, network.calendars, network.hazards)
+
+
+# --- the queue written by ingestion -------------------------------------------------------
+
+
+def claim_queue(session: Session, limit: int) -> list[tuple[int, str]]:
+    """Lock up to ``limit`` queued observations no other runner holds: (queue id, observation id)."""
+    rows = session.execute(
+        text("SELECT id, observation_id::text FROM rule_queue ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"),
+        {"n": limit},
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def delete_queue(session: Session, queue_ids: Sequence[int]) -> None:
+    if queue_ids:
+        session.execute(text("DELETE FROM rule_queue WHERE id = ANY(CAST(:ids AS bigint[]))"), {"ids": list(queue_ids)})
+
+
+def queue_length(session: Session) -> int:
+    return int(session.execute(text("SELECT count(*) FROM rule_queue")).scalar_one())
+
+
+def places_of(session: Session, observation_ids: Sequence[str]) -> tuple[list[int], list[int], datetime | None]:
+    """Corridors (own and their flow points'), flow points and earliest time of observations."""
+    row = session.execute(
+        text(
+            "SELECT array_agg(DISTINCT coalesce(o.corridor_id, fp.corridor_id)) "
+            "  FILTER (WHERE coalesce(o.corridor_id, fp.corridor_id) IS NOT NULL), "
+            "array_agg(DISTINCT o.flow_point_id) FILTER (WHERE o.flow_point_id IS NOT NULL), min(o.observed_at) "
+            "FROM observations o LEFT JOIN flow_points fp ON fp.id = o.flow_point_id "
+            "WHERE o.id = ANY(CAST(:ids AS uuid[]))"
+        ),
+        {"ids": list(observation_ids)},
+    ).one()
+    return list(row[0] or []), list(row[1] or []), row[2]
+
+
+def adm2_of(session: Session, observation_ids: Iterable[str]) -> list[str]:
+    ids = list(observation_ids)
+    if not ids:
+        return []
+    rows = session.execute(
+        text("SELECT DISTINCT adm2_pcode FROM observations WHERE id = ANY(CAST(:ids AS uuid[])) "
+             "AND adm2_pcode IS NOT NULL ORDER BY 1"),
+        {"ids": ids},
+    ).scalars()
+    return list(rows)
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+def lock_alerts(session: Session) -> None:
+    """Serialise alert writers (engine runs, event reports) until the transaction ends."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ALERT_LOCK})
+
+
+def alerts_for_merge(session: Session, keys: Sequence[str], rule_places: Sequence[tuple[str, str]]) -> list[Alert]:
+    """Alerts a set of findings may merge into: any holding one of the keys, and live ones of
+    the same rule and place."""
+    if not keys:
+        return []
+    conds = [Alert.dedup_keys.has_any(array(list(keys), type_=Text))]
+    rules = sorted({r for r, _ in rule_places})
+    places = sorted({p for _, p in rule_places})
+    conds.append((Alert.status != "resolved") & Alert.rule_id.in_(rules) & Alert.place.in_(places))
+    return list(session.scalars(select(Alert).where(or_(*conds)).order_by(Alert.id)))
+
+
+@dataclass
+class AlertFilter:
+    type: str | None = None
+    status: str | None = None
+    severity: str | None = None
+    corridor: str | None = None
+    flow_point: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    scopes: tuple[str, ...] = ()
+    limit: int = 50
+    offset: int = 0
+
+
+def _filtered(f: AlertFilter) -> Select:
+    q = select(Alert)
+    if f.type:
+        q = q.where(Alert.type == f.type)
+    if f.status:
+        q = q.where(Alert.status == f.status)
+    if f.severity:
+        q = q.where(Alert.severity == f.severity)
+    if f.corridor:
+        q = q.where(Alert.corridor_code == f.corridor)
+    if f.flow_point:
+        q = q.where(Alert.flow_point_code == f.flow_point)
+    # an alert is "in" [since, until] when its window overlaps it (or, without a window, its creation)
+    if f.since:
+        q = q.where(func.coalesce(Alert.window_end, Alert.created_at) >= f.since)
+    if f.until:
+        q = q.where(func.coalesce(Alert.window_start, Alert.created_at) <= f.until)
+    if f.scopes:
+        q = q.where(
+            text(
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(alerts.pcodes, '[]'::jsonb)) p(code), "
+                "unnest(CAST(:scopes AS text[])) s(scope) WHERE upper(p.code) LIKE upper(s.scope) || '%')"
+            ).bindparams(scopes=list(f.scopes))
+        )
+    return q
+
+
+def list_alerts(session: Session, f: AlertFilter) -> tuple[list[Alert], int]:
+    q = _filtered(f)
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = session.scalars(q.order_by(Alert.updated_at.desc(), Alert.id.desc()).limit(f.limit).offset(f.offset))
+    return list(rows), int(total or 0)
+
+
+def get_alert(session: Session, alert_id: int, *, for_update: bool = False) -> Alert | None:
+    q = select(Alert).where(Alert.id == alert_id)
+    if for_update:
+        q = q.with_for_update()
+    return session.scalar(q)
+
+
+def live_alert_by_key(session: Session, key: str) -> Alert | None:
+    return session.scalar(
+        select(Alert).where(Alert.status != "resolved", Alert.dedup_keys.has_key(key)).order_by(Alert.id.desc())
+    )
+
+
+def alerts_by_key(session: Session, key: str) -> list[Alert]:
+    return list(session.scalars(select(Alert).where(Alert.dedup_keys.has_key(key)).order_by(Alert.id)))
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def last_run_until(session: Session, kind: str) -> datetime | None:
+    return session.scalar(select(func.max(RuleRun.until)).where(RuleRun.kind == kind, RuleRun.finished_at.is_not(None)))
+
+
+def add_run(session: Session, run: RuleRun) -> RuleRun:
+    session.add(run)
+    session.flush()
+    return run

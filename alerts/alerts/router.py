@@ -1,0 +1,149 @@
+"""HTTP for rules and alerts (thin: parse, call a service, shape the answer)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from alerts import engine
+from alerts.alerts import service
+from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
+from alerts.alerts.repository import AlertFilter
+from ttt.api.deps import CurrentUser, DbSession, require_roles
+from ttt.errors import ValidationFailed
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+
+STAFF = ("admin", "analyst")
+RESPONDERS = ("admin", "analyst", "partner")
+REPORTERS = ("admin", "analyst", "enumerator", "partner")
+
+AlertType = Literal[ALERT_TYPES]  # type: ignore[valid-type]
+AlertStatus = Literal[ALERT_STATUSES]  # type: ignore[valid-type]
+Severity = Literal[ALERT_SEVERITIES]  # type: ignore[valid-type]
+
+
+class BacktestIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    from_: date = Field(alias="from", description="first day replayed (UTC)")
+    to: date = Field(description="last day replayed (UTC), inclusive")
+    rules: dict[str, Any] | None = Field(default=None, description="a rule set like default.yaml (as JSON); "
+                                         "default: the active one")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ResolveIn(NoteIn):
+    reprisal_risk: bool | None = Field(default=None, description="for events: does a risk of reprisal remain?")
+
+
+class LocationIn(BaseModel):
+    lon: float
+    lat: float
+
+
+class EventIn(BaseModel):
+    """A key informant's event alert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, max_length=100, description="the report's own id; re-sending it changes nothing")
+    event_kind: str = Field(description=f"one of {', '.join(service.EVENT_KINDS)}")
+    severity: str = "moderate"
+    headline: str | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    occurred_at: datetime | None = None
+    location: LocationIn | None = Field(default=None, description="{lon, lat} in WGS 84")
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry instead of a location")
+    flow_point: str | None = None
+    corridor: str | None = None
+    reprisal_risk: bool | None = None
+
+
+@router.get("/rules", summary="The active rule set and its version (a content hash)")
+def get_rules(user: CurrentUser) -> dict:
+    return engine.active_rules().as_dict()
+
+
+@router.post("/rules/evaluate", dependencies=[require_roles(*STAFF)],
+             summary="Run the engine now: drain the observation queue, then the time-based checks")
+def post_evaluate(session: DbSession) -> dict:
+    result = engine.evaluate_now(session)
+    session.commit()
+    return {"created": result.created, "updated": result.updated, "observations": result.observations}
+
+
+@router.post("/rules/backtest", dependencies=[require_roles(*STAFF)],
+             summary="Replay a period through a rule set; nothing is written")
+def post_backtest(body: BacktestIn, session: DbSession) -> dict:
+    return engine.backtest(session, body.from_, body.to, body.rules)
+
+
+@router.get("/alerts", summary="List alerts (newest change first)")
+def list_alerts(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    type: AlertType | None = None,  # noqa: A002 - the contract's name
+    status: AlertStatus | None = None,
+    severity: Severity | None = None,
+    corridor: str | None = None,
+    flow_point: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    for name, t in (("since", since), ("until", until)):
+        if t is not None and t.tzinfo is None:
+            raise ValidationFailed([{"field": name, "message": "expected a date-time with a timezone offset"}])
+    f = AlertFilter(type=type, status=status, severity=severity, corridor=corridor, flow_point=flow_point,
+                    since=since, until=until, limit=limit, offset=offset)
+    rows, total = service.list_alerts(session, user, f)
+    nxt = None
+    if offset + len(rows) < total:
+        nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    return {"items": [service.alert_json(a, user) for a in rows], "total": total, "next": nxt}
+
+
+@router.get("/alerts/{alert_id}", summary="One alert with its evidence")
+def get_alert(alert_id: int, user: CurrentUser, session: DbSession) -> dict:
+    return service.alert_json(service.get_alert(session, user, alert_id), user)
+
+
+@router.post("/alerts", dependencies=[require_roles(*REPORTERS)], status_code=201,
+             summary="Report an event (conflict, crop destruction, rustling, bushfire, disease...)")
+def post_alert(body: EventIn, user: CurrentUser, session: DbSession):
+    data = body.model_dump(exclude_none=True)
+    if body.location is not None:
+        data["location"] = body.location.model_dump()
+    alert, created = service.report_event(session, user, data)
+    session.commit()
+    payload = {**service.alert_json(alert, user), "created": created}
+    return payload if created else JSONResponse(payload, status_code=200)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", dependencies=[require_roles(*RESPONDERS)],
+             summary="Acknowledge an alert (who, when and a note are recorded)")
+def post_acknowledge(alert_id: int, user: CurrentUser, session: DbSession, body: NoteIn | None = None) -> dict:
+    alert = service.acknowledge(session, user, alert_id, body.note if body else None)
+    session.commit()
+    return service.alert_json(alert, user)
+
+
+@router.post("/alerts/{alert_id}/resolve", dependencies=[require_roles(*RESPONDERS)],
+             summary="Resolve an alert (who, when and a note are recorded)")
+def post_resolve(alert_id: int, user: CurrentUser, session: DbSession, body: ResolveIn | None = None) -> dict:
+    alert = service.resolve(session, user, alert_id, body.note if body else None,
+                            body.reprisal_risk if body else None)
+    session.commit()
+    return service.alert_json(alert, user)

@@ -1,0 +1,378 @@
+"""Alert use cases: record findings as alerts (dedup, outbox), event reports, listing,
+acknowledging and resolving. Every function takes the caller's Session and commits nothing.
+
+The delivery outbox (``alerts.delivery.outbox.enqueue``) is called in the same transaction
+as the alert change it announces (created, escalated, resolved), so an alert never exists
+without its deliveries, nor the reverse.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import box
+from sqlalchemy.orm import Session
+
+from alerts.alerts import repository as repo
+from alerts.alerts.models import ALERT_SEVERITIES, Alert
+from alerts.rules.dedup import AlertState, Change, merge
+from alerts.rules.model import Evidence, Finding
+from ttt.errors import Conflict, NotFound, ValidationFailed
+from ttt.users import Principal
+
+EVENT_KINDS = (
+    "conflict", "crop_destruction", "cattle_rustling", "kidnapping", "natural_disaster", "bushfire",
+    "flood", "disease", "non_use_of_corridor", "other",
+)
+EVENT_KIND_TEXT = {
+    "conflict": ("Conflict", "Conflit"), "crop_destruction": ("Crop destruction", "Destruction de cultures"),
+    "cattle_rustling": ("Cattle rustling", "Vol de bétail"), "kidnapping": ("Kidnapping", "Enlèvement"),
+    "natural_disaster": ("Natural disaster", "Catastrophe naturelle"), "bushfire": ("Bushfire", "Feu de brousse"),
+    "flood": ("Flood", "Inondation"), "disease": ("Animal disease", "Maladie animale"),
+    "non_use_of_corridor": ("Official corridor not used", "Non-utilisation du couloir officiel"),
+    "other": ("Event", "Événement"),
+}
+EVENT_SUPPRESS_HOURS = 24.0  # reports of the same kind at the same place within a day are one alert
+NOTIFY_EVENTS = ("created", "escalated", "resolved")
+
+
+# --- delivery hook ------------------------------------------------------------------------
+
+
+def notify(session: Session, alert: Alert, event: str) -> None:
+    """Hand an alert change to the delivery outbox when delivery is installed."""
+    if event not in NOTIFY_EVENTS:
+        return
+    if importlib.util.find_spec("alerts.delivery.outbox") is None:
+        return
+    outbox = importlib.import_module("alerts.delivery.outbox")
+    outbox.enqueue(session, alert, event)
+
+
+# --- findings -> alerts -------------------------------------------------------------------
+
+
+def state_of(a: Alert) -> AlertState:
+    return AlertState(
+        id=a.id, rule=a.rule_id or "", place=a.place or "", status=a.status, severity=a.severity,
+        window_start=a.window_start or a.created_at, window_end=a.window_end or a.created_at,
+        occurrences=a.occurrences, dedup_key=a.dedup_key, keys=set(a.dedup_keys or [a.dedup_key]),
+        observation_ids=set(a.observation_ids or []),
+    )
+
+
+def record_findings(
+    session: Session,
+    findings: Sequence[Finding],
+    pcodes_for: Callable[[Finding], list[str]],
+    *,
+    now: datetime | None = None,
+    created_by: str | None = None,
+    extra: Callable[[Finding], dict[str, Any]] | None = None,
+) -> tuple[list[Alert], list[Alert]]:
+    """Create or update alerts for findings (serialised by an advisory lock); returns
+    (created, updated). Escalations and creations go to the outbox."""
+    if not findings:
+        return [], []
+    repo.lock_alerts(session)
+    rows = repo.alerts_for_merge(session, [f.dedup_key for f in findings], [(f.rule, f.place) for f in findings])
+    by_id = {a.id: a for a in rows}
+    result = merge(findings, [state_of(a) for a in rows])
+    now = now or datetime.now(UTC)
+    created, updated = [], []
+    for change in result.changes:
+        if change.event == "created":
+            alert = _new_alert(change, pcodes_for(change.finding), now, created_by)
+            if extra:
+                for k, v in extra(change.finding).items():
+                    setattr(alert, k, v)
+            session.add(alert)
+            session.flush()
+            created.append(alert)
+        else:
+            alert = by_id[change.alert.id]
+            _apply(alert, change, now)
+            if extra:
+                for k, v in extra(change.finding).items():
+                    if v is not None:
+                        setattr(alert, k, v)
+            session.flush()
+            updated.append(alert)
+        notify(session, alert, change.event)
+    return created, updated
+
+
+def _new_alert(change: Change, pcodes: list[str], now: datetime, created_by: str | None) -> Alert:
+    f, s = change.finding, change.alert
+    return Alert(
+        type=f.type, severity=s.severity, status="open", dedup_key=f.dedup_key, rule_id=f.rule,
+        corridor_code=f.corridor, flow_point_code=f.flow_point, pcodes=sorted(set(pcodes)),
+        geom=from_shape(f.geometry, srid=4326) if f.geometry is not None else None,
+        window_start=s.window_start, window_end=s.window_end, headline=f.headline.get("en", ""),
+        headline_fr=f.headline.get("fr"), evidence=f.evidence.as_dict(), occurrences=s.occurrences, version=1,
+        created_by=created_by, created_at=now, updated_at=now, escalation_tier=1, place=f.place,
+        rule_version=f.evidence.rule_version, dedup_keys=sorted(s.keys), observation_ids=sorted(s.observation_ids),
+    )
+
+
+def _apply(alert: Alert, change: Change, now: datetime) -> None:
+    f, s = change.finding, change.alert
+    alert.severity = s.severity
+    alert.window_start, alert.window_end = s.window_start, s.window_end
+    alert.occurrences = s.occurrences
+    alert.dedup_keys = sorted(s.keys)
+    alert.observation_ids = sorted(s.observation_ids)
+    alert.evidence = f.evidence.as_dict()
+    alert.rule_version = f.evidence.rule_version
+    alert.headline, alert.headline_fr = f.headline.get("en", alert.headline), f.headline.get("fr", alert.headline_fr)
+    if f.geometry is not None:
+        alert.geom = from_shape(f.geometry, srid=4326)
+    alert.version += 1
+    alert.updated_at = now
+
+
+# --- event alerts from key informants -------------------------------------------------------
+
+
+def report_event(session: Session, user: Principal, body: dict[str, Any], now: datetime | None = None) -> tuple[Alert, bool]:
+    """Record a key informant's event report; returns (alert, created).
+
+    Reports of the same kind at the same place (flow point, else corridor, else a 0.1 degree
+    cell) on the same day are one alert; a report re-sent with the same ``id`` changes
+    nothing (offline phones retry).
+    """
+    from ttt.geo import parse_geometry
+
+    now = now or datetime.now(UTC)
+    errors: list[dict[str, str]] = []
+    kind = body.get("event_kind")
+    if kind not in EVENT_KINDS:
+        errors.append({"field": "event_kind", "message": f"expected one of {', '.join(EVENT_KINDS)}, got {kind!r}"})
+    severity = body.get("severity", "moderate")
+    if severity not in ALERT_SEVERITIES:
+        errors.append({"field": "severity", "message": f"expected one of {', '.join(ALERT_SEVERITIES)}, got {severity!r}"})
+    geom = None
+    if body.get("geometry") is not None:
+        try:
+            geom = parse_geometry(body["geometry"], ("Point", "Polygon", "MultiPolygon", "LineString"))
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    elif body.get("location") is not None:
+        loc = body["location"]
+        try:
+            geom = parse_geometry({"type": "Point", "coordinates": [loc["lon"], loc["lat"]]}, ("Point",), field="location")
+        except (KeyError, TypeError):
+            errors.append({"field": "location", "message": "expected {\"lon\": <number>, \"lat\": <number>}"})
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    network = repo.load_network(session)
+    fp_code, corridor = body.get("flow_point"), body.get("corridor")
+    fps = {f.code: f for f in network.flow_points}
+    if fp_code is not None and fp_code not in fps:
+        errors.append({"field": "flow_point", "message": f"unknown flow point {fp_code!r}"})
+    if corridor is not None and corridor not in {c.code for c in network.corridors}:
+        errors.append({"field": "corridor", "message": f"unknown corridor {corridor!r}"})
+    if geom is None and fp_code is None:
+        errors.append({"field": "location", "message": "an event needs a location, a geometry or a flow_point"})
+    occurred = body.get("occurred_at") or now
+    if isinstance(occurred, str):
+        try:
+            occurred = datetime.fromisoformat(occurred)
+        except ValueError:
+            errors.append({"field": "occurred_at", "message": f"expected an ISO 8601 date-time, got {occurred!r}"})
+    if isinstance(occurred, datetime) and occurred.tzinfo is None:
+        errors.append({"field": "occurred_at", "message": "give a time zone offset (e.g. +00:00)"})
+    elif isinstance(occurred, datetime) and occurred > now + timedelta(minutes=5):
+        errors.append({"field": "occurred_at", "message": "is in the future"})
+    headline = (body.get("headline") or "").strip()
+    if len(headline) > 300:
+        errors.append({"field": "headline", "message": "at most 300 characters"})
+    if errors:
+        raise ValidationFailed(errors)
+    fp = fps.get(fp_code) if fp_code else None
+    if fp is not None:
+        corridor = corridor or (network.corridors[fp.corridor].code if fp.corridor >= 0 else None)
+        geom = geom or fp.location
+        place = f"fp:{fp.code}"
+    elif corridor is not None:
+        place = f"corridor:{corridor}"
+    else:
+        c = geom.centroid
+        place = f"cell:{round(c.y, 1):.1f},{round(c.x, 1):.1f}"
+    pcodes = [p for p in [network.fp_pcode.get(fp.code) if fp else None] if p]
+    if not pcodes:
+        from corridors.observations.repository import admin_pcodes_at
+
+        c = geom.centroid
+        pcodes = [p for p in admin_pcodes_at(session, [c.x], [c.y]) if p]
+    if not user.unrestricted and not any(user.in_scope(p) for p in pcodes):
+        raise ValidationFailed([{"field": "location", "message":
+                                 f"this place ({', '.join(pcodes) or 'outside every known admin area'}) is outside "
+                                 f"your areas ({', '.join(user.scopes)})"}])
+    report_id = str(body.get("id") or uuid.uuid4())
+    day = occurred.astimezone(UTC).date()
+    en, fr = EVENT_KIND_TEXT[kind]
+    where = fp.code if fp else (corridor or place.removeprefix("cell:"))
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    finding = Finding(
+        rule=f"event:{kind}", type="event", severity=severity, corridor=corridor, flow_point=fp.code if fp else None,
+        window_start=occurred, window_end=occurred,
+        headline={"en": headline or f"{en} reported at {where}", "fr": headline or f"{fr} signalé(e) à {where}"},
+        dedup_key=f"event:{kind}|{place}|{start:%Y-%m-%d}", place=place,
+        evidence=Evidence(rule=f"event:{kind}", rule_version="event", observed={"reports": 1}, baseline=None,
+                          threshold=None, observations=(report_id,),
+                          details={"reported_by": user.name, "description": body.get("description") or ""}),
+        geometry=geom, suppress_hours=EVENT_SUPPRESS_HOURS,
+    )
+    created, updated = record_findings(
+        session, [finding], lambda f: pcodes, now=now, created_by=user.name,
+        extra=lambda f: {"event_kind": kind, "reprisal_risk": body.get("reprisal_risk")},
+    )
+    if created:
+        return created[0], True
+    if updated:
+        alert = updated[0]
+        alert.evidence = {**alert.evidence, "observed": {"reports": len(alert.observation_ids or [])}}
+        return alert, False
+    alerts = repo.alerts_by_key(session, finding.dedup_key)
+    existing = next((a for a in reversed(alerts) if report_id in (a.observation_ids or [])), None)
+    if existing is None:  # pragma: no cover - merge only skips a finding it has seen
+        raise Conflict("the report could not be recorded")
+    return existing, False
+
+
+# --- reading and acting on alerts --------------------------------------------------------------
+
+
+def visible(user: Principal, alert: Alert) -> bool:
+    return user.unrestricted or any(user.in_scope(p) for p in (alert.pcodes or []))
+
+
+def get_alert(session: Session, user: Principal, alert_id: int, *, for_update: bool = False) -> Alert:
+    alert = repo.get_alert(session, alert_id, for_update=for_update)
+    if alert is None or not visible(user, alert):
+        raise NotFound(f"no alert {alert_id}")
+    return alert
+
+
+def list_alerts(session: Session, user: Principal, f: repo.AlertFilter) -> tuple[list[Alert], int]:
+    f.scopes = tuple(user.scopes)
+    return repo.list_alerts(session, f)
+
+
+def acknowledge(session: Session, user: Principal, alert_id: int, note: str | None) -> Alert:
+    alert = get_alert(session, user, alert_id, for_update=True)
+    if alert.status == "resolved":
+        raise Conflict(f"alert {alert_id} is resolved; it cannot be acknowledged")
+    if alert.status == "acknowledged":
+        raise Conflict(f"alert {alert_id} was already acknowledged by {alert.acknowledged_by} at "
+                       f"{alert.acknowledged_at.isoformat()}")
+    now = datetime.now(UTC)
+    alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.acknowledge_note = "acknowledged", now, user.name, note
+    alert.updated_at = now
+    alert.version += 1
+    session.flush()
+    notify(session, alert, "acknowledged")
+    return alert
+
+
+def resolve(session: Session, user: Principal, alert_id: int, note: str | None, reprisal_risk: bool | None = None) -> Alert:
+    alert = get_alert(session, user, alert_id, for_update=True)
+    if alert.status == "resolved":
+        raise Conflict(f"alert {alert_id} was already resolved by {alert.resolved_by} at {alert.resolved_at.isoformat()}")
+    now = datetime.now(UTC)
+    alert.status, alert.resolved_at, alert.resolved_by, alert.resolve_note = "resolved", now, user.name, note
+    if reprisal_risk is not None:
+        alert.reprisal_risk = reprisal_risk
+    alert.updated_at = now
+    alert.version += 1
+    session.flush()
+    notify(session, alert, "resolved")
+    return alert
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(UTC).isoformat() if dt else None
+
+
+def alert_json(alert: Alert, user: Principal | None = None) -> dict[str, Any]:
+    """The alert as the API contract shows it. Partners see places to 0.1 degree, not the
+    exact positions of herds (armed groups exploit them)."""
+    geom = to_shape(alert.geom) if alert.geom is not None else None
+    if geom is not None and user is not None and user.role == "partner" and alert.flow_point_code is None:
+        minx, miny, maxx, maxy = geom.bounds
+        geom = box(_down(minx), _down(miny), _up(maxx), _up(maxy))
+    return {
+        "id": alert.id,
+        "type": alert.type,
+        "event_kind": alert.event_kind,
+        "severity": alert.severity,
+        "status": alert.status,
+        "corridor": alert.corridor_code,
+        "flow_point": alert.flow_point_code,
+        "pcodes": alert.pcodes or [],
+        "headline": alert.headline,
+        "headlines": {"en": alert.headline, "fr": alert.headline_fr or alert.headline},
+        "window_start": _iso(alert.window_start),
+        "window_end": _iso(alert.window_end),
+        "occurrences": alert.occurrences,
+        "rule": alert.rule_id,
+        "rule_version": alert.rule_version,
+        "evidence": alert.evidence or {},
+        "geometry": _geojson(geom),
+        "reprisal_risk": alert.reprisal_risk,
+        "version": alert.version,
+        "created_at": _iso(alert.created_at),
+        "updated_at": _iso(alert.updated_at),
+        "acknowledged": None if alert.acknowledged_at is None else
+        {"by": alert.acknowledged_by, "at": _iso(alert.acknowledged_at), "note": alert.acknowledge_note},
+        "resolved": None if alert.resolved_at is None else
+        {"by": alert.resolved_by, "at": _iso(alert.resolved_at), "note": alert.resolve_note},
+    }
+
+
+def _geojson(geom) -> dict[str, Any] | None:
+    from ttt.geo import to_geojson
+
+    return to_geojson(geom) if geom is not None else None
+
+
+def _down(v: float) -> float:
+    import math
+
+    return math.floor(v * 10) / 10
+
+
+def _up(v: float) -> float:
+    import math
+
+    return math.ceil(v * 10) / 10
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """A finding in the alert contract's shape (backtests: what would have been raised)."""
+    return {
+        "type": f.type, "severity": f.severity, "corridor": f.corridor, "flow_point": f.flow_point,
+        "headline": f.headline.get("en"), "headlines": dict(f.headline), "rule": f.rule,
+        "window_start": _iso(f.window_start), "window_end": _iso(f.window_end), "dedup_key": f.dedup_key,
+        "evidence": f.evidence.as_dict(), "geometry": _geojson(f.geometry),
+    }
+
+
+def states_json(states: Iterable[AlertState]) -> list[dict[str, Any]]:
+    out = []
+    for s in states:
+        d = finding_json(s.finding)
+        d.update(severity=s.severity, occurrences=s.occurrences, window_start=_iso(s.window_start),
+                 window_end=_iso(s.window_end), dedup_key=s.dedup_key)
+        out.append(d)
+    return out
