@@ -1,18 +1,171 @@
-"""Placeholder scheduler until the delivery work lands (owned by the delivery helper)."""
+"""The scheduler: evaluate rules, dispatch deliveries, daily digest, escalation, cleanup.
+
+Runs in ``ttt scheduler`` or inside ``ttt serve`` (one worker). Any number of processes may
+run it: only the one holding a PostgreSQL advisory lock (on a dedicated connection) does the
+work, so two schedulers never double-send; when the leader dies its connection closes, the
+lock is released, and another process takes over at its next leadership check (every few
+seconds). Every job catches and logs its own failures and simply runs again at its next
+tick: a mail server or database hiccup is never fatal to the process.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
+import signal
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from ttt.db import get_engine, session_scope
+
+logger = logging.getLogger("ttt.scheduler")
+LEADER_CHECK_S = 3.0
 
 
-class _Noop:
-    def shutdown(self, wait: bool = False) -> None:
+class LeaderLock:
+    """Session-level ``pg_try_advisory_lock`` held on a connection of our own."""
+
+    def __init__(self, engine: Engine, key: int) -> None:
+        self.engine = engine
+        self.key = key
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_leader(self) -> bool:
+        return self._conn is not None
+
+    def check(self) -> bool:
+        """Keep or try to take the leadership; a broken connection means we lost it."""
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT 1"))
+                    return True
+                except Exception:  # the connection died with our lock
+                    logger.warning("scheduler lost its database connection: no longer the leader")
+                    self._drop()
+            try:
+                conn = self.engine.connect()
+                got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
+                conn.commit()
+            except Exception as exc:
+                logger.warning("scheduler cannot reach the database for its leader lock: %s", exc)
+                return False
+            if got:
+                self._conn = conn
+                logger.info("this process is now the scheduler leader (advisory lock %d)", self.key)
+                return True
+            conn.close()
+            return False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                    self._conn.commit()
+                except Exception:
+                    pass
+                self._drop()
+
+    def _drop(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.invalidate()
+                self._conn.close()
+        except Exception:
+            pass
+        self._conn = None
+
+
+def _evaluate_rules() -> Any:
+    """Run the rules engine (helper R's runner) when it is installed."""
+    if importlib.util.find_spec("alerts.engine") is None:
         return None
+    engine = importlib.import_module("alerts.engine")
+    with session_scope() as session:
+        return engine.evaluate_now(session)
 
 
-def start_scheduler(settings) -> _Noop:
-    return _Noop()
+class SchedulerHandle:
+    """What ``start_scheduler`` returns: ``shutdown()`` stops the jobs and releases the lock."""
+
+    def __init__(self, scheduler: BackgroundScheduler, leader: LeaderLock) -> None:
+        self.scheduler = scheduler
+        self.leader = leader
+
+    def shutdown(self, wait: bool = False) -> None:
+        try:
+            self.scheduler.shutdown(wait=wait)
+        finally:
+            self.leader.release()
+
+
+def _guarded(name: str, leader: LeaderLock, fn: Callable[[], Any]) -> Callable[[], None]:
+    def run() -> None:
+        if not leader.is_leader:
+            return
+        try:
+            fn()
+        except Exception:
+            logger.exception("scheduled job %r failed; it will run again at its next tick", name)
+
+    run.__name__ = f"ttt_{name}"
+    return run
+
+
+def build_scheduler(settings, *, leader: LeaderLock | None = None) -> SchedulerHandle:
+    """The scheduler with every job, not started (tests start it themselves)."""
+    from alerts.delivery.jobs import build_dispatcher, cleanup_job, escalate_job
+    from alerts.delivery.settings import get_delivery_settings
+
+    ds = get_delivery_settings()
+    leader = leader or LeaderLock(get_engine(), ds.scheduler_lock_key)
+    dispatcher = build_dispatcher(settings, ds)
+    scheduler = BackgroundScheduler(
+        timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    scheduler.add_job(leader.check, IntervalTrigger(seconds=LEADER_CHECK_S), id="leader",
+                      next_run_time=datetime.now(UTC))
+    scheduler.add_job(_guarded("evaluate", leader, _evaluate_rules),
+                      IntervalTrigger(seconds=settings.evaluate_interval_s), id="evaluate")
+    scheduler.add_job(_guarded("dispatch", leader, dispatcher.run_once),
+                      IntervalTrigger(seconds=settings.dispatch_interval_s), id="dispatch")
+    digest = ds.digest_at
+    scheduler.add_job(_guarded("digest", leader, dispatcher.run_once),
+                      CronTrigger(hour=digest.hour, minute=digest.minute, timezone=ds.zone), id="digest")
+    scheduler.add_job(_guarded("escalate", leader, escalate_job), IntervalTrigger(seconds=60), id="escalate")
+    scheduler.add_job(_guarded("cleanup", leader, cleanup_job), IntervalTrigger(hours=6), id="cleanup")
+    return SchedulerHandle(scheduler, leader)
+
+
+def start_scheduler(settings) -> SchedulerHandle:
+    """Start the jobs in background threads of this process."""
+    handle = build_scheduler(settings)
+    handle.scheduler.start()
+    logger.info("scheduler started: evaluate every %gs, dispatch every %gs",
+                settings.evaluate_interval_s, settings.dispatch_interval_s)
+    return handle
 
 
 def run_forever(settings) -> None:
-    threading.Event().wait()
+    """``ttt scheduler``: run until SIGINT/SIGTERM, then release the leader lock."""
+    handle = start_scheduler(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        handle.shutdown(wait=True)
+        logger.info("scheduler stopped")

@@ -196,3 +196,8 @@ def webhook_digest_payload(messages: Sequence[AlertMessage], language: str, day:
         "language": language_or_default(language),
         "alerts": [webhook_payload(m, language)["data"] for m in messages],
     }
+
+
+def render_ack_page(view: Any) -> str:
+    """The acknowledgement page (mobile first, no script, works without login)."""
+    return _render("ack_page.html", view.language, v=view)

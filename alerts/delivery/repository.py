@@ -135,8 +135,8 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 
 def alerts_due_for_escalation(session: Session, *, older_than: datetime, severities: Sequence[str],
                               max_tier: int) -> list[Alert]:
-    """Open (unacknowledged) severe alerts whose current tier was told before ``older_than``
-    and that did reach somebody: escalating an alert nobody subscribed to helps no one."""
+    """Open (unacknowledged) alerts of these severities whose current tier was told before
+    ``older_than``, locked so two escalation runs cannot both bump one alert."""
     last_told = (
         select(func.max(AlertMessageRecord.sent_at))
         .where(AlertMessageRecord.alert_id == Alert.id, AlertMessageRecord.event.in_(("created", "escalated")))

@@ -1,0 +1,54 @@
+"""Request bodies for subscriptions (the contract in issue 7: extend, never rename)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["authority", "partner", "staff"]
+ChannelName = Literal["email", "sms", "webhook", "log"]
+Language = Literal["fr", "en"]
+AlertType = Literal["mass", "early", "late", "unexpected", "hazard", "event"]
+Severity = Literal["minor", "moderate", "severe", "extreme"]
+Mode = Literal["immediate", "digest"]
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    kind: Kind = "authority"
+    channel: ChannelName
+    address: str = Field(min_length=1, max_length=500)
+    language: Language = "fr"
+    alert_types: list[AlertType] = Field(default_factory=list, description="empty = every type")
+    min_severity: Severity = "minor"
+    corridors: list[str] = Field(default_factory=list, description="corridor codes; empty = no corridor filter")
+    pcodes: list[str] = Field(default_factory=list, description="P-codes; ML05 also covers ML0503")
+    area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon")
+    mode: Mode = "immediate"
+    tier: int = Field(default=1, ge=1, le=10)
+    secret: str | None = Field(default=None, description="webhook signing secret (whsec_...); generated if absent")
+    active: bool = True
+
+
+class SubscriptionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    organisation: str | None = None
+    kind: Kind | None = None
+    channel: ChannelName | None = None
+    address: str | None = Field(default=None, min_length=1, max_length=500)
+    language: Language | None = None
+    alert_types: list[AlertType] | None = None
+    min_severity: Severity | None = None
+    corridors: list[str] | None = None
+    pcodes: list[str] | None = None
+    area: dict[str, Any] | None = None
+    mode: Mode | None = None
+    tier: int | None = Field(default=None, ge=1, le=10)
+    secret: str | None = None
+    active: bool | None = None
