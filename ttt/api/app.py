@@ -12,6 +12,7 @@ from ttt.logging import configure_logging
 
 def _routers() -> list:
     """Every router of the service. Add one line per domain router."""
+    from alerts.delivery.router import router as delivery_router  # helper D (before alerts_router)
     from corridors.geodata.router import router as geodata_router  # helper G
     from ttt.api import audit, health, users
     from ttt.api.ogc import router as ogc_router  # helper G
@@ -22,6 +23,7 @@ def _routers() -> list:
         geodata_router,  # helper G
         ogc_router,  # helper G
         audit.router,
+        delivery_router,  # helper D: /api/v1/alerts/feed.atom and /{id}.cap before /alerts/{id}
     ]
 
 
