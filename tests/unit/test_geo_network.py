@@ -217,3 +217,54 @@ def test_place_on_named_corridor_even_when_another_is_nearer(index):
     assert p.km_along == pytest.approx(110.6, abs=2)
     with pytest.raises(KeyError):
         index.place_on("NOPE", 0, 14)
+
+
+# --- properties over random corridors (hypothesis) ------------------------------------------
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+sahel_lon = st.floats(min_value=-6.0, max_value=6.0, allow_nan=False)  # spans UTM zones 30-32
+sahel_lat = st.floats(min_value=10.0, max_value=18.0, allow_nan=False)
+vertex = st.tuples(sahel_lon, sahel_lat)
+
+
+def _polyline(points):
+    # keep vertices at least ~1 km apart so the line is a real corridor, not a scribble
+    out = [points[0]]
+    for p in points[1:]:
+        if geodesic_m(*out[-1], *p) > 1000:
+            out.append(p)
+    return out
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(vertex, min_size=2, max_size=6), vertex)
+def test_placement_invariants(points, query):
+    coords = _polyline(points)
+    assume(len(coords) >= 2)
+    line = LineString(coords)
+    idx = NetworkIndex([("L", line, 5000)])
+    p = idx.place(*query, max_search_m=20_000_000)
+    assert p.corridor == "L"
+    total_km = sum(geodesic_m(*a, *b) for a, b in zip(coords, coords[1:], strict=False)) / 1000
+    # never further than the nearest vertex (the line passes through every vertex)
+    nearest_vertex = min(geodesic_m(*query, *c) for c in coords)
+    assert p.distance_m <= nearest_vertex * 1.01 + 1.0
+    assert -1e-6 <= p.km_along <= total_km * 1.01 + 0.01
+    assert 0 <= p.bearing_deg < 360
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(vertex, min_size=2, max_size=6), st.data())
+def test_a_vertex_is_on_the_corridor_at_its_cumulative_length(points, data):
+    coords = _polyline(points)
+    assume(len(coords) >= 2)
+    i = data.draw(st.integers(min_value=0, max_value=len(coords) - 1))
+    p = NetworkIndex([("L", LineString(coords), 5000)]).place(*coords[i], max_search_m=20_000_000)
+    assert p.distance_m < 1.0 and not p.off_corridor
+    expected = sum(geodesic_m(*a, *b) for a, b in zip(coords[: i + 1], coords[1 : i + 1], strict=False)) / 1000
+    # a self-crossing line can touch the vertex elsewhere too; otherwise km along is exact
+    line = LineString(coords)
+    assume(line.is_simple and not line.is_closed)
+    assert p.km_along == pytest.approx(expected, rel=5e-3, abs=0.01)
