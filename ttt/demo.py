@@ -82,7 +82,7 @@ def _enumerator(session: Session):
 
 def seed_observations(data: DemoData) -> dict[str, int]:
     """Send the demo counts through the ingestion service in batches, with a progress bar."""
-    from corridors.observations.service import ingest_records
+    from corridors.observations.service import ingest
 
     totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
     with session_scope() as s:
@@ -93,9 +93,9 @@ def seed_observations(data: DemoData) -> dict[str, int]:
         for i in range(0, len(records), BATCH):
             chunk = records[i:i + BATCH]
             with session_scope() as s:
-                outcome = ingest_records(s, chunk, enumerator=enumerator, source="api")
+                outcome = ingest(s, chunk, source="api", enumerator=enumerator)
             for key in totals:
-                totals[key] += outcome[key]
+                totals[key] += outcome.count(key)
             bar.advance(task, len(chunk))
     return totals
 
