@@ -1,0 +1,86 @@
+"""The scheduler: one leader at a time, and an observation becomes an email within a minute."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from alerts.delivery.settings import get_delivery_settings
+from tests.integration.test_delivery_factories import make_subscription
+from tests.integration.test_ingest_support import CONTRACT, FMP
+from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
+from tests.unit.test_channel_servers import smtp_sink
+from ttt.config import get_settings
+from ttt.scheduler import LeaderLock, build_scheduler
+
+
+def test_only_one_leader_and_takeover_when_it_dies(engine):
+    key = 7_340_999
+    a, b = LeaderLock(engine, key), LeaderLock(engine, key)
+    try:
+        assert a.check() is True
+        assert b.check() is False and not b.is_leader
+        # the leader's process dies: its connection (and the lock with it) goes away
+        pid = a._conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        assert b.check() is True
+        assert a.check() is False  # the old leader notices it lost the lock
+        b.release()
+        assert a.check() is True
+    finally:
+        a.release()
+        b.release()
+
+
+@pytest.fixture
+def smtp_settings(monkeypatch):
+    with smtp_sink() as sink:
+        monkeypatch.setenv("TTT_SMTP_HOST", sink.host)
+        monkeypatch.setenv("TTT_SMTP_PORT", str(sink.port))
+        monkeypatch.setenv("TTT_PUBLIC_URL", "https://ttt.example.org")
+        get_settings.cache_clear()
+        get_delivery_settings.cache_clear()
+        try:
+            yield sink
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+            get_delivery_settings.cache_clear()
+
+
+def test_observation_to_french_email_within_60_seconds(network, smtp_settings, session, client, make_user, auth):  # noqa: F811
+    sink = smtp_settings
+    settings = get_settings()
+    assert (settings.evaluate_interval_s, settings.dispatch_interval_s) == (15.0, 5.0)  # the defaults
+    make_subscription(session, name="Préfet de Mopti", address="prefet.mopti@example.org", pcodes=["ML05"])
+    session.commit()
+    handle = build_scheduler(settings)
+    handle.scheduler.start()
+    try:
+        observed = datetime.now(UTC) - timedelta(minutes=10)
+        record = dict(CONTRACT, id=str(uuid.uuid4()), flow_point=FMP, observed_at=observed.isoformat(),
+                      counts={"cattle": 2600, "sheep": 0, "goats": 0, "camels": 0, "donkeys": 0, "horses": 0,
+                              "other": 0})
+        _, token = make_user("enumerator")
+        posted = time.monotonic()
+        r = client.post("/api/v1/observations", json={"observations": [record]}, headers=auth(token))
+        assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+        while not sink.messages and time.monotonic() - posted < 60:
+            time.sleep(0.5)
+        elapsed = time.monotonic() - posted
+    finally:
+        handle.shutdown(wait=True)
+    assert sink.messages, "no email reached the SMTP server within 60 s of the observation"
+    assert elapsed < 60
+    msg = sink.messages[0]
+    assert "Mouvement massif" in msg["Subject"] or "massif" in msg.get_body(("plain",)).get_content()
+    body = msg.get_body(("plain",)).get_content()
+    assert "https://ttt.example.org/ack/" in body and "ML05" in body
+    with session.bind.connect() as conn:
+        status = conn.execute(text("SELECT status FROM deliveries")).scalars().all()
+    assert "sent" in status
