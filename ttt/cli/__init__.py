@@ -21,6 +21,9 @@ def _register_optional() -> None:
     from ttt.cli import import_geo, import_obs, rules  # noqa: F401  (register on import)
 
     app.add_typer(rules.rules_app, name="rules")
+    from ttt.cli.stats import stats_app  # helper S
+
+    app.add_typer(stats_app, name="stats")
 
 
 def main() -> None:
