@@ -234,3 +234,16 @@ def test_admin_areas_fill_flow_point_pcodes_and_resources(client, analyst):
     assert res.status_code == 201 and res.json()["properties"]["corridor"] == "A"
     bad = client.post("/api/v1/resources", json=point_feature("WP-2", 0.01, 14.2, kind="well"), headers=analyst)
     assert "water_point" in bad.json()["detail"][0]["message"]
+
+
+def test_list_filters_country_and_bbox(client, analyst):
+    fc = {"type": "FeatureCollection", "features": [
+        corridor("ML-1", ((0.0, 15.0), (0.0, 13.0))),
+        corridor("BF-1", ((3.0, 15.0), (3.0, 13.0)), countries=["BF", "NE"]),
+    ]}
+    client.post("/api/v1/corridors", json=fc, headers=analyst)
+    ne = client.get("/api/v1/corridors?country=ne", headers=analyst).json()
+    assert [f["id"] for f in ne["features"]] == ["BF-1"]
+    boxed = client.get("/api/v1/corridors?bbox=-1,12,1,16", headers=analyst).json()
+    assert [f["id"] for f in boxed["features"]] == ["ML-1"]
+    assert client.get("/api/v1/corridors?bbox=1,2", headers=analyst).status_code == 422

@@ -243,3 +243,16 @@ def test_gdal_reads_the_service(live_server, client, make_user, network):
     out = _ogrinfo(["-al", "-oo", "PAGE_SIZE=1", url, "corridors"], token)
     assert out.count("OGRFeature(corridors)") == 3
     assert "code (String) = C" in out
+
+
+def test_an_api_edit_shows_in_the_ogc_collection(client, analyst, network):
+    r = client.patch(
+        "/api/v1/corridors/B",
+        json={"properties": {"status": "closed", "status_reason": "conflict"},
+              "geometry": {"type": "LineString", "coordinates": [[1.5, 15.0], [1.5, 13.0]]}},
+        headers=analyst,
+    )
+    assert r.status_code == 200, r.text
+    f = client.get("/ogc/collections/corridors/items/B", headers=analyst).json()
+    assert f["properties"]["status"] == "closed" and f["properties"]["status_reason"] == "conflict"
+    assert f["geometry"]["coordinates"] == [[1.5, 15.0], [1.5, 13.0]]
