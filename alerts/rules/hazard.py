@@ -31,7 +31,7 @@ def _active_rows(ctx: Context, h: Hazard, lookback_s: int) -> np.ndarray:
     """Rows observed in the lookback before some active moment of the hazard in (since, now]."""
     start = int(to_dt64(h.starts).astype(np.int64))
     end = min(int(to_dt64(h.ends).astype(np.int64)) if h.ends else ctx.now_s, ctx.now_s)
-    if end <= ctx.since_s or start > ctx.now_s or end < start:
+    if end < ctx.since_s or start > ctx.now_s or end < start:  # whole seconds: keep the boundary
         return np.zeros(len(ctx.obs), dtype=bool)
     t = ctx.t_s
     return ctx.known & (t >= start - lookback_s) & (t <= end) & (t + lookback_s > ctx.since_s)
