@@ -7,7 +7,7 @@ concurrent insert of the same id waits for the first transaction, then does noth
 
 from __future__ import annotations
 
-import threading
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from corridors.geometry import NetworkIndex
+from corridors.observations.placement import BatchPlacer, cached_placer
 
 
 @dataclass(frozen=True)
@@ -67,34 +67,12 @@ def corridor_ids(session: Session) -> dict[str, int]:
     return {code: cid for cid, code in session.execute(text("SELECT id, code FROM corridors")).all()}
 
 
-_index_lock = threading.Lock()
-_index_cache: dict[str, NetworkIndex] = {}
+def network_placer(session: Session) -> BatchPlacer:
+    """The vectorised placer over helper G's corridor lines, rebuilt when they change."""
+    from corridors.geodata import repository as geodata
 
-
-def network_index(session: Session) -> NetworkIndex:
-    """The corridor network index; helper G's loader when present, else built here and cached
-    until the corridors table changes (count + latest update)."""
-    try:
-        from corridors.geodata.network import load_network_index  # type: ignore[import-not-found]
-    except ImportError:
-        load_network_index = None
-    if load_network_index is not None:
-        return load_network_index(session)
-    version_row = session.execute(
-        text("SELECT count(*), max(updated_at), coalesce(sum(tolerance_m), 0) FROM corridors")
-    ).one()
-    version = repr(tuple(version_row))
-    with _index_lock:
-        cached = _index_cache.get("idx")
-        if cached is not None and cached.version == version:
-            return cached
-    from shapely import wkb
-
-    rows = session.execute(text("SELECT code, ST_AsBinary(geom), tolerance_m FROM corridors ORDER BY code")).all()
-    index = NetworkIndex(((c, wkb.loads(bytes(g)), float(t)) for c, g, t in rows), version=version)
-    with _index_lock:
-        _index_cache["idx"] = index
-    return index
+    version = geodata.network_version(session)
+    return cached_placer(version, lambda: BatchPlacer(geodata.network_lines(session), version))
 
 
 # --------------------------------------------------------------------------- writes
@@ -119,21 +97,30 @@ _INSERT_SQL = text(
     + ", ".join(_TABLE_COLUMNS)
     + ") SELECT "
     + ", ".join(f"u.{c}" for c in INSERT_COLUMNS if c not in ("lon", "lat"))
-    + ", ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) FROM unnest("
-    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in INSERT_COLUMNS.items())
-    + ") AS u("
-    + ", ".join(INSERT_COLUMNS)
+    + ", ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) FROM json_to_recordset(CAST(:rows AS json)) AS u("
+    + ", ".join(f"{c} {t}" for c, t in INSERT_COLUMNS.items())
     + ") ON CONFLICT (id) DO NOTHING RETURNING id"
 )
 
 
-def insert_observations(session: Session, columns: dict[str, list[Any]]) -> set[uuid.UUID]:
-    """Insert rows given as column lists; returns the ids actually inserted (new ones)."""
-    n = len(columns["id"])
-    if n == 0:
+def _json_default(v: Any) -> Any:
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalars
+        return v.item()
+    raise TypeError(f"cannot send {type(v).__name__} to the database")
+
+
+def insert_observations(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert rows (dicts keyed by INSERT_COLUMNS) in one statement; returns the ids actually
+    inserted. One JSON parameter expanded server-side by json_to_recordset: no per-value
+    adaptation in Python, no per-row round trip."""
+    if not rows:
         return set()
-    params = {c: columns[c] for c in INSERT_COLUMNS}
-    return set(session.execute(_INSERT_SQL, params).scalars())
+    payload = json.dumps(rows, default=_json_default, allow_nan=False)
+    return set(session.execute(_INSERT_SQL, {"rows": payload}).scalars())
 
 
 def existing_hashes(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

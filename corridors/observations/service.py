@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from corridors.geometry import Placement, movement_from_heading
+from corridors.geometry import NOWHERE, Placement, movement_from_heading
 from corridors.observations import repository as repo
 from corridors.observations.schemas import (
     HERDERS,
@@ -77,20 +77,6 @@ class BatchOutcome:
 def validation_options() -> ValidationOptions:
     s = get_settings()
     return ValidationOptions(max_count=s.max_count_per_species, now=datetime.now(UTC))
-
-
-def _placement_cache(index) -> Any:
-    memo: dict[tuple[float, float], Placement] = {}
-
-    def place(lon: float, lat: float) -> Placement:
-        key = (round(lon, 6), round(lat, 6))
-        p = memo.get(key)
-        if p is None:
-            p = index.place(lon, lat)
-            memo[key] = p
-        return p
-
-    return place
 
 
 def ingest(
@@ -168,17 +154,18 @@ def ingest(
                              f"your areas ({', '.join(enumerator.scopes)})"}]
                 del obs_of[i]
 
-    # placement on the corridor network
-    index = repo.network_index(session) if obs_of else None
-    corridor_id_of = repo.corridor_ids(session) if obs_of else {}
-    place = _placement_cache(index) if index is not None else None
-    cols: dict[str, list[Any]] = {c: [] for c in repo.INSERT_COLUMNS}
-    order: list[int] = []
+    # placement on the corridor network, all points at once
+    order = list(obs_of)
+    placer = repo.network_placer(session) if order else None
+    corridor_id_of = repo.corridor_ids(session) if order and placer is not None and len(placer) else {}
+    places = placer.place([where[i][0] for i in order], [where[i][1] for i in order]) if placer else None
+    rows: list[dict[str, Any]] = []
     enum_id = enumerator.id if enumerator else None
-    for i, o in obs_of.items():
+    for k, i in enumerate(order):
+        o = obs_of[i]
         lon, lat, loc_src = where[i]
         fp = fp_of[i]
-        p = place(lon, lat) if place is not None and len(index) else None
+        p = _placement_at(places, k) if places is not None and len(placer) else None
         corridor_id = corridor_id_of.get(p.corridor) if p and p.corridor else (fp.corridor_id if fp else None)
         heading = o.heading
         movement = "unknown"
@@ -186,9 +173,7 @@ def ingest(
             movement = movement_from_heading(heading, p.bearing_deg)
         row = _row(o, hash_of[i], fp, lon, lat, loc_src, heading, movement, corridor_id, p,
                    enum_id, source, received_at, pcode_of[i])
-        for c in cols:
-            cols[c].append(row[c])
-        order.append(i)
+        rows.append(row)
         out[i].extra = {
             "corridor": p.corridor if p else None,
             "distance_m": round(p.distance_m, 1) if p and p.distance_m is not None else None,
@@ -197,21 +182,28 @@ def ingest(
             "movement": movement,
         }
 
-    inserted = repo.insert_observations(session, cols)
-    missing = [cols["id"][k] for k, i in enumerate(order) if cols["id"][k] not in inserted]
-    existing = repo.existing_hashes(session, missing)
-    for k, i in enumerate(order):
-        oid = cols["id"][k]
+    inserted = repo.insert_observations(session, rows)
+    existing = repo.existing_hashes(session, [r["id"] for r in rows if r["id"] not in inserted])
+    for row, i in zip(rows, order, strict=True):
         r = out[i]
-        if oid in inserted:
+        if row["id"] in inserted:
             r.status = "accepted"
-        elif existing.get(oid) == cols["content_hash"][k]:
+        elif existing.get(row["id"]) == row["content_hash"]:
             r.status, r.extra = "duplicate", {}
         else:
             r.extra = {}
             _conflict(r, "was already received with different content")
-    repo.enqueue_for_rules(session, [oid for oid in cols["id"] if oid in inserted])
+    repo.enqueue_for_rules(session, [row["id"] for row in rows if row["id"] in inserted])
     return BatchOutcome(out)
+
+
+def _placement_at(places, k: int) -> Placement | None:
+    """Row k of the vectorised placements as a Placement (None when no corridor is near)."""
+    code = places.corridor[k]
+    if code is None:
+        return NOWHERE
+    return Placement(code, float(places.distance_m[k]), float(places.km_along[k]),
+                     float(places.bearing_deg[k]), bool(places.off_corridor[k]))
 
 
 def _conflict(r: ItemResult, why: str) -> None:
