@@ -189,6 +189,20 @@ class Location(BaseModel):
         return self
 
 
+def _direction_words(text: str) -> float | None:
+    """Spelled-out directions ("south-west", "Sud-Ouest", "nord") via the geometry module's
+    parser, which knows the words; None when it does not understand them either."""
+    from corridors.geometry import parse_direction as words_parser
+    from ttt.errors import ValidationFailed
+
+    if not any(ch.isalpha() for ch in text) or len(text) > 40:
+        return None
+    try:
+        return words_parser(text)
+    except (ValidationFailed, ValueError):
+        return None
+
+
 def parse_direction(value: Any) -> float | None:
     """Compass point (N, NNE, ... NNW; French SO, O, NO...) or degrees -> degrees in [0, 360)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -200,11 +214,15 @@ def parse_direction(value: Any) -> float | None:
         if key in COMPASS:
             return COMPASS[key]
         try:
-            value = float(key.rstrip("°"))
+            value = float(key.rstrip("°").replace(",", "."))
         except ValueError:
-            raise ValueError(
-                f"expected a compass point (N, NNE, NE, ... NNW) or degrees 0-360, got {value!r}"
-            ) from None
+            words = _direction_words(key)
+            if words is None:
+                raise ValueError(
+                    f"expected a compass point (N, NNE, NE, ... NNW; French SO, O, NO...), a word "
+                    f"such as 'south-west' or 'sud-ouest', or degrees 0-360, got {value!r}"
+                ) from None
+            return words
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0 or value > 360:
             raise ValueError(f"expected degrees from 0 to 360, got {value!r}")

@@ -133,7 +133,7 @@ def test_bad_id_and_unknown_field():
 @pytest.mark.parametrize(
     ("given", "deg"),
     [("N", 0.0), ("nne", 22.5), ("SW", 225.0), ("SO", 225.0), ("O", 270.0), ("NO", 315.0),
-     ("NNW", 337.5), (90, 90.0), ("135", 135.0), ("360", 0.0), (None, None)],
+     ("NNW", 337.5), ("south-west", 225.0), ("Sud-Ouest", 225.0), (90, 90.0), ("135", 135.0), ("360", 0.0), (None, None)],
 )
 def test_direction_accepts_compass_points_in_english_and_french_or_degrees(given, deg):
     assert parse_direction(given) == deg
