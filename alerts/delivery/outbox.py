@@ -95,8 +95,13 @@ def enqueue(session: Session, alert, event: str = "created", *, now: datetime | 
     now = now or datetime.now(UTC)
     session.flush()  # the alert needs its id
     message = message_for_alert(session, alert, event)
-    repo.add_alert_message(session, alert_id=alert.id, version=message.version, event=event,
-                           sent_at=message.updated_at, payload=message.to_dict())
+    if not repo.add_alert_message(session, alert_id=alert.id, version=message.version, event=event,
+                                  sent_at=message.updated_at, payload=message.to_dict()):
+        told = repo.alert_message_event(session, alert.id, message.version)
+        if told != event:
+            # the unique (subscription, alert, version) rule would silently swallow this news
+            raise ValueError(f"alert {alert.id}: version {message.version} was already told as '{told}'; "
+                             f"increase alert.version before telling '{event}'")
     facts = AlertFacts(type=alert.type, severity=alert.severity, corridor_code=alert.corridor_code,
                        pcodes=message.pcodes, geometry=message.geometry,
                        escalation_tier=alert.escalation_tier or 1)

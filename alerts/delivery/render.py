@@ -192,7 +192,7 @@ def webhook_payload(message: AlertMessage, language: str, *, event_id: str | Non
 def webhook_digest_payload(messages: Sequence[AlertMessage], language: str, day: date | datetime) -> dict[str, Any]:
     return {
         "type": "alert.digest",
-        "day": _when(day, "en", date_only=True) if not isinstance(day, date) else day.isoformat()[:10],
+        "day": day.isoformat()[:10],
         "language": language_or_default(language),
         "alerts": [webhook_payload(m, language)["data"] for m in messages],
     }

@@ -92,12 +92,18 @@ def recent_alerts(session: Session, *, limit: int, since: datetime | None = None
 def add_alert_message(session: Session, *, alert_id: int, version: int, event: str, sent_at: datetime,
                       payload: dict[str, Any]) -> bool:
     """Record what version ``version`` said; False when it was already recorded."""
-    result = session.execute(
+    inserted = session.scalar(
         insert(AlertMessageRecord)
         .values(alert_id=alert_id, version=version, event=event, sent_at=sent_at, payload=payload)
         .on_conflict_do_nothing(constraint="uq_alert_messages_alert_version")
+        .returning(AlertMessageRecord.id)
     )
-    return bool(result.rowcount)
+    return inserted is not None
+
+
+def alert_message_event(session: Session, alert_id: int, version: int) -> str | None:
+    return session.scalar(select(AlertMessageRecord.event).where(
+        AlertMessageRecord.alert_id == alert_id, AlertMessageRecord.version == version))
 
 
 def alert_messages(session: Session, alert_id: int) -> list[AlertMessageRecord]:
@@ -152,12 +158,15 @@ def alerts_due_for_escalation(session: Session, *, older_than: datetime, severit
 
 
 def record_acknowledgement(session: Session, alert: Alert, *, who: str, at: datetime, note: str | None) -> None:
+    """Who/when on the alert; a change of the alert is a new version (as in the alerts service)."""
     alert.acknowledged_at = at
     alert.acknowledged_by = who
     if note:
         alert.acknowledge_note = note
     if alert.status == "open":
         alert.status = "acknowledged"
+    alert.version = (alert.version or 1) + 1
+    alert.updated_at = at
 
 
 # --- dispatcher ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from shapely.geometry import box
 from sqlalchemy import func, select
 
@@ -215,3 +216,12 @@ def test_digest_subscriber_gets_one_email_at_digest_time(session):
     text = sink.messages[0].get_body(("plain",)).get_content()
     assert sink.messages[0]["Subject"] == "[TTT] Digest for 25 Nov 2026: 2 alert(s)"
     assert "Mass movement at Boni" in text and "Bushfire ahead of herds" in text
+
+
+def test_telling_other_news_under_the_same_version_is_refused(session):
+    make_subscription(session)
+    alert = make_alert(session)
+    enqueue(session, alert, "created", now=T0, settings=DS)
+    alert.status = "resolved"  # but the version was not increased
+    with pytest.raises(ValueError, match="version 1 was already told as 'created'"):
+        enqueue(session, alert, "resolved", now=T0, settings=DS)
