@@ -15,6 +15,8 @@ from alerts.delivery.dispatcher import DispatchConfig, Dispatcher
 from alerts.delivery.outbox import enqueue
 from alerts.delivery.settings import DeliverySettings
 from tests.integration.test_delivery_factories import T0, Clock, make_alert, make_subscription
+from tests.integration.test_ingest_support import FMP
+from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
 from tests.unit.test_channel_servers import smtp_sink
 from ttt.config import get_settings
 from ttt.db import session_factory
@@ -163,3 +165,28 @@ def test_ack_page_get_shows_post_records_once(client, session):
     forged = make_token("another key", alert_id=alert.id, version=1)
     r = client.post(f"/ack/{forged}?lang=en")
     assert r.status_code == 400 and "not valid" in r.text
+
+
+def test_reported_event_and_its_resolution_reach_the_outbox_through_the_alerts_api(
+        client, make_user, auth, session, network):  # noqa: F811
+    make_subscription(session, name="Comité de médiation", alert_types=["event"], pcodes=["ML05"])
+    make_subscription(session, name="Hazards only", alert_types=["hazard"])
+    session.commit()
+    h = auth(make_user("partner")[1])
+    r = client.post("/api/v1/alerts", headers=h, json={
+        "event_kind": "conflict", "severity": "severe", "flow_point": FMP,
+        "headline": "Affrontement entre éleveurs et agriculteurs près de Konna"})
+    assert r.status_code == 201, r.text
+    alert_id = r.json()["id"]
+    cap = client.get(f"/api/v1/alerts/{alert_id}.cap", headers=h)  # not taken for /alerts/{id}
+    assert cap.status_code == 200 and XSD.validate(etree.fromstring(cap.content)), cap.text
+    assert client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=h, json={"note": "médiation faite"}).status_code == 200
+    rows = session.execute(text(
+        "SELECT s.name, d.event, d.alert_version FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
+        "ORDER BY d.id")).all()
+    assert [tuple(r) for r in rows] == [("Comité de médiation", "created", 1), ("Comité de médiation", "resolved", 2)]
+    doc = etree.fromstring(client.get(f"/api/v1/alerts/{alert_id}.cap", headers=h).content)
+    assert XSD.validate(doc), XSD.error_log
+    assert doc.findtext("cap:msgType", namespaces=NS) == "Cancel"
+    geocodes = {g.findtext("cap:value", namespaces=NS) for g in doc.iterfind(".//cap:geocode", NS)}
+    assert "ML0506" in geocodes
