@@ -1,9 +1,12 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corridors.stats.periods import (
     SeasonStart,
+    next_period_start,
     period_start,
     period_starts,
     previous_season_range,
@@ -79,3 +82,24 @@ def test_tlu_fao_defaults_and_overrides_are_exact():
     with pytest.raises(ValueError, match=">= 0"):
         TLUFactors({"cattle": -1})
     assert normalise_species("Bovins") == "cattle"
+
+
+days = st.dates(min_value=D(1990, 1, 1), max_value=D(2090, 12, 31))
+
+
+@given(day=days, interval=st.sampled_from(["day", "week", "month", "season"]),
+       start=st.tuples(st.integers(1, 12), st.integers(1, 28)))
+def test_every_day_falls_in_exactly_one_bucket_of_its_season(day, interval, start):
+    season = SeasonStart(*start)
+    first = period_start(day, interval, season)
+    assert first <= day < next_period_start(first, interval, season)
+    assert season.season_start(day) <= day <= season.season_end(day)
+    assert season.parse_season_name(season.season_name(day)) == (season.season_start(day), season.season_end(day))
+
+
+@given(a=days, n=st.integers(0, 400))
+def test_previous_range_is_one_season_back_and_never_inverted(a, n):
+    b = a + dt.timedelta(days=n)
+    for interval in ("day", "week", "month", "season"):
+        pa, pb = previous_season_range(a, b, interval)
+        assert pa <= pb and 360 <= (a - pa).days <= 366
