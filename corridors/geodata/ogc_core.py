@@ -10,6 +10,7 @@ instant or an interval with ``..`` or empty for an open end; unknown parameters 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -100,9 +101,13 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4:
         raise OgcParamError(f"bbox must be 4 (or 6) comma-separated numbers, got {value!r}")
+    if not all(math.isfinite(n) for n in numbers):
+        raise OgcParamError(f"bbox must be finite numbers, got {value!r}")
     x0, y0, x1, y1 = numbers
-    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
-        raise OgcParamError(f"bbox is CRS84 longitude,latitude: lon in [-180, 180], lat in [-90, 90]; got {value!r}")
+    # Clients zoomed out past the world (QGIS canvases) send a box beyond CRS84 bounds:
+    # clamp it rather than refuse, the answer is the same.
+    x0, x1 = (min(max(x, -180.0), 180.0) for x in (x0, x1))
+    y0, y1 = (min(max(y, -90.0), 90.0) for y in (y0, y1))
     if y0 > y1:
         raise OgcParamError(f"bbox: the lower latitude must come first, got {value!r}")
     if x0 > x1:

@@ -118,7 +118,8 @@ def test_limit_is_clamped(raw, expected):
 def test_bbox_and_datetime():
     assert parse_bbox("-5,12,2,16") == (-5.0, 12.0, 2.0, 16.0)
     assert parse_bbox("-5,12,0,2,16,100") == (-5.0, 12.0, 2.0, 16.0)
-    for bad in ("1,2,3", "a,b,c,d", "0,95,1,96", "0,14,1,13"):
+    assert parse_bbox("-200,-95,200,95") == (-180.0, -90.0, 180.0, 90.0)  # clamped, as zoomed-out QGIS sends
+    for bad in ("1,2,3", "a,b,c,d", "0,14,1,13", "nan,1,2,3"):
         with pytest.raises(OgcParamError):
             parse_bbox(bad)
     start, end = parse_datetime("2025-11-02")
