@@ -24,6 +24,9 @@ def _register_optional() -> None:
     from ttt.cli.stats import stats_app  # helper S
 
     app.add_typer(stats_app, name="stats")
+    from ttt.cli.deliveries import deliveries_app  # helper D
+
+    app.add_typer(deliveries_app, name="deliveries")
 
 
 def main() -> None:

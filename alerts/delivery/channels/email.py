@@ -9,6 +9,7 @@ because they are our configuration's fault, not the recipient's, and will be fix
 
 from __future__ import annotations
 
+import email.policy
 import re
 import smtplib
 import ssl
@@ -21,6 +22,7 @@ from alerts.delivery.render import language_or_default, render_digest, render_em
 
 EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _AUTH_CODES = {530, 534, 535, 454}
+SMTP_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class EmailChannel(Channel):
             content = render_digest(envelope.messages, lang, envelope.digest_day)
         else:
             content = render_email(envelope.message, lang)
-        msg = EmailMessage()
+        # lines up to RFC 5322's 998: the default 78 folds "Subject: [TTT]..." before its first word
+        msg = EmailMessage(policy=SMTP_POLICY)
         sender = self.config.sender
         msg["From"] = formataddr((self.config.sender_name, sender)) if self.config.sender_name else sender
         msg["To"] = envelope.address.strip()
@@ -72,8 +75,8 @@ class EmailChannel(Channel):
         msg["Auto-Submitted"] = "auto-generated"
         msg["X-TTT-Delivery-Id"] = str(envelope.delivery_id)
         msg["X-TTT-Alert-Ids"] = ",".join(str(m.id) for m in envelope.messages)
-        msg.set_content(content.text)
-        msg.add_alternative(content.html, subtype="html")
+        msg.set_content(content.text, cte="quoted-printable")  # 7-bit safe for any relay
+        msg.add_alternative(content.html, subtype="html", cte="quoted-printable")
         msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
         return msg
 
