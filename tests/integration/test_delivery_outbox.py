@@ -225,3 +225,38 @@ def test_telling_other_news_under_the_same_version_is_refused(session):
     alert.status = "resolved"  # but the version was not increased
     with pytest.raises(ValueError, match="version 1 was already told as 'created'"):
         enqueue(session, alert, "resolved", now=T0, settings=DS)
+
+
+def test_unacknowledged_severe_alert_escalates_to_the_next_tier_once(session):
+    from alerts.delivery.jobs import escalate_unacknowledged
+
+    ds = DeliverySettings(escalation_after_h=4, escalation_min_severity="severe", escalation_max_tier=2)
+    tier1 = make_subscription(session, name="tier 1").id
+    tier2 = make_subscription(session, name="governor", tier=2).id
+    severe, moderate, acked = make_alert(session), make_alert(session, severity="moderate"), make_alert(session)
+    for a in (severe, moderate, acked):
+        enqueue(session, a, "created", now=T0, settings=ds)
+    acked.status = "acknowledged"
+    session.flush()
+    assert escalate_unacknowledged(session, now=T0 + timedelta(hours=3), ds=ds) == []
+    assert escalate_unacknowledged(session, now=T0 + timedelta(hours=5), ds=ds) == [severe.id]
+    assert (severe.escalation_tier, severe.version) == (2, 2)
+    told = {(d.subscription_id, d.event) for d in deliveries(session) if d.alert_id == severe.id}
+    assert told == {(tier1, "created"), (tier1, "escalated"), (tier2, "escalated")}
+    # the top tier is reached: no further escalation however long it waits
+    assert escalate_unacknowledged(session, now=T0 + timedelta(days=3), ds=ds) == []
+
+
+def test_sms_subscriber_gets_a_french_sms_through_the_gateway(session):
+    from alerts.delivery.channels import SmsChannel, SmsGatewayConfig
+
+    make_subscription(session, channel="sms", address="+22376000000")
+    enqueue(session, make_alert(session), "created", now=T0, settings=DS)
+    session.commit()
+    with http_receiver(lambda n, r: (202, '{"status": "queued"}')) as gw:
+        registry = ChannelRegistry([SmsChannel(SmsGatewayConfig(url=gw.url, auth_value="Token abc"))])
+        assert dispatcher(registry, Clock(T0)).run_once().sent == 1
+    (req,) = gw.requests
+    body = req.json()
+    assert body["to"] == "+22376000000" and req.headers["authorization"] == "Token abc"
+    assert body["text"].startswith("TTT GRAVE: Mouvement massif à Boni") and "/ack/" in body["text"]
