@@ -155,3 +155,12 @@ def test_too_large_is_refused_before_parsing():
     with pytest.raises(SubmissionError) as e:
         parse_submission(SUBMISSION, max_bytes=100)
     assert e.value.code == "too_large"
+
+
+@pytest.mark.skipif(__import__("shutil").which("java") is None, reason="ODK Validate needs java")
+def test_the_form_passes_odk_validate_javarosa():
+    """pyxform's bundled ODK Validate (the JavaRosa engine Collect runs) accepts the form."""
+    from pyxform.xls2xform import convert
+
+    result = convert(xlsform=str(build_xlsform.OUTPUT), validate=True)
+    assert result.warnings == []
