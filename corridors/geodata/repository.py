@@ -109,6 +109,13 @@ def corridor_codes_by_id(session: Session, ids: Sequence[int | None]) -> dict[in
     return {i: c for i, c in rows}
 
 
+def flow_points_with_corridor_code(session: Session) -> list[tuple[FlowPoint, str | None]]:
+    rows = session.execute(
+        select(FlowPoint, Corridor.code).outerjoin(Corridor, Corridor.id == FlowPoint.corridor_id).order_by(FlowPoint.id)
+    )
+    return [(fp, code) for fp, code in rows]
+
+
 def corridor_ids_by_code(session: Session, codes: Sequence[str]) -> dict[str, int]:
     if not codes:
         return {}

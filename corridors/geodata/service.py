@@ -209,7 +209,7 @@ def upsert(session: Session, layer: str, body: Any) -> tuple[dict[str, Any], boo
     if errors:
         raise ValidationFailed(errors)
     if layer == "corridors":
-        invalidate_network_index()
+        _network_changed(session)
     features = to_features(session, layer, rows)
     if body.get("type") == "Feature":
         return features[0], bool(created_keys)
@@ -217,6 +217,35 @@ def upsert(session: Session, layer: str, body: Any) -> tuple[dict[str, Any], boo
         {"type": "FeatureCollection", "features": features, "created": created_keys, "updated": updated_keys},
         bool(created_keys),
     )
+
+
+def _network_changed(session: Session) -> None:
+    invalidate_network_index()
+    refresh_flow_points(session)
+
+
+def refresh_flow_points(session: Session) -> int:
+    """Keep flow points in step with the corridors: km along their corridor is recomputed,
+    and points with no corridor get the nearest one that holds them within its tolerance.
+    Called after every corridor change (and usable after bulk loads); returns rows changed."""
+    index = load_network_index(session)
+    changed = 0
+    for fp, code in repo.flow_points_with_corridor_code(session):
+        geom = repo.shape_of(fp.geom)
+        if code is None:
+            placement = index.place(geom.x, geom.y)
+            if not placement.corridor or placement.off_corridor:
+                continue
+            code = placement.corridor
+            fp.corridor_id = repo.corridor_ids_by_code(session, [code])[code]
+            km = placement.km_along
+        else:
+            km = index.place_on(code, geom.x, geom.y).km_along
+        if fp.km_along is None or abs(fp.km_along - km) > 1e-6:
+            fp.km_along = km
+            changed += 1
+    session.flush()
+    return changed
 
 
 def _key(layer: str, key: Any) -> Any:
@@ -245,7 +274,7 @@ def replace(session: Session, layer: str, key: Any, body: Any) -> tuple[dict[str
         raise NotFound(f"no {kind.name} {key!r}")
     obj, created = _write_one(session, layer, p, existing)
     if layer == "corridors":
-        invalidate_network_index()
+        _network_changed(session)
     return to_features(session, layer, [obj])[0], created
 
 
@@ -266,7 +295,7 @@ def patch(session: Session, layer: str, key: Any, body: Any) -> dict[str, Any]:
     _apply(session, layer, obj, p, partial=True)
     session.flush()
     if layer == "corridors":
-        invalidate_network_index()
+        _network_changed(session)
     return to_features(session, layer, [obj])[0]
 
 
@@ -280,7 +309,7 @@ def remove(session: Session, layer: str, key: Any) -> None:
     except IntegrityError as exc:
         raise Conflict(f"{kind_of(layer).name} {key!r} is still referenced (e.g. by observations); deactivate it instead") from exc
     if layer == "corridors":
-        invalidate_network_index()
+        _network_changed(session)
 
 
 def list_features(
@@ -376,7 +405,7 @@ def import_features(
         if on_feature:
             on_feature()
     if layer == "corridors":
-        invalidate_network_index()
+        _network_changed(session)
     return report
 
 

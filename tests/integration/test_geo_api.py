@@ -247,3 +247,19 @@ def test_list_filters_country_and_bbox(client, analyst):
     boxed = client.get("/api/v1/corridors?bbox=-1,12,1,16", headers=analyst).json()
     assert [f["id"] for f in boxed["features"]] == ["ML-1"]
     assert client.get("/api/v1/corridors?bbox=1,2", headers=analyst).status_code == 422
+
+
+def test_flow_points_follow_corridor_edits(client, analyst):
+    # A flow point far from everything stays unassigned until a corridor is drawn past it.
+    client.post("/api/v1/corridors", json=corridor("A", ((0.0, 15.0), (0.0, 13.0))), headers=analyst)
+    client.post("/api/v1/flow-points", json=point_feature("FMP-A", 0.0, 14.0), headers=analyst)
+    client.post("/api/v1/flow-points", json=point_feature("FMP-X", 2.0, 14.0), headers=analyst)
+    assert client.get("/api/v1/flow-points/FMP-X", headers=analyst).json()["properties"]["corridor"] is None
+    client.post("/api/v1/corridors", json=corridor("X", ((2.0, 14.5), (2.0, 13.0))), headers=analyst)
+    fx = client.get("/api/v1/flow-points/FMP-X", headers=analyst).json()["properties"]
+    assert fx["corridor"] == "X" and fx["km_along"] == pytest.approx(GEOD.inv(2, 14.5, 2, 14)[2] / 1000, abs=0.01)
+    # Extending A northwards moves FMP-A further along it.
+    client.patch("/api/v1/corridors/A", json={"geometry": {"type": "LineString", "coordinates": [[0.0, 16.0], [0.0, 13.0]]}},
+                 headers=analyst)
+    fa = client.get("/api/v1/flow-points/FMP-A", headers=analyst).json()["properties"]
+    assert fa["km_along"] == pytest.approx(GEOD.inv(0, 16, 0, 14)[2] / 1000, abs=0.01)
