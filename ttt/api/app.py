@@ -14,6 +14,8 @@ def _routers() -> list:
     """Every router of the service. Add one line per domain router."""
     from alerts.delivery.router import router as delivery_router  # helper D (before alerts_router)
     from corridors.geodata.router import router as geodata_router  # helper G
+    from corridors.ingest.router import router as openrosa_router  # helper O
+    from corridors.observations.router import router as observations_router  # helper O
     from ttt.api import audit, health, users
     from ttt.api.ogc import router as ogc_router  # helper G
 
@@ -23,6 +25,8 @@ def _routers() -> list:
         geodata_router,  # helper G
         ogc_router,  # helper G
         audit.router,
+        observations_router,  # helper O
+        openrosa_router,  # helper O
         delivery_router,  # helper D: /api/v1/alerts/feed.atom and /{id}.cap before /alerts/{id}
     ]
 
