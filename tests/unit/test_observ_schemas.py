@@ -179,3 +179,31 @@ def test_repeated_ids_inside_one_batch_are_duplicates_or_conflicts():
         [CONTRACT, copy.deepcopy(CONTRACT), rec(counts={"cattle": 1})], OPTS
     )
     assert dedupe_within_batch(results) == {1: "duplicate", 2: "conflict"}
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(-10**9, 10**9), st.floats(allow_nan=True),
+                    st.text(max_size=12), st.lists(st.integers(), max_size=2),
+                    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+_keys = st.sampled_from([*CONTRACT, "counts", "cattle", "x"])
+_records = st.one_of(
+    st.dictionaries(_keys, _values, max_size=8),
+    st.builds(lambda changes: {**CONTRACT, **changes}, st.dictionaries(_keys, _values, max_size=3)),
+    _values,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_records, max_size=6))
+def test_any_input_gets_one_result_per_record_and_never_an_exception(batch):
+    results = validate_records([*batch, CONTRACT], OPTS)
+    assert len(results) == len(batch) + 1
+    assert results[-1].ok  # a good record after any garbage is still accepted
+    for r in results:
+        assert r.ok == (r.errors == [])
+        for e in r.errors:
+            assert set(e) == {"field", "message"} and e["field"] and e["message"]
