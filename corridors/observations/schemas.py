@@ -98,8 +98,10 @@ def _opts(info: ValidationInfo) -> ValidationOptions:
 
 def _whole_number(value: Any, limit: int, what: str) -> int:
     """Accept 120, 120.0, "120", " 120 "; refuse booleans, fractions, negatives, huge values."""
-    if type(value) is int and 0 <= value <= limit:  # the common case first (hot path)
+    if type(value) is int and 0 <= value <= limit:  # the common cases first (hot path)
         return value
+    if type(value) is str and value.isdigit() and value.isascii() and int(value) <= limit:
+        return int(value)  # "120" from CSV, KoBo and OpenRosa
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     if isinstance(value, bool):
