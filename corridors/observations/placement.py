@@ -89,7 +89,10 @@ class BatchPlacer:
             self._by_zone[epsg] = z
         return z
 
-    def place(self, lons: Sequence[float], lats: Sequence[float], max_search_m: float = 100_000) -> Placements:
+    def place(self, lons: Sequence[float], lats: Sequence[float], max_search_m: float = 100_000,
+              prefer: Sequence[str | None] | None = None) -> Placements:
+        """Place every point; ``prefer`` names, per point, a corridor that wins whenever its
+        tolerance covers the point (a flow point's own corridor where two corridors meet)."""
         n = len(lons)
         corridor: list[str | None] = [None] * n
         dist = np.full(n, np.nan)
@@ -101,6 +104,9 @@ class BatchPlacer:
         lon = np.asarray(lons, dtype=float)
         lat = np.asarray(lats, dtype=float)
         zones = np.array([utm_crs_for(a, b) for a, b in zip(lon, lat, strict=True)])
+        index_of = {c: i for i, c in enumerate(self._codes)}
+        preferred = np.array([-1 if not prefer or prefer[k] is None else index_of.get(prefer[k], -1)
+                              for k in range(n)], dtype=int)
         for epsg in np.unique(zones):
             sel = np.nonzero(zones == epsg)[0]
             tree, geoms, owner, start, tol = self._zone(int(epsg))
@@ -111,8 +117,9 @@ class BatchPlacer:
                 continue
             d = shapely.distance(geoms[gi], pts[pi])
             covered = d <= tol[gi]
-            # per point: covered candidates first, then by distance
-            order = np.lexsort((d, ~covered, pi))
+            is_preferred = covered & (owner[gi] == preferred[sel][pi])
+            # per point: the preferred corridor if it covers, then covering ones, then by distance
+            order = np.lexsort((d, ~covered, ~is_preferred, pi))
             pi, gi, d = pi[order], gi[order], d[order]
             first = np.concatenate([[True], pi[1:] != pi[:-1]])
             pi, gi, d = pi[first], gi[first], d[first]

@@ -158,7 +158,10 @@ def ingest(
     order = list(obs_of)
     placer = repo.network_placer(session) if order else None
     corridor_id_of = repo.corridor_ids(session) if order and placer is not None and len(placer) else {}
-    places = placer.place([where[i][0] for i in order], [where[i][1] for i in order]) if placer else None
+    code_of_id = {v: k for k, v in corridor_id_of.items()}
+    prefer = [code_of_id.get(fp_of[i].corridor_id) if fp_of[i] is not None else None for i in order]
+    places = (placer.place([where[i][0] for i in order], [where[i][1] for i in order], prefer=prefer)
+              if placer else None)
     rows: list[dict[str, Any]] = []
     enum_id = enumerator.id if enumerator else None
     for k, i in enumerate(order):

@@ -179,3 +179,16 @@ def test_an_observation_id_is_a_uuid_string_in_answers(client, make_user, auth):
     rid = str(uuid.uuid4())
     body = client.post(URL, json={"observations": [record(id=rid.upper())]}, headers=auth(token)).json()
     assert body["results"][0]["id"] == rid
+
+
+def test_a_count_at_a_flow_point_stays_on_its_own_corridor_where_two_meet(client, make_user, auth, engine):
+    from corridors.geodata.models import Corridor
+    from ttt.db import session_scope
+
+    with session_scope() as s:  # a second corridor, nearer to the flow point than its own
+        s.add(Corridor(code="ML-C0", name="crossing", geom="SRID=4326;LINESTRING(-4.1955 14.6, -4.1955 14.3)",
+                       tolerance_m=5000.0, countries=["ML"], pcodes=["ML05"]))
+    _, token = make_user("enumerator")
+    body = client.post(URL, json={"observations": [record(location=...), record(flow_point=...)]},
+                       headers=auth(token)).json()
+    assert [r["corridor"] for r in body["results"]] == [CORRIDOR, "ML-C0"]  # GPS alone: the nearest

@@ -68,3 +68,14 @@ def test_descent_bearing_follows_the_drawn_direction():
     got = placer.place([0.001, 0.0], [10.5, 10.9])
     assert np.allclose(got.bearing_deg, 180.0, atol=0.5)
     assert got.km_along[1] < got.km_along[0]
+
+
+def test_a_flow_points_own_corridor_wins_where_corridors_meet_but_only_if_it_covers():
+    near = ("NEAR", wkt.loads("LINESTRING(0.000 10, 0.000 11)"), 5000.0)
+    own = ("OWN", wkt.loads("LINESTRING(0.020 10, 0.020 11)"), 5000.0)  # ~2.2 km east
+    placer = BatchPlacer([near, own])
+    got = placer.place([0.001, 0.001], [10.5, 10.5], prefer=[None, "OWN"])
+    assert got.corridor == ["NEAR", "OWN"] and not got.off_corridor.any()
+    far = ("FAR", wkt.loads("LINESTRING(0.2 10, 0.2 11)"), 5000.0)  # ~22 km: does not cover
+    got = BatchPlacer([near, far]).place([0.001], [10.5], prefer=["FAR"])
+    assert got.corridor == ["NEAR"]
