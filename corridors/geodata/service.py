@@ -117,6 +117,11 @@ def _apply(session: Session, layer: str, obj: Any, p: ParsedFeature, partial: bo
     corridor_given = "corridor" in p.values
     for column, value in values.items():
         setattr(obj, column, value)
+    kind = kind_of(layer)
+    for name in kind.defaults_from_key:  # a blanked name falls back to the code
+        column = kind.props[name][0]
+        if getattr(obj, column, None) in (None, "") and kind.key:
+            setattr(obj, column, getattr(obj, kind.props[kind.key][0]))
     moved = p.geometry is not None
     if moved:
         obj.geom = repo.geom_value(p.geometry)

@@ -263,3 +263,11 @@ def test_flow_points_follow_corridor_edits(client, analyst):
                  headers=analyst)
     fa = client.get("/api/v1/flow-points/FMP-A", headers=analyst).json()["properties"]
     assert fa["km_along"] == pytest.approx(GEOD.inv(0, 16, 0, 14)[2] / 1000, abs=0.01)
+
+
+def test_patch_blank_name_falls_back_to_code(client, analyst):
+    client.post("/api/v1/corridors", json=corridor("A"), headers=analyst)
+    r = client.patch("/api/v1/corridors/A", json={"properties": {"name": ""}}, headers=analyst)
+    assert r.status_code == 200 and r.json()["properties"]["name"] == "A"
+    r = client.patch("/api/v1/corridors/A", json={"properties": {"code": "B"}}, headers=analyst)
+    assert r.status_code == 422 and "cannot change the code" in r.json()["detail"][0]["message"]
