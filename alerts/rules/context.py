@@ -197,6 +197,42 @@ class Context:
         )
 
 
+DENSE_KEYS = 5_000_000  # below this many possible keys, group by table lookup instead of sorting
+
+
+def factorize(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of integer columns and each row's group: like
+    ``np.unique(np.stack(cols), axis=1, return_inverse=True)``, but through one int64 key,
+    and without any sort when the key space is small (a table lookup is linear)."""
+    cols64 = [np.asarray(c, dtype=np.int64) for c in cols]
+    n = len(cols64[0])
+    if n == 0:
+        return np.zeros((len(cols64), 0), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64)
+    bounds = []
+    size = 1
+    for c in cols64:
+        lo = int(c.min())
+        span = int(c.max()) - lo + 1
+        key = key * span + (c - lo)
+        bounds.append((lo, span))
+        size *= span
+    if size <= max(DENSE_KEYS, 0):
+        present = np.bincount(key, minlength=size) > 0
+        uniq = np.flatnonzero(present)
+        lookup = np.full(size, -1, dtype=np.int64)
+        lookup[uniq] = np.arange(len(uniq))
+        inverse = lookup[key]
+    else:
+        uniq, inverse = np.unique(key, return_inverse=True)
+    out = []
+    rest = uniq
+    for lo, span in reversed(bounds):
+        out.append(rest % span + lo)
+        rest = rest // span
+    return np.stack(out[::-1]), inverse.ravel()
+
+
 def group_rows(inverse: np.ndarray, n_groups: int) -> list[np.ndarray]:
     """Positions belonging to each group id (from ``np.unique(..., return_inverse=True)``)."""
     inverse = np.asarray(inverse).ravel()

@@ -91,7 +91,13 @@ def _on_corridor(ctx: Context, rule: Rule, h: Hazard, active: np.ndarray) -> lis
 def _ahead(ctx: Context, rule: Rule, h: Hazard, active: np.ndarray) -> list[Finding]:
     obs = ctx.obs
     d_m = rule.params["ahead_km"] * 1000.0
-    rows = np.flatnonzero(active & np.isfinite(obs.lon) & np.isfinite(obs.lat))
+    # a cheap box in degrees first (a degree is at least ~111 km of latitude and, below 75
+    # degrees of latitude, ~28 km of longitude), then metres in the hazard's UTM zone
+    minx, miny, maxx, maxy = h.geometry.bounds
+    dlat = d_m / 110_000.0 + 0.01
+    dlon = d_m / (111_320.0 * max(np.cos(np.radians(max(abs(miny), abs(maxy)) + dlat)), 0.25)) + 0.01
+    rows = np.flatnonzero(active & (obs.lon >= minx - dlon) & (obs.lon <= maxx + dlon)
+                          & (obs.lat >= miny - dlat) & (obs.lat <= maxy + dlat))
     if rows.size == 0:
         return []
     hz_m, epsg = to_metric(h.geometry)

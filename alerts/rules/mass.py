@@ -15,11 +15,13 @@ corridor, herds flagged already counted upstream left out), ``country`` with ``q
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from alerts.rules import timegrid
 from alerts.rules.config import Rule
-from alerts.rules.context import Context, fmt_int, label_day
+from alerts.rules.context import Context, factorize, fmt_int, label_day
 from alerts.rules.model import Finding
 
 _LEVEL_NAMES = {
@@ -31,18 +33,15 @@ _LEVEL_NAMES = {
 def measure(ctx: Context, rule: Rule) -> np.ndarray:
     """Per-row value the rule sums: animals (of the chosen species) or TLU."""
     species = rule.params["species"]
-    cols = [i for i, s in enumerate(ctx.obs.species) if species is None or s in species]
-    if rule.params["measure"] == "tlu":
-        f = np.array([ctx.rules.tlu_factors.get(ctx.obs.species[i], 0.0) for i in cols])
-        return ctx.obs.animals[:, cols] @ f
-    return ctx.obs.animals[:, cols].sum(axis=1).astype(np.float64)
-
-
-def robust_threshold(samples: np.ndarray, floor: float, k: float, mad_scale: float) -> tuple[float, float, float]:
-    """(median, scaled MAD, threshold) of window totals: max(floor, median + k * MAD)."""
-    med = float(np.median(samples))
-    mad = float(np.median(np.abs(samples - med))) * mad_scale
-    return med, mad, max(floor, med + k * mad)
+    key = ("_measure", rule.params["measure"], species)
+    if key not in ctx.__dict__:
+        weights = np.array([
+            (ctx.rules.tlu_factors.get(s, 0.0) if rule.params["measure"] == "tlu" else 1.0)
+            if species is None or s in species else 0.0
+            for s in ctx.obs.species
+        ])
+        ctx.__dict__[key] = ctx.obs.animals @ weights
+    return ctx.__dict__[key]
 
 
 def evaluate_mass(ctx: Context, rule: Rule) -> list[Finding]:
@@ -67,64 +66,89 @@ def evaluate_mass(ctx: Context, rule: Rule) -> list[Finding]:
     widx = timegrid.window_index(ctx.obs.observed_at[rows], w_s)
     w0 = int(widx.min())
     span = int(widx.max()) - w0 + 1
-    key = place[rows].astype(np.int64) * span + (widx - w0)
-    keys, inverse = np.unique(key, return_inverse=True)
-    totals = np.bincount(inverse, weights=value, minlength=len(keys))
-    g_place = keys // span
-    g_w = keys % span + w0
+    (g_place, g_w), inverse = factorize(place[rows], widx)
+    totals = np.bincount(inverse, weights=value, minlength=len(g_place))
     g_start = g_w * w_s
     g_end = g_start + w_s
     # windows ending after `since` and starting before `now`, already over the floor
     cand = np.flatnonzero((g_end > ctx.since_s) & (g_start <= ctx.now_s) & (totals > p["floor"]))
     if cand.size == 0:
         return []
-    tol_s = p["season_tolerance_days"] * timegrid.DAY_S
-    trail_w = int(np.ceil(p["trailing_days"] * timegrid.DAY_S / w_s))
-    by_group = np.argsort(inverse, kind="stable")
-    group_start = np.searchsorted(inverse[by_group], np.arange(len(keys) + 1))
-    first_season = int(timegrid.season_year(np.array([ctx.obs.observed_at[rows].min()]), ctx.rules.season_start)[0])
-    findings = []
-    for g in cand:
-        pl, w, start = int(g_place[g]), int(g_w[g]), int(g_start[g])
-        base = keys[g] - (w - w0)  # key of window w0 at this place
-        # same time of season in earlier seasons
-        season = int(timegrid.season_year(np.array([start], dtype="datetime64[s]"), ctx.rules.season_start)[0])
-        offset = start - int(timegrid.season_start_s(season, ctx.rules.season_start))
-        earlier = np.arange(first_season, season)
-        parts = []
-        if earlier.size:
-            centres = timegrid.season_start_s(earlier, ctx.rules.season_start) + offset
-            lo = np.ceil((centres - tol_s) / w_s).astype(np.int64)
-            hi = np.floor((centres + tol_s) / w_s).astype(np.int64)
-            for a, b in zip(lo, hi, strict=True):
-                a, b = max(int(a), w0), min(int(b), w - 1)  # never the window itself or later
-                if b < a:
-                    continue
-                i0 = np.searchsorted(keys, base + (a - w0), "left")
-                i1 = np.searchsorted(keys, base + (b - w0), "right")
-                if i1 > i0:
-                    parts.append(totals[i0:i1])
-        seasonal = np.concatenate(parts) if parts else np.empty(0)
-        if seasonal.size >= p["min_samples"]:
-            kind, samples = "same_time_earlier_seasons", seasonal
-        else:
-            i0 = np.searchsorted(keys, base + max(w - trail_w - w0, 0), "left")
-            i1 = np.searchsorted(keys, keys[g], "left")
-            samples = totals[i0:i1]
-            kind = "trailing_days" if samples.size >= p["min_samples"] else "none"
-        if kind == "none":
-            med = mad = None
-            threshold = float(p["floor"])
-        else:
-            med, mad, threshold = robust_threshold(samples, p["floor"], p["k"], p["mad_scale"])
-        observed = float(totals[g])
-        if observed <= threshold:
+    # one dense row of window totals per place (NaN = nobody counted): baselines are gathers
+    places, g_local = np.unique(g_place, return_inverse=True)
+    dense = np.full((len(places), span), np.nan)
+    dense[g_local, g_w - w0] = totals
+    first_season = int(timegrid.season_year(ctx.obs.observed_at[rows].min(keepdims=True), ctx.rules.season_start)[0])
+    fired: list[tuple[int, float, dict]] = []
+    for chunk in np.array_split(cand, max(1, len(cand) // 20_000 + 1)):
+        if chunk.size == 0:
             continue
-        in_group = rows[by_group[group_start[g]:group_start[g + 1]]]
-        findings.append(_finding(ctx, rule, level, pl, start, start + w_s, observed, threshold,
-                                 {"kind": kind, "median": med, "mad": mad, "samples": int(samples.size) if kind != "none" else 0},
-                                 in_group))
+        thr, base = _thresholds(dense, g_local[chunk], g_w[chunk], g_start[chunk], w0, w_s, first_season,
+                                ctx.rules.season_start, p)
+        for j in np.flatnonzero(totals[chunk] > thr):
+            fired.append((int(chunk[j]), float(thr[j]), base(j)))
+    if not fired:
+        return []
+    members = _members(inverse, [g for g, _, _ in fired], len(g_place))
+    findings = []
+    for g, thr, baseline in fired:
+        start = int(g_start[g])
+        findings.append(_finding(ctx, rule, level, int(g_place[g]), start, start + w_s, float(totals[g]),
+                                 thr, baseline, rows[members[g]]))
     return findings
+
+
+def _members(inverse: np.ndarray, groups: list[int], n_groups: int) -> dict[int, np.ndarray]:
+    """Positions of the rows of a few groups, without sorting every row."""
+    mark = np.zeros(n_groups, dtype=bool)
+    mark[groups] = True
+    sel = np.flatnonzero(mark[inverse])
+    order = sel[np.argsort(inverse[sel], kind="stable")]
+    bounds = np.searchsorted(inverse[order], groups, "left"), np.searchsorted(inverse[order], groups, "right")
+    return {g: order[a:b] for g, a, b in zip(groups, *bounds, strict=True)}
+
+
+def _thresholds(dense: np.ndarray, pl: np.ndarray, w: np.ndarray, start: np.ndarray, w0: int, w_s: int,
+                first_season: int, season_start: tuple[int, int], p) -> tuple[np.ndarray, Callable[[int], dict]]:
+    """Thresholds of candidate windows, all at once, and each one's baseline description."""
+    span = dense.shape[1]
+    tol_s = p["season_tolerance_days"] * timegrid.DAY_S
+    half = int(np.ceil(tol_s / w_s))
+    season = timegrid.season_year(start.astype("datetime64[s]"), season_start)
+    offset = start - timegrid.season_start_s(season, season_start)
+    parts = []
+    for back in range(1, int(season.max()) - first_season + 1):
+        earlier = season - back
+        centre = timegrid.season_start_s(earlier, season_start) + offset
+        lo = np.ceil((centre - tol_s) / w_s).astype(np.int64)
+        hi = np.floor((centre + tol_s) / w_s).astype(np.int64)
+        idx = lo[:, None] + np.arange(2 * half + 1)[None, :]
+        ok = (earlier >= first_season)[:, None] & (idx <= hi[:, None]) & (idx < w[:, None]) & (idx >= w0)
+        parts.append(np.where(ok, dense[pl[:, None], np.clip(idx - w0, 0, span - 1)], np.nan))
+    seasonal = np.concatenate(parts, axis=1) if parts else np.full((len(pl), 0), np.nan)
+    trail_w = int(np.ceil(p["trailing_days"] * timegrid.DAY_S / w_s))
+    idx = w[:, None] - np.arange(1, trail_w + 1)[None, :]
+    trailing = np.where(idx >= w0, dense[pl[:, None], np.clip(idx - w0, 0, span - 1)], np.nan)
+    n_s = np.isfinite(seasonal).sum(axis=1)
+    n_t = np.isfinite(trailing).sum(axis=1)
+    use_s = n_s >= p["min_samples"]
+    use_t = ~use_s & (n_t >= p["min_samples"])
+    med = np.full(len(pl), np.nan)
+    mad = np.full(len(pl), np.nan)
+    for use, sample in ((use_s, seasonal), (use_t, trailing)):
+        if use.any():
+            x = sample[use]
+            m = np.nanmedian(x, axis=1)
+            med[use] = m
+            mad[use] = np.nanmedian(np.abs(x - m[:, None]), axis=1) * p["mad_scale"]
+    thr = np.where(use_s | use_t, np.maximum(p["floor"], med + p["k"] * mad), float(p["floor"]))
+    def base(i: int) -> dict:
+        if use_s[i] or use_t[i]:
+            return {"kind": "same_time_earlier_seasons" if use_s[i] else "trailing_days",
+                    "median": float(med[i]), "mad": float(mad[i]), "samples": int(n_s[i] if use_s[i] else n_t[i])}
+        return {"kind": "none", "median": None, "mad": None, "samples": 0}
+
+    return thr, base
 
 
 def _finding(ctx: Context, rule: Rule, level: str, pl: int, start: int, end: int, observed: float,

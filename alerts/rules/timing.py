@@ -21,7 +21,7 @@ import numpy as np
 
 from alerts.rules import timegrid, windows
 from alerts.rules.config import Rule
-from alerts.rules.context import Context, fmt_int, group_rows, label_day
+from alerts.rules.context import Context, factorize, fmt_int, group_rows, label_day
 from alerts.rules.model import DESCENT, MOVEMENT_NAMES, RETURN, Finding
 
 DIR_FR = {"descent": "descente", "return": "remontée"}
@@ -47,6 +47,33 @@ def calendar_status(ctx: Context, tolerance_days: float, near_days: float) -> tu
     return early, late, out
 
 
+def _quantile(sorted_x: np.ndarray, q: float) -> float:
+    """np.quantile's default (linear) on sorted data, without its per-call overhead."""
+    pos = q * (len(sorted_x) - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, len(sorted_x) - 1)
+    return float(sorted_x[lo] + (sorted_x[hi] - sorted_x[lo]) * (pos - lo))
+
+
+def _history_order(ctx: Context):
+    """Moving herds at flow points sorted by (point, direction, season, time of season);
+    shared by every history rule of a run (the sort is the expensive part)."""
+    if "_history_order" in ctx.__dict__:
+        return ctx.__dict__["_history_order"]
+    obs = ctx.obs
+    rows = np.flatnonzero(ctx.known & (obs.flow_point >= 0) & np.isin(obs.movement, (DESCENT, RETURN)))
+    out = None
+    if rows.size:
+        s0 = int(ctx.season[rows].min())
+        n_s = int(ctx.season[rows].max()) - s0 + 1
+        key = (obs.flow_point[rows].astype(np.int64) * 3 + obs.movement[rows]) * n_s + (ctx.season[rows] - s0)
+        order = np.lexsort((ctx.season_offset[rows], key))
+        rows = rows[order]
+        out = (rows, key[order], ctx.season_offset[rows], n_s)
+    ctx.__dict__["_history_order"] = out
+    return out
+
+
 def history_status(ctx: Context, rule: Rule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(days beyond the usual onset/end, hit, info index) per row, for one history rule.
 
@@ -66,15 +93,10 @@ def history_status(ctx: Context, rule: Rule) -> tuple[np.ndarray, np.ndarray, np
     hit = np.zeros(n, dtype=bool)
     info = np.full(n, -1, dtype=np.int64)
     ctx.__dict__.setdefault("_history_info", {})[rule.id] = infos = []
-    rows = np.flatnonzero(ctx.known & (obs.flow_point >= 0) & np.isin(obs.movement, (DESCENT, RETURN)))
-    if rows.size == 0:
+    sorted_rows = _history_order(ctx)
+    if sorted_rows is None:
         return days, hit, info
-    s0 = int(ctx.season[rows].min())
-    n_s = int(ctx.season[rows].max()) - s0 + 1
-    key = (obs.flow_point[rows].astype(np.int64) * 3 + obs.movement[rows]) * n_s + (ctx.season[rows] - s0)
-    order = np.lexsort((ctx.season_offset[rows], key))
-    rows, key = rows[order], key[order]
-    off = ctx.season_offset[rows]
+    rows, key, off, n_s = sorted_rows
     early = rule.type == "early"
     year = 365.25
     for k in np.unique(key[ctx.in_range[rows]]):
@@ -88,9 +110,9 @@ def history_status(ctx: Context, rule: Rule) -> tuple[np.ndarray, np.ndarray, np
         per_season = per_season[per_season > 0]
         if per_season.size < p["min_seasons"]:
             continue
-        sample = off[i0:i1]
-        onset = float(np.quantile(sample, p["onset_quantile"]))
-        end = float(np.quantile(sample, p["end_quantile"]))
+        sample = np.sort(off[i0:i1])
+        onset = _quantile(sample, p["onset_quantile"])
+        end = _quantile(sample, p["end_quantile"])
         typical = float(np.median(per_season))
         cur = off[i1:i2]
         before = onset - cur
@@ -141,8 +163,7 @@ def _group(ctx: Context, rule: Rule, hit: np.ndarray, days: np.ndarray, occurren
     obs = ctx.obs
     by_fp = obs.flow_point[rows] >= 0
     place = np.where(by_fp, obs.flow_point[rows], obs.corridor[rows] + len(ctx.snapshot.flow_points) + 1)
-    cols = np.stack([place.astype(np.int64), obs.movement[rows].astype(np.int64), occurrence[rows].astype(np.int64)])
-    uniq, inv = np.unique(cols, axis=1, return_inverse=True)
+    uniq, inv = factorize(place, obs.movement[rows], occurrence[rows])
     members = group_rows(inv, uniq.shape[1])
     findings = []
     nfp = len(ctx.snapshot.flow_points)

@@ -16,7 +16,7 @@ import shapely
 
 from alerts.rules import timegrid
 from alerts.rules.config import Rule
-from alerts.rules.context import Context, fmt_int, group_rows, label_day
+from alerts.rules.context import DENSE_KEYS, Context, factorize, fmt_int, group_rows, label_day
 from alerts.rules.model import MOVEMENT_NAMES, Finding
 from alerts.rules.timing import DIR_FR, calendar_status
 
@@ -64,9 +64,7 @@ def evaluate_unexpected(ctx: Context, rule: Rule) -> list[Finding]:
     place = np.where(obs.flow_point[rows] >= 0, obs.flow_point[rows],
                      np.where(obs.corridor[rows] >= 0, obs.corridor[rows] + nfp, -1))
     direction = obs.movement[rows] if check == "out_of_season" else np.zeros(rows.size, dtype=np.int8)
-    cols = np.stack([place.astype(np.int64), direction.astype(np.int64),
-                     timegrid.window_index(obs.observed_at[rows], w_s)])
-    uniq, inv = np.unique(cols, axis=1, return_inverse=True)
+    uniq, inv = factorize(place, direction, timegrid.window_index(obs.observed_at[rows], w_s))
     findings = []
     for j, members in enumerate(group_rows(inv, uniq.shape[1])):
         sel = rows[members]
@@ -147,12 +145,22 @@ def _novel(ctx: Context, rule: Rule, mask: np.ndarray) -> list[Finding]:
         return []
     fp = obs.flow_point[r].astype(np.int64)
     season = ctx.season[r].astype(np.int64)
-    # first season each (point, value) was seen
-    pv = fp * (len(names) + 1) + v
-    upv, pv_inv = np.unique(pv, return_inverse=True)
-    first = np.full(len(upv), np.iinfo(np.int64).max)
-    np.minimum.at(first, pv_inv.ravel(), season)
-    novel = first[pv_inv.ravel()] == season
+    # first season each (point, value) was seen: a table lookup when small, else by sorting
+    n_fp, n_v = len(ctx.snapshot.flow_points), len(names) + 1
+    if n_fp * n_v <= DENSE_KEYS:
+        seen = np.zeros((n_fp, n_v), dtype=bool)  # seen in a season before the one at hand
+        novel = np.zeros(len(r), dtype=bool)
+        order = np.argsort(season, kind="stable")
+        bounds = np.flatnonzero(np.diff(season[order])) + 1
+        for part in np.split(order, bounds):
+            novel[part] = ~seen[fp[part], v[part]]
+            seen[fp[part], v[part]] = True
+    else:
+        upv, pv_inv = np.unique(fp * n_v + v, return_inverse=True)
+        pv_inv = pv_inv.ravel()
+        order = np.argsort(pv_inv, kind="stable")
+        starts = np.searchsorted(pv_inv[order], np.arange(len(upv)))
+        novel = np.minimum.reduceat(season[order], starts)[pv_inv] == season
     # herds counted at the point in earlier seasons
     hist_rows = np.flatnonzero(at_fp)
     s0 = int(ctx.season[hist_rows].min())
@@ -165,8 +173,7 @@ def _novel(ctx: Context, rule: Rule, mask: np.ndarray) -> list[Finding]:
     if not hit.any():
         return []
     r, v, fp, season = r[hit], v[hit], fp[hit], season[hit]
-    cols = np.stack([fp, v.astype(np.int64), season])
-    uniq, inv = np.unique(cols, axis=1, return_inverse=True)
+    uniq, inv = factorize(fp, v, season)
     findings = []
     for j, members in enumerate(group_rows(inv, uniq.shape[1])):
         sel = r[members]
