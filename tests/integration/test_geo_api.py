@@ -271,3 +271,32 @@ def test_patch_blank_name_falls_back_to_code(client, analyst):
     assert r.status_code == 200 and r.json()["properties"]["name"] == "A"
     r = client.patch("/api/v1/corridors/A", json={"properties": {"code": "B"}}, headers=analyst)
     assert r.status_code == 422 and "cannot change the code" in r.json()["detail"][0]["message"]
+
+
+GARBAGE = [
+    [],
+    {"type": "FeatureCollection", "features": [None, 1, "x"]},
+    {"type": "FeatureCollection", "features": "nope"},
+    {"type": "Feature", "properties": [], "geometry": None},
+    {"type": "Feature", "properties": {"code": {"a": 1}}, "geometry": {"type": "LineString", "coordinates": "abc"}},
+    {"type": "Feature", "properties": {"code": "A"}, "geometry": {"type": "LineString", "coordinates": [["a", "b"], [1, 2]]}},
+    {"type": "Feature", "properties": {"code": "A"}, "geometry": {"type": "LineString", "coordinates": [[1, 2, 3, 4, 5], [1]]}},
+    {"type": "Feature", "crs": {"type": "name"}, "properties": {"code": "A"},
+     "geometry": {"type": "LineString", "coordinates": [[0, 1], [1, 2]]}},
+    {"type": "Feature", "crs": True, "properties": {"code": "A"}, "geometry": {"type": "LineString", "coordinates": [[0, 1], [1, 2]]}},
+    {"type": "Feature", "crs": "EPSG:4978", "properties": {"code": "A"},
+     "geometry": {"type": "LineString", "coordinates": [[6378137, 0], [6378000, 1000]]}},
+    {"type": "Feature", "properties": {"code": "A", "tolerance_m": "1e400"}, "geometry": {"type": "LineString", "coordinates": [[0, 1], [1, 2]]}},
+]
+
+
+@pytest.mark.parametrize("layer", ["corridors", "flow-points", "hazards", "admin-areas", "resources"])
+def test_garbage_is_refused_never_a_server_error(client, analyst, layer):
+    for body in GARBAGE:
+        r = client.post(f"/api/v1/{layer}", json=body, headers=analyst)
+        assert r.status_code in (200, 201, 422), (body, r.status_code, r.text)
+        if r.status_code == 422:
+            assert r.json()["detail"], body
+        for method in ("put", "patch"):
+            r = client.request(method, f"/api/v1/{layer}/A", json=body, headers=analyst)
+            assert r.status_code in (200, 201, 404, 422), (method, body, r.status_code, r.text)
