@@ -1,4 +1,4 @@
-"""Daily rollups of observations, one row per (UTC day, flow point, corridor, movement).
+"""Rollups of observations, one row per (UTC day or month, flow point, corridor, movement).
 
 Migration 0006 keeps this table in step with `observations` through statement-level
 triggers with transition tables: every INSERT, UPDATE (corrections, re-snapping), DELETE or
@@ -18,11 +18,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base
 
+COUNT_COLUMNS = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other", "men", "women", "boys", "girls")
+_INCLUDED = ["movement", "observations", *COUNT_COLUMNS]
 
-class DailyRollup(Base):
-    __tablename__ = "daily_rollups"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+class _Counts:
+    """Summed counts shared by the daily and monthly rollups."""
+
     flow_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = no flow point
     corridor_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = off network
     movement: Mapped[str] = mapped_column(String(10), primary_key=True)
@@ -39,7 +41,26 @@ class DailyRollup(Base):
     boys: Mapped[int] = mapped_column(BigInteger, default=0)
     girls: Mapped[int] = mapped_column(BigInteger, default=0)
 
+
+class DailyRollup(_Counts, Base):
+    __tablename__ = "daily_rollups"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
     __table_args__ = (
-        Index("ix_daily_rollups_corridor_day", "corridor_id", "day"),
-        Index("ix_daily_rollups_flow_point_day", "flow_point_id", "day"),
+        Index("ix_daily_rollups_corridor_day", "corridor_id", "day", postgresql_include=["flow_point_id", *_INCLUDED]),
+        Index("ix_daily_rollups_flow_point_day", "flow_point_id", "day", postgresql_include=_INCLUDED),
+    )
+
+
+class MonthlyRollup(_Counts, Base):
+    """The same sums per UTC calendar month (`month` is its first day)."""
+
+    __tablename__ = "monthly_rollups"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+    __table_args__ = (
+        Index("ix_monthly_rollups_corridor_month", "corridor_id", "month", postgresql_include=["flow_point_id", *_INCLUDED]),
+        Index("ix_monthly_rollups_flow_point_month", "flow_point_id", "month", postgresql_include=_INCLUDED),
     )

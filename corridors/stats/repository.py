@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from corridors.stats.aggregate import DailyRows
 from corridors.stats.tlu import HERDER_GROUPS, MOVEMENTS, SPECIES
 
+_COLS = ", ".join(("observations", *SPECIES, *HERDER_GROUPS))
 _SUMS = ", ".join(f"sum({c})::bigint" for c in ("observations", *SPECIES, *HERDER_GROUPS))
 _MOVEMENT_INDEX = {m: i for i, m in enumerate(MOVEMENTS)}
 
@@ -84,20 +85,43 @@ def _rows(result, *, with_days: bool, day: dt.date | None = None, keyed: bool = 
     )
 
 
-def _filters(first: dt.date, last: dt.date, corridor_id: int | None, flow_point_ids: Sequence[int] | None,
-             direction: str | None) -> tuple[str, dict]:
-    where = ["day BETWEEN :first AND :last"]
-    params: dict = {"first": first, "last": last}
+def split_months(first: dt.date, last: dt.date) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
+    """Cut [first, last] into whole UTC months [m1, m2) read from monthly_rollups and the
+    leftover days at either edge read from daily_rollups."""
+    fm = first if first.day == 1 else (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    after = last + dt.timedelta(days=1)
+    lm = after.replace(day=1)  # first day after the last whole month
+    if fm >= lm:
+        return [(first, last)], None
+    edges = [(a, b) for a, b in ((first, fm - dt.timedelta(days=1)), (lm, last)) if a <= b]
+    return edges, (fm, lm)
+
+
+def _source(first: dt.date, last: dt.date, use_months: bool, corridor_id: int | None,
+            flow_point_ids: Sequence[int] | None, direction: str | None) -> tuple[str, dict]:
+    """UNION ALL of rollup rows covering [first, last] (column `d` is the day or month start),
+    each branch filtered so it reads a covering index."""
+    extra, params = [], {}
     if corridor_id is not None:
-        where.append("corridor_id = :cid")
+        extra.append("corridor_id = :cid")
         params["cid"] = corridor_id
     if flow_point_ids is not None:
-        where.append("flow_point_id = ANY(:fps)")
+        extra.append("flow_point_id = ANY(:fps)")
         params["fps"] = list(flow_point_ids)
     if direction is not None:
-        where.append("movement = :dir")
+        extra.append("movement = :dir")
         params["dir"] = direction
-    return " AND ".join(where), params
+    cond = "".join(f" AND {e}" for e in extra)
+    cols = f"flow_point_id, corridor_id, movement, {_COLS}"
+    days, months = split_months(first, last) if use_months else ([(first, last)], None)
+    parts = []
+    for i, (a, b) in enumerate(days):
+        parts.append(f"SELECT day AS d, {cols} FROM daily_rollups WHERE day BETWEEN :a{i} AND :b{i}{cond}")
+        params.update({f"a{i}": a, f"b{i}": b})
+    if months:
+        parts.append(f"SELECT month AS d, {cols} FROM monthly_rollups WHERE month >= :m1 AND month < :m2{cond}")
+        params.update({"m1": months[0], "m2": months[1]})
+    return " UNION ALL ".join(parts), params
 
 
 def daily_rows(
@@ -108,10 +132,14 @@ def daily_rows(
     corridor_id: int | None = None,
     flow_point_ids: Sequence[int] | None = None,
     direction: str | None = None,
+    use_months: bool = False,
 ) -> DailyRows:
-    """Rollups summed over the selected points, one row per (day, movement) in [first, last]."""
-    where, params = _filters(first, last, corridor_id, flow_point_ids, direction)
-    sql = f"SELECT day, movement, {_SUMS} FROM daily_rollups WHERE {where} GROUP BY day, movement ORDER BY day"
+    """Rollups summed over the selected points, one row per (day, movement) in [first, last].
+
+    With `use_months`, whole months come from monthly_rollups as one row dated the 1st of the
+    month: right for month buckets, and for season buckets when seasons start on a 1st."""
+    src, params = _source(first, last, use_months, corridor_id, flow_point_ids, direction)
+    sql = f"SELECT d AS day, movement, {_SUMS} FROM ({src}) s GROUP BY d, movement ORDER BY d"
     return _rows(session.execute(text(sql), params), with_days=True)
 
 
@@ -125,9 +153,9 @@ def corridor_totals(
 ) -> DailyRows:
     """Rollups summed per corridor code and movement over [first, last], keyed by corridor
     code (off-network counts excluded); every row is dated `first` (the range is already cut)."""
-    where, params = _filters(first, last, None, flow_point_ids, direction)
-    sql = (f"SELECT c.code AS key, r.movement, {_SUMS} FROM daily_rollups r JOIN corridors c ON c.id = r.corridor_id "
-           f"WHERE {where} GROUP BY c.code, r.movement")
+    src, params = _source(first, last, True, None, flow_point_ids, direction)
+    sql = (f"SELECT c.code AS key, s.movement, {_SUMS} FROM ({src}) s JOIN corridors c ON c.id = s.corridor_id "
+           f"GROUP BY c.code, s.movement")
     return _rows(session.execute(text(sql), params), with_days=False, day=first, keyed=True)
 
 
@@ -138,25 +166,38 @@ def corridor_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
 
 # ------------------------------------------------------------------ rollup integrity
 
-_RAW_KEY = ("(observed_at AT TIME ZONE 'UTC')::date AS day, coalesce(flow_point_id, 0) AS flow_point_id, "
-            "coalesce(corridor_id, 0) AS corridor_id, movement")
+_ROLLUPS = {"daily_rollups": ("day", "(observed_at AT TIME ZONE 'UTC')::date"),
+            "monthly_rollups": ("month", "date_trunc('month', observed_at AT TIME ZONE 'UTC')::date")}
 _RAW_SUMS = ", ".join(["count(*)::bigint AS observations"] + [f"sum({c})::bigint AS {c}" for c in (*SPECIES, *HERDER_GROUPS)])
-_ROLLUP_COLS = ", ".join(["day", "flow_point_id", "corridor_id", "movement", "observations", *SPECIES, *HERDER_GROUPS])
+
+
+def _raw_sql(table: str) -> tuple[str, str]:
+    period, expr = _ROLLUPS[table]
+    cols = f"{period}, flow_point_id, corridor_id, movement, {_COLS}"
+    raw = (f"SELECT {expr} AS {period}, coalesce(flow_point_id, 0) AS flow_point_id, "
+           f"coalesce(corridor_id, 0) AS corridor_id, movement, {_RAW_SUMS} FROM observations GROUP BY 1, 2, 3, 4")
+    return cols, raw
 
 
 def rollup_drift(session: Session) -> list[tuple]:
-    """Rows where the rollups differ from aggregating raw observations (empty when in step)."""
-    raw = f"SELECT {_RAW_KEY}, {_RAW_SUMS} FROM observations GROUP BY 1, 2, 3, 4"
-    sql = (f"(SELECT 'rollup_only' AS side, * FROM (SELECT {_ROLLUP_COLS} FROM daily_rollups EXCEPT {raw}) a) "
-           f"UNION ALL (SELECT 'raw_only', * FROM ({raw} EXCEPT SELECT {_ROLLUP_COLS} FROM daily_rollups) b)")
-    return [tuple(r) for r in session.execute(text(sql))]
+    """Rows where a rollup table differs from aggregating raw observations (empty when in
+    step): (side, table, period, flow_point_id, corridor_id, movement, counts...)."""
+    out = []
+    for table in _ROLLUPS:
+        cols, raw = _raw_sql(table)
+        sql = (f"(SELECT 'rollup_only' AS side, '{table}' AS t, * FROM (SELECT {cols} FROM {table} EXCEPT {raw}) a) "
+               f"UNION ALL (SELECT 'raw_only', '{table}', * FROM ({raw} EXCEPT SELECT {cols} FROM {table}) b)")
+        out += [tuple(r) for r in session.execute(text(sql))]
+    return out
 
 
 def rebuild_rollups(session: Session) -> int:
     """Recompute every rollup from raw observations (repair after manual SQL with triggers
     disabled). Locks observations against writes until the caller commits."""
     session.execute(text("LOCK TABLE observations IN SHARE MODE"))
-    session.execute(text("DELETE FROM daily_rollups"))
-    result = session.execute(text(
-        f"INSERT INTO daily_rollups ({_ROLLUP_COLS}) SELECT {_RAW_KEY}, {_RAW_SUMS} FROM observations GROUP BY 1, 2, 3, 4"))
-    return result.rowcount
+    n = 0
+    for table in _ROLLUPS:
+        cols, raw = _raw_sql(table)
+        session.execute(text(f"DELETE FROM {table}"))
+        n += session.execute(text(f"INSERT INTO {table} ({cols}) {raw}")).rowcount
+    return n

@@ -131,11 +131,13 @@ def _series(session: Session, q: StatsQuery, **where) -> tuple[Summary, Summary 
         raise ValidationFailed([{"field": "interval", "message":
                                  f"{n} {q.interval} periods from {first} to {last}; at most {MAX_PERIODS}: use a longer interval"}])
     kw = {"season": season, "factors": factors, "species": q.species, "direction": q.direction}
-    summary = summarise(repository.daily_rows(session, first, last, direction=q.direction, **where), first, last, q.interval, **kw)
+    # whole months can be read from the monthly rollups when no bucket splits a month
+    where = {**where, "direction": q.direction, "use_months": q.interval == "month" or (q.interval == "season" and season.day == 1)}
+    summary = summarise(repository.daily_rows(session, first, last, **where), first, last, q.interval, **kw)
     previous = None
     if q.compare == "previous":
         pf, pl = previous_season_range(first, last, q.interval)
-        previous = summarise(repository.daily_rows(session, pf, pl, direction=q.direction, **where), pf, pl, q.interval, **kw)
+        previous = summarise(repository.daily_rows(session, pf, pl, **where), pf, pl, q.interval, **kw)
     return summary, previous
 
 

@@ -24,11 +24,12 @@ START = dt.datetime(2025, 12, 20, tzinfo=dt.UTC)
 COLUMNS = ("observations", *SPECIES, *HERDER_GROUPS)
 
 
-def expected_rollups(table: dict) -> dict:
+def expected_rollups(table: dict, monthly: bool = False) -> dict:
     """Independent reference: Python dictionaries over what the table should hold."""
     out: dict = defaultdict(lambda: [0] * len(COLUMNS))
     for row in table.values():
-        key = (row["observed_at"].astimezone(dt.UTC).date(), row["flow_point_id"] or 0, row["corridor_id"] or 0, row["movement"])
+        day = row["observed_at"].astimezone(dt.UTC).date()
+        key = (day.replace(day=1) if monthly else day, row["flow_point_id"] or 0, row["corridor_id"] or 0, row["movement"])
         acc = out[key]
         acc[0] += 1
         for i, c in enumerate(COLUMNS[1:], start=1):
@@ -36,8 +37,9 @@ def expected_rollups(table: dict) -> dict:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def actual_rollups(session) -> dict:
-    rows = session.execute(text(f"SELECT day, flow_point_id, corridor_id, movement, {', '.join(COLUMNS)} FROM daily_rollups"))
+def actual_rollups(session, monthly: bool = False) -> dict:
+    period, table = ("month", "monthly_rollups") if monthly else ("day", "daily_rollups")
+    rows = session.execute(text(f"SELECT {period}, flow_point_id, corridor_id, movement, {', '.join(COLUMNS)} FROM {table}"))
     return {tuple(r[:4]): tuple(r[4:]) for r in rows}
 
 
@@ -76,10 +78,12 @@ def test_rollups_follow_random_batches_of_inserts_duplicates_corrections_and_del
         if rnd.random() < 0.5:
             session.commit()
         assert actual_rollups(session) == expected_rollups(table), f"batch {batch} ({op})"
+        assert actual_rollups(session, monthly=True) == expected_rollups(table, monthly=True), f"batch {batch} ({op})"
         assert repository.rollup_drift(session) == []
     session.commit()
     # no rollup row is left at zero after corrections and deletions moved counts away
-    assert session.execute(text("SELECT count(*) FROM daily_rollups WHERE observations <= 0")).scalar() == 0
+    for t in ("daily_rollups", "monthly_rollups"):
+        assert session.execute(text(f"SELECT count(*) FROM {t} WHERE observations <= 0")).scalar() == 0
 
 
 def test_rolled_back_ingestion_leaves_rollups_untouched(session):
@@ -111,10 +115,13 @@ def test_truncate_and_rebuild(session):
     insert_observations(session, list(table.values()))
     session.commit()
     session.execute(text("UPDATE daily_rollups SET cattle = cattle + 1"))  # simulate damage
-    assert repository.rollup_drift(session) != []
+    session.execute(text("DELETE FROM monthly_rollups WHERE ctid = (SELECT min(ctid) FROM monthly_rollups)"))
+    drift = repository.rollup_drift(session)
+    assert {d[1] for d in drift} == {"daily_rollups", "monthly_rollups"}
     repository.rebuild_rollups(session)
     session.commit()
     assert actual_rollups(session) == expected_rollups(table)
+    assert actual_rollups(session, monthly=True) == expected_rollups(table, monthly=True)
     session.execute(text("TRUNCATE observations CASCADE"))
     session.commit()
-    assert actual_rollups(session) == {}
+    assert actual_rollups(session) == {} and actual_rollups(session, monthly=True) == {}

@@ -121,3 +121,13 @@ def test_bad_inputs_name_the_row_and_the_expected_values():
         summarise(rows, D(2026, 1, 1), D(2026, 1, 2), "day", species=["yaks"])
     with pytest.raises(ValueError, match="direction 'up'"):
         summarise(rows, D(2026, 1, 1), D(2026, 1, 2), "day", direction="up")
+
+
+def test_ranges_split_into_whole_months_and_edge_days():
+    from corridors.stats.repository import split_months
+
+    assert split_months(D(2025, 10, 15), D(2026, 3, 10)) == (
+        [(D(2025, 10, 15), D(2025, 10, 31)), (D(2026, 3, 1), D(2026, 3, 10))], (D(2025, 11, 1), D(2026, 3, 1)))
+    assert split_months(D(2025, 10, 1), D(2026, 9, 30)) == ([], (D(2025, 10, 1), D(2026, 10, 1)))
+    assert split_months(D(2025, 10, 2), D(2025, 10, 30)) == ([(D(2025, 10, 2), D(2025, 10, 30))], None)
+    assert split_months(D(2024, 2, 1), D(2024, 2, 29)) == ([], (D(2024, 2, 1), D(2024, 3, 1)))

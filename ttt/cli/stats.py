@@ -26,7 +26,7 @@ def check() -> None:
         return
     console.print(f"[red]{len(drift)} rollup rows differ from the raw observations[/red] (run `ttt stats rebuild`):")
     for row in drift[:20]:
-        console.print(f"  {row[0]}: day={row[1]} flow_point_id={row[2]} corridor_id={row[3]} movement={row[4]}")
+        console.print(f"  {row[0]} in {row[1]}: {row[2]} flow_point_id={row[3]} corridor_id={row[4]} movement={row[5]}")
     raise typer.Exit(1)
 
 
