@@ -434,6 +434,13 @@ def _parse_calendar(session: Session, body: Any, where: str = "") -> dict[str, A
     if not isinstance(body, Mapping):
         raise ValidationFailed([{"field": where.rstrip(".") or "body", "message": "expected a calendar object"}])
     errors: list[dict[str, Any]] = []
+    source = body.get("source")
+    for name in ("corridor", "country", "direction", "opens", "closes", "source"):
+        value = body.get(name)
+        if value is not None and not isinstance(value, str):
+            errors.append({"field": f"{where}{name}", "message": f"expected text, got {type(value).__name__}"})
+    if errors:  # wrong JSON types: say so before reading the values
+        raise ValidationFailed(errors)
     unknown = set(body) - {"id", "corridor", "country", "direction", "opens", "closes", "effective_from", "source"}
     for name in sorted(unknown):
         errors.append({"field": f"{where}{name}", "message": "unknown field"})
@@ -456,7 +463,7 @@ def _parse_calendar(session: Session, body: Any, where: str = "") -> dict[str, A
         errors.append({"field": f"{where}effective_from", "message": f"expected a date YYYY-MM-DD, got {eff!r}"})
         effective = date(1970, 1, 1)
     try:
-        entry = CalendarEntry(corridor, country, body.get("direction"), body.get("opens"), body.get("closes"), effective, body.get("source") or "")
+        entry = CalendarEntry(corridor, country, body.get("direction"), body.get("opens"), body.get("closes"), effective, source or "")
     except ValidationFailed as exc:
         errors.extend({**e, "field": f"{where}{e['field']}"} for e in exc.errors)
         entry = None

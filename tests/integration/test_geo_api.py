@@ -300,3 +300,10 @@ def test_garbage_is_refused_never_a_server_error(client, analyst, layer):
         for method in ("put", "patch"):
             r = client.request(method, f"/api/v1/{layer}/A", json=body, headers=analyst)
             assert r.status_code in (200, 201, 404, 422), (method, body, r.status_code, r.text)
+
+
+def test_calendar_garbage_is_refused(client, analyst):
+    for body in ([1, "x"], {"country": ["ML"], "direction": "descent", "opens": 10, "closes": "01-31",
+                            "effective_from": {"y": 2020}, "source": {"a": 1}}, {"country": "ML", "colour": "red"}):
+        r = client.post("/api/v1/calendars", json=body, headers=analyst)
+        assert r.status_code == 422 and r.json()["detail"], (body, r.text)
