@@ -93,6 +93,8 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     obs_ids = [o for _, o in claimed]
     corridor_ids, fp_ids, earliest = repo.places_of(session, obs_ids)
     network = repo.load_network(session)
+    if any(r.type == "mass" and r.params["level"] == "country" for r in rules.rules):
+        corridor_ids = _same_countries(network, corridor_ids)
     observations = repo.load_observations(session, network, until=now, corridor_ids=corridor_ids,
                                           flow_point_ids=fp_ids, ids=obs_ids)
     since = (earliest or now) - timedelta(seconds=1)
@@ -102,6 +104,13 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     result = _record(session, findings, network, now, run)
     repo.delete_queue(session, [q for q, _ in claimed])
     return result
+
+
+def _same_countries(network: repo.Network, corridor_ids: list[int]) -> list[int]:
+    """Every corridor sharing a country with the given ones (country quotas sum them all)."""
+    index = network.corridor_index
+    countries = {c for cid in corridor_ids if cid in index for c in network.corridors[index[cid]].countries}
+    return sorted(set(corridor_ids) | {cid for cid, i in index.items() if set(network.corridors[i].countries) & countries})
 
 
 def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetime | None = None) -> RunResult:

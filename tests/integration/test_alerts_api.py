@@ -234,3 +234,20 @@ def test_rules_endpoint_and_backtest_with_a_custom_rule_set(client, make_user, a
                       headers=admin)
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "rules[0].params.k"
     assert client.post("/api/v1/rules/backtest", json=body, headers=enum).status_code == 403
+
+
+def test_partners_see_herd_positions_only_to_a_tenth_of_a_degree(client, make_user, auth, network):
+    enum = auth(make_user("enumerator")[1])
+    admin = auth(make_user("admin")[1])
+    partner = auth(make_user("partner")[1])
+    r = client.post("/api/v1/alerts", json={"event_kind": "cattle_rustling", "location": {"lon": -3.456, "lat": 14.567},
+                                            "severity": "severe"}, headers=enum)
+    assert r.status_code == 201, r.text
+    alert_id = r.json()["id"]
+    assert client.get(f"/api/v1/alerts/{alert_id}", headers=admin).json()["geometry"] == \
+        {"type": "Point", "coordinates": [-3.456, 14.567]}
+    coarse = client.get(f"/api/v1/alerts/{alert_id}", headers=partner).json()["geometry"]
+    assert coarse["type"] == "Polygon"
+    xs = sorted({round(x, 6) for x, _ in coarse["coordinates"][0]})
+    ys = sorted({round(y, 6) for _, y in coarse["coordinates"][0]})
+    assert xs == [-3.5, -3.4] and ys == [14.5, 14.6]
