@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from corridors.ingest import digest
 from corridors.ingest.csvfile import read_csv
 from corridors.ingest.kobo import map_kobo
+from corridors.ingest.messages_fr import to_french
 from corridors.ingest.openrosa import ServedForm, SubmissionError, load_form, parse_submission
 from corridors.observations.service import BatchOutcome, ItemResult, chunks, ingest
 from ttt.config import get_settings
@@ -148,7 +149,8 @@ def _reply_for(r: ItemResult, lang: str, created: int) -> Reply:
         return Reply(created, _msg("duplicate", lang), result=r)
     if r.code == "conflict":
         return Reply(409, _msg("conflict", lang), "submit_error", result=r)
-    details = "; ".join(f"{e['field']}: {e['message']}" for e in r.errors)
+    tr = to_french if lang == "fr" else (lambda m: m)
+    details = "; ".join(f"{e['field']}: {tr(e['message'])}" for e in r.errors)
     return Reply(400, _msg("rejected", lang) + details, "submit_error", result=r)
 
 

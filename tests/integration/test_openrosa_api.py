@@ -146,6 +146,11 @@ def test_french_collect_gets_french_messages(collect):
     r = collect.post("/submission", files=[("xml_submission_file", ("s.xml", submission(), "text/xml"))],
                      headers={"Accept-Language": "fr-FR"})
     assert r.status_code == 201 and message(r)[1].startswith("Merci")
+    bad = collect.post("/submission", files=[("xml_submission_file", ("s.xml", submission(cattle="-5"), "text/xml"))],
+                       headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert bad.status_code == 400
+    assert message(bad)[1] == ("Le comptage a été refusé : counts.cattle: nombre entier d'animaux de 0 à 100000 "
+                               "attendu, reçu '-5' (négatif)")
 
 
 BOMB = b"""<?xml version="1.0"?>
