@@ -124,3 +124,26 @@ def test_unreadable_or_broken_files_say_so(tmp_path):
 def test_decreasing_severity_levels_are_refused():
     with pytest.raises(ValidationFailed, match="must not decrease"):
         parse_rules({"rules": [{"id": "m", "type": "mass", "severity": {"levels": {"moderate": 2, "severe": 1}}}]})
+
+
+def test_the_active_rule_set_follows_ttt_rules_file_and_reloads_on_change(tmp_path, monkeypatch):
+    from alerts.engine import active_rules
+    from ttt.config import get_settings
+
+    path = tmp_path / "site.yaml"
+    path.write_text("rules:\n  - id: only_mass\n    type: mass\n    params: {floor: 100}\n")
+    monkeypatch.setenv("TTT_RULES_FILE", str(path))
+    get_settings.cache_clear()
+    try:
+        first = active_rules()
+        assert [r.id for r in first.rules] == ["only_mass"] and first.source == str(path)
+        path.write_text("rules:\n  - id: only_mass\n    type: mass\n    params: {floor: 200}\n")
+        import os
+
+        os.utime(path, (os.stat(path).st_atime, os.stat(path).st_mtime + 5))
+        second = active_rules()
+        assert second.get("only_mass").params["floor"] == 200 and second.version != first.version
+    finally:
+        monkeypatch.delenv("TTT_RULES_FILE")
+        get_settings.cache_clear()
+    assert active_rules().source.endswith("default.yaml")
