@@ -111,7 +111,7 @@ def record_findings(
 def _new_alert(change: Change, pcodes: list[str], now: datetime, created_by: str | None) -> Alert:
     f, s = change.finding, change.alert
     return Alert(
-        type=f.type, severity=s.severity, status="open", dedup_key=f.dedup_key, rule_id=f.rule,
+        type=f.type, severity=s.severity, status="open", dedup_key=s.dedup_key, rule_id=f.rule,
         corridor_code=f.corridor, flow_point_code=f.flow_point, pcodes=sorted(set(pcodes)),
         geom=from_shape(f.geometry, srid=4326) if f.geometry is not None else None,
         window_start=s.window_start, window_end=s.window_end, headline=f.headline.get("en", ""),
