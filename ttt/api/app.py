@@ -51,4 +51,7 @@ def create_app() -> FastAPI:
                        anonymous_per_min=settings.rate_limit_anonymous_per_min)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(AuditMiddleware)
+    from ttt.api.openapi_doc import document_errors
+
+    document_errors(app)  # the OpenAPI document shows the real error body
     return app
