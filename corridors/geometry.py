@@ -148,7 +148,9 @@ class NetworkIndex:
 
     # -- internals ------------------------------------------------------------------
 
-    def _projected_parts(self, i: int, epsg: int) -> list[LineString]:
+    def _projected_parts(self, i: int, epsg: int) -> list[tuple[np.ndarray, ...]]:
+        """Per part, the segments in metres as arrays (start x, start y, dx, dy, length^2),
+        cached per UTM zone: a point is then measured against every segment at numpy speed."""
         key = (i, epsg)
         with self._lock:
             cached = self._projected.get(key)
@@ -157,24 +159,27 @@ class NetworkIndex:
             cached = []
             for part in self._corridors[i].parts:
                 x, y = tr.transform(part[:, 0], part[:, 1])
-                cached.append(LineString(np.column_stack([x, y])))
+                x, y = np.asarray(x), np.asarray(y)
+                dx, dy = np.diff(x), np.diff(y)
+                cached.append((x[:-1], y[:-1], dx, dy, np.maximum(dx * dx + dy * dy, 1e-18)))
             with self._lock:
                 self._projected[key] = cached
         return cached
 
     def _measure(self, i: int, epsg: int, point_m: Point, lon: float, lat: float) -> Placement:
         corridor = self._corridors[i]
-        parts_m = self._projected_parts(i, epsg)
-        dists = [part.distance(point_m) for part in parts_m]
-        k = int(np.argmin(dists))
-        part_m = parts_m[k]
-        along_m = part_m.project(point_m)
-        coords_m = np.asarray(part_m.coords)
-        cum_m = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords_m, axis=0).T))])
-        seg = int(np.searchsorted(cum_m, along_m, side="right") - 1)
-        seg = min(max(seg, 0), len(coords_m) - 2)
-        near_m = part_m.interpolate(along_m)
-        near_lon, near_lat = transformer(epsg, 4326).transform(near_m.x, near_m.y)
+        px, py = point_m.x, point_m.y
+        best: tuple[float, int, int, float, float] | None = None
+        for k, (ax, ay, dx, dy, len2) in enumerate(self._projected_parts(i, epsg)):
+            t = np.clip(((px - ax) * dx + (py - ay) * dy) / len2, 0.0, 1.0)
+            cx, cy = ax + t * dx, ay + t * dy
+            d2 = (px - cx) ** 2 + (py - cy) ** 2
+            j = int(np.argmin(d2))
+            if best is None or d2[j] < best[0]:
+                best = (float(d2[j]), k, j, float(cx[j]), float(cy[j]))
+        assert best is not None
+        _, k, seg, near_x, near_y = best
+        near_lon, near_lat = transformer(epsg, 4326).transform(near_x, near_y)
         _, _, distance = GEOD.inv(lon, lat, near_lon, near_lat)
         lonlat = corridor.parts[k]
         a_lon, a_lat = lonlat[seg]
