@@ -175,23 +175,30 @@ def _accumulate(rows: DailyRows, group: np.ndarray, n_groups: int, smask: np.nda
     return _Sums(animals, herders, observations, movement)
 
 
-def _figures(sums: _Sums, i: int, factors: TLUFactors) -> Figures:
-    animals = {s: int(sums.animals[i, j]) for j, s in enumerate(SPECIES)}
-    animals["total"] = int(sums.animals[i].sum())
-    herders = {g: int(sums.herders[i, j]) for j, g in enumerate(HERDER_GROUPS)}
-    herders["total"] = int(sums.herders[i].sum())
-    tlu = int(sums.animals[i] @ factors.milli_vector()) / 1000
-    return Figures(
-        observations=int(sums.observations[i]),
-        animals=animals,
-        tlu=tlu,
-        herders=herders,
-        movement={m: int(sums.movement[i, j]) for j, m in enumerate(MOVEMENTS)},
-    )
+def _figures(sums: _Sums, factors: TLUFactors) -> list[Figures]:
+    """One Figures per group; numpy does the sums and TLU, Python only builds the dicts."""
+    animals = sums.animals.tolist()
+    herders = sums.herders.tolist()
+    movement = sums.movement.tolist()
+    observations = sums.observations.tolist()
+    milli_tlu = (sums.animals @ factors.milli_vector()).tolist()
+    out = []
+    for i in range(len(observations)):
+        a = dict(zip(SPECIES, animals[i], strict=True))
+        a["total"] = sum(animals[i])
+        h = dict(zip(HERDER_GROUPS, herders[i], strict=True))
+        h["total"] = sum(herders[i])
+        out.append(Figures(observations[i], a, milli_tlu[i] / 1000, h, dict(zip(MOVEMENTS, movement[i], strict=True))))
+    return out
+
+
+_ZERO = Figures(0, dict.fromkeys((*SPECIES, "total"), 0), 0.0, dict.fromkeys((*HERDER_GROUPS, "total"), 0),
+                dict.fromkeys(MOVEMENTS, 0))
 
 
 def zero_figures() -> Figures:
-    return _figures(_accumulate(DailyRows.empty(), np.zeros(0, dtype=np.int64), 1, species_mask(None)), 0, TLUFactors())
+    """Figures of a place with nothing counted (a fresh copy: callers may keep it)."""
+    return Figures(0, dict(_ZERO.animals), 0.0, dict(_ZERO.herders), dict(_ZERO.movement))
 
 
 def summarise(
@@ -214,10 +221,10 @@ def summarise(
     idx = bucket_index(kept.days, starts)
     sums = _accumulate(kept, idx, len(starts), smask)
     ends = [s - dt.timedelta(days=1) for s in starts[1:]] + [last]
-    series = [PeriodFigures(starts[i], min(ends[i], last), _figures(sums, i, factors)) for i in range(len(starts))]
+    series = [PeriodFigures(starts[i], min(ends[i], last), f) for i, f in enumerate(_figures(sums, factors))]
     total = _Sums(sums.animals.sum(axis=0, keepdims=True), sums.herders.sum(axis=0, keepdims=True),
                   sums.observations.sum(keepdims=True).reshape(1), sums.movement.sum(axis=0, keepdims=True))
-    return Summary(interval, first, last, series, _figures(total, 0, factors))
+    return Summary(interval, first, last, series, _figures(total, factors)[0])
 
 
 def totals_by_key(
@@ -239,7 +246,7 @@ def totals_by_key(
         return {}
     labels, inverse = np.unique(kept.keys.astype(str), return_inverse=True)
     sums = _accumulate(kept, inverse.reshape(-1), len(labels), smask)
-    return {str(label): _figures(sums, i, factors) for i, label in enumerate(labels)}
+    return {str(label): f for label, f in zip(labels.tolist(), _figures(sums, factors), strict=True)}
 
 
 RANK_BY = ("animals", "tlu", "observations", "herders")

@@ -88,7 +88,12 @@ class TLUFactors:
 
     def milli_vector(self) -> np.ndarray:
         """Factors in thousandths as an int64 vector in `SPECIES` order, for matrix products."""
-        return np.array([self.milli(s) for s in SPECIES], dtype=np.int64)
+        cached = self.__dict__.get("_milli")
+        if cached is None:
+            cached = np.array([self.milli(s) for s in SPECIES], dtype=np.int64)
+            cached.flags.writeable = False
+            object.__setattr__(self, "_milli", cached)
+        return cached
 
     def tlu(self, animals: Mapping[str, int]) -> float:
         """TLU of a species->count mapping (a herd, a period, a total), exact to 0.001."""
