@@ -8,8 +8,9 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
 from ttt.config import get_settings
-from ttt.db import Base, import_all_models
+from ttt.db import Base
 from ttt.migrate import include_object
+from ttt.schema import import_all_models
 
 import_all_models()
 target_metadata = Base.metadata

@@ -68,13 +68,3 @@ def session_scope() -> Iterator[Session]:
     finally:
         session.close()
 
-
-def import_all_models() -> None:
-    """Import every model module so Base.metadata knows every table (Alembic, tests)."""
-    import alerts.alerts.models  # noqa: F401
-    import alerts.delivery.models  # noqa: F401
-    import corridors.geodata.models  # noqa: F401
-    import corridors.observations.models  # noqa: F401
-    import corridors.stats.models  # noqa: F401
-    import ttt.audit  # noqa: F401
-    import ttt.users  # noqa: F401

@@ -102,7 +102,8 @@ def test_migrations_round_trip_and_match_models(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from ttt.db import Base, import_all_models
+    from ttt.db import Base
+    from ttt.schema import import_all_models
 
     import_all_models()
     eng = create_engine(url, poolclass=pool.NullPool)
