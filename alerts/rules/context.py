@@ -3,6 +3,7 @@ scope masks, and the one way to build a Finding (key, headline, evidence)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,7 +172,7 @@ class Context:
         if len(rows) > MAX_EVIDENCE_IDS:
             extra["observations_total"] = int(len(rows))
             rows = rows[-MAX_EVIDENCE_IDS:]
-        ids = tuple(str(x) for x in self.obs.id[rows])
+        ids = tuple(_id_text(x) for x in self.obs.id[rows])
         return Finding(
             rule=rule.id,
             type=rule.type,
@@ -239,6 +240,13 @@ def group_rows(inverse: np.ndarray, n_groups: int) -> list[np.ndarray]:
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(n_groups + 1))
     return [order[bounds[j]:bounds[j + 1]] for j in range(n_groups)]
+
+
+def _id_text(x: Any) -> str:
+    """An observation id as text; raw 16-byte UUIDs (as loaded by binary COPY) in UUID form."""
+    if isinstance(x, np.void) and x.dtype.itemsize == 16:
+        return str(uuid.UUID(bytes=x.tobytes()))
+    return str(x)
 
 
 def _dt(secs: int) -> datetime:
