@@ -7,67 +7,61 @@ counted in the rollups exactly as field submissions would be. Re-running adds no
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from geoalchemy2.shape import from_shape
-from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.delivery.models import Subscription
-from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint, Hazard
+from alerts.delivery.schemas import SubscriptionIn
+from alerts.delivery.service import create_subscription
+from corridors.geodata import service as geodata
+from corridors.geodata.models import Calendar, Corridor, Hazard
 from ttt.cli.common import console, progress
 from ttt.db import session_scope
 from ttt.demo_data import DemoData, generate
-from ttt.geo import length_m
-from ttt.users import User, create_user
+from ttt.users import Principal, User, create_user
 
 DEMO_ENUMERATOR = "demo-enumerator"
 BATCH = 1000
-
-
-def _geom(obj: dict):
-    return from_shape(shape(obj), srid=4326)
 
 
 def is_seeded(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Corridor).where(Corridor.code == "ML-C01")) == 1
 
 
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
 def seed_geodata(session: Session, data: DemoData) -> None:
-    for pcode, name, level, parent in data.admin_areas:
-        if not session.scalar(select(AdminArea).where(AdminArea.pcode == pcode)):
-            session.add(AdminArea(pcode=pcode, name=name, level=level, parent_pcode=parent, cod_version="demo-2025"))
-    corridor_ids = {}
-    for c in data.corridors:
-        row = session.scalar(select(Corridor).where(Corridor.code == c["code"])) or Corridor(code=c["code"])
-        row.name, row.tolerance_m, row.countries = c["name"], c["tolerance_m"], c["countries"]
-        row.pcodes, row.status, row.geom = c["pcodes"], c["status"], _geom(c["geometry"])
-        row.length_km = round(length_m(shape(c["geometry"])) / 1000, 3)
-        session.add(row)
-        session.flush()
-        corridor_ids[c["code"]] = row.id
-    for fp in data.flow_points:
-        row = session.scalar(select(FlowPoint).where(FlowPoint.code == fp["code"])) or FlowPoint(code=fp["code"])
-        row.name, row.geom, row.corridor_id = fp["name"], _geom(fp["geometry"]), corridor_ids[fp["corridor"]]
-        row.adm0_pcode, row.adm1_pcode, row.adm2_pcode = fp["adm0_pcode"], fp["adm1_pcode"], fp["adm2_pcode"]
-        row.active = True
-        session.add(row)
+    """Geodata through the geodata service (validation, km along, P-codes), subscriptions
+    through the delivery service, exactly as an admin would create them through the API."""
+    geodata.upsert(session, "admin-areas", _collection([
+        {"type": "Feature", "geometry": None,
+         "properties": {"pcode": pcode, "name": name, "level": level, "parent": parent, "cod_version": "demo-2025"}}
+        for pcode, name, level, parent in data.admin_areas
+    ]))
+    geodata.upsert(session, "corridors", _collection([
+        {"type": "Feature", "geometry": c["geometry"],
+         "properties": {k: c[k] for k in ("code", "name", "tolerance_m", "countries", "status", "pcodes")}}
+        for c in data.corridors
+    ]))
+    geodata.upsert(session, "flow-points", _collection([
+        {"type": "Feature", "geometry": fp["geometry"],
+         "properties": {k: fp[k] for k in ("code", "name", "corridor", "adm0_pcode", "adm1_pcode", "adm2_pcode")}}
+        for fp in data.flow_points
+    ]))
     if not session.scalar(select(func.count()).select_from(Calendar)):
-        for cal in data.calendars:
-            session.add(Calendar(corridor_code=cal["corridor"], country=cal["country"], direction=cal["direction"],
-                                 opens=cal["opens"], closes=cal["closes"],
-                                 effective_from=date.fromisoformat(cal["effective_from"]), source=cal["source"]))
-    for hz in data.hazards:
-        if not session.scalar(select(Hazard).where(Hazard.description == hz["description"])):
-            session.add(Hazard(kind=hz["kind"], severity=hz["severity"], geom=_geom(hz["geometry"]),
-                               starts_at=datetime.fromisoformat(hz["starts_at"]),
-                               ends_at=datetime.fromisoformat(hz["ends_at"]) if hz["ends_at"] else None,
-                               source=hz["source"], description=hz["description"]))
+        geodata.create_calendars(session, data.calendars)
+    if not session.scalar(select(func.count()).select_from(Hazard)):
+        geodata.upsert(session, "hazards", _collection([
+            {"type": "Feature", "geometry": hz["geometry"],
+             "properties": {k: v for k, v in hz.items() if k != "geometry"}}
+            for hz in data.hazards
+        ]))
+    admin = Principal(0, "demo", "admin")
     for sub in data.subscriptions:
         if not session.scalar(select(Subscription).where(Subscription.name == sub["name"])):
-            fields = {k: v for k, v in sub.items() if k != "area"}
-            session.add(Subscription(**fields, active=True))
+            create_subscription(session, SubscriptionIn(**sub), admin)
     session.flush()
 
 
@@ -75,8 +69,6 @@ def _enumerator(session: Session):
     user = session.scalar(select(User).where(User.name == DEMO_ENUMERATOR))
     if user is None:
         user, _token = create_user(session, DEMO_ENUMERATOR, "enumerator")
-    from ttt.users import Principal
-
     return Principal(user.id, user.name, user.role, tuple(user.scopes or ()))
 
 
