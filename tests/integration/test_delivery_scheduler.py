@@ -84,3 +84,68 @@ def test_observation_to_french_email_within_60_seconds(network, smtp_settings, s
     with session.bind.connect() as conn:
         status = conn.execute(text("SELECT status FROM deliveries")).scalars().all()
     assert "sent" in status
+
+
+def test_two_schedulers_running_together_send_each_delivery_once(engine, session, monkeypatch):
+    from collections import Counter
+
+    from alerts.delivery.channels.webhook import generate_secret
+    from alerts.delivery.outbox import enqueue
+    from tests.integration.test_delivery_factories import make_alert
+    from tests.unit.test_channel_servers import http_receiver
+
+    monkeypatch.setenv("TTT_DISPATCH_INTERVAL_S", "1")
+    monkeypatch.setenv("TTT_EVALUATE_INTERVAL_S", "3600")
+    get_settings.cache_clear()
+    get_delivery_settings.cache_clear()
+    handles = []
+    try:
+        with http_receiver() as hook:
+            for i in range(4):
+                make_subscription(session, name=f"partner {i}", channel="webhook", address=hook.url,
+                                  secret=generate_secret())
+            for _ in range(5):
+                enqueue(session, make_alert(session, created_at=datetime.now(UTC)), "created")
+            session.commit()
+            handles = [build_scheduler(get_settings()), build_scheduler(get_settings())]
+            for h in handles:
+                h.scheduler.start()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    pending = conn.execute(text("SELECT count(*) FROM deliveries WHERE status = 'pending'")).scalar()
+                if pending == 0:
+                    break
+                time.sleep(0.5)
+            leaders = [h.leader.is_leader for h in handles]
+    finally:
+        for h in handles:
+            h.shutdown(wait=True)
+        get_settings.cache_clear()
+        get_delivery_settings.cache_clear()
+    assert sorted(leaders) == [False, True]  # exactly one of them did the work
+    ids = Counter(r.headers["webhook-id"] for r in hook.requests)
+    assert len(ids) == 20 and set(ids.values()) == {1}
+
+
+def test_a_failing_job_is_logged_and_the_scheduler_goes_on(engine, caplog):
+    from ttt.scheduler import _guarded
+
+    leader = LeaderLock(engine, 7_340_998)
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise RuntimeError("mail server exploded")
+
+    try:
+        assert leader.check()
+        job = _guarded("dispatch", leader, broken)
+        job()
+        job()  # runs again at its next tick
+    finally:
+        leader.release()
+    assert len(calls) == 2
+    assert "scheduled job 'dispatch' failed" in caplog.text and "mail server exploded" in caplog.text
+    _guarded("dispatch", leader, broken)()  # not the leader any more: does nothing
+    assert len(calls) == 2
