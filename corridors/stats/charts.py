@@ -1,6 +1,7 @@
 """Charts of a statistics series for printed bulletins (matplotlib, Agg, no display).
 
-Top panel: animals per period as bars stacked by species (species with no animals in the
+Top panel: animals per period as bars stacked by species (stacked step areas past 60
+periods, e.g. a season by day) (species with no animals in the
 range are left out of the legend), TLU on a right-hand axis, and the same period of the
 previous season as a dashed line when asked. Bottom panel: animals moving south (descent)
 and north (return), and those of unknown direction. Colours are the Okabe-Ito palette, which
@@ -17,7 +18,7 @@ import numpy as np
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter
 
 from corridors.stats.aggregate import Summary
 from corridors.stats.periods import SeasonStart, shift_previous_season
@@ -28,6 +29,7 @@ SPECIES_COLOURS = {"cattle": "#0072B2", "sheep": "#E69F00", "goats": "#009E73", 
                    "donkeys": "#CC79A7", "horses": "#56B4E9", "other": "#999999"}
 MOVEMENT_COLOURS = {"descent": "#D55E00", "return": "#0072B2", "unknown": "#BBBBBB"}
 MOVEMENT_LABELS = {"descent": "descent (southward)", "return": "return (northward)", "unknown": "direction unknown"}
+DENSE_PERIODS = 60  # above this many periods, bars become step areas (readable and fast)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -82,9 +84,14 @@ def render_series_chart(
 
         bottom = np.zeros(len(starts))
         shown = [j for j, s in enumerate(SPECIES) if animals[:, j].sum() > 0]
+        dense = len(starts) > DENSE_PERIODS  # one polygon per species instead of thousands of bars
         for j in shown:
-            ax.bar(x, animals[:, j], bottom=bottom, color=SPECIES_COLOURS[SPECIES[j]], label=SPECIES[j], width=0.8)
-            bottom += animals[:, j]
+            colour, top = SPECIES_COLOURS[SPECIES[j]], bottom + animals[:, j]
+            if dense:
+                ax.fill_between(x, bottom, top, step="mid", color=colour, label=SPECIES[j], linewidth=0)
+            else:
+                ax.bar(x, animals[:, j], bottom=bottom, color=colour, label=SPECIES[j], width=0.8)
+            bottom = top
         if previous is not None:
             prev = {p.period_start: p.figures.animals["total"] for p in previous.series}
             prev_y = [prev.get(shift_previous_season(s, summary.interval), np.nan) for s in starts]
@@ -93,30 +100,32 @@ def render_series_chart(
         ax.set_ylabel("animals (head)")
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         ax_tlu = ax.twinx()
-        ax_tlu.plot(x, tlu, color="#444444", linewidth=2, label="TLU")
+        ax_tlu.plot(x, tlu, color="#333333", linewidth=1.0 if dense else 2.0, alpha=0.8 if dense else 1.0, label="TLU")
         ax_tlu.set_ylabel("tropical livestock units (TLU, 250 kg)")
         ax_tlu.set_ylim(bottom=0)
         ax_tlu.yaxis.set_major_formatter(FuncFormatter(_thousands))
         handles, names = ax.get_legend_handles_labels()
         h2, n2 = ax_tlu.get_legend_handles_labels()
         if handles or h2:
-            ax.legend(handles + h2, names + n2, loc="upper left", bbox_to_anchor=(1.09, 1), fontsize=9, frameon=False)
+            fig.legend(handles + h2, names + n2, loc="outside right upper", fontsize=9, frameon=False)
         if not shown:
             ax.text(0.5, 0.5, "no animals counted in this period", transform=ax.transAxes,
                     ha="center", va="center", color="#666666")
 
         width = 0.8 / len(MOVEMENTS)
         for j, m in enumerate(MOVEMENTS):
-            ax_mv.bar(x + (j - 1) * width, movement[:, j], width=width, color=MOVEMENT_COLOURS[m], label=MOVEMENT_LABELS[m])
+            if dense:
+                ax_mv.step(x, movement[:, j], where="mid", color=MOVEMENT_COLOURS[m], label=MOVEMENT_LABELS[m], linewidth=1.2)
+            else:
+                ax_mv.bar(x + (j - 1) * width, movement[:, j], width=width, color=MOVEMENT_COLOURS[m], label=MOVEMENT_LABELS[m])
         ax_mv.set_ylabel("animals (head)")
         ax_mv.set_title("Direction of movement", fontsize=11, loc="left")
         ax_mv.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        ax_mv.legend(loc="upper left", bbox_to_anchor=(1.09, 1), fontsize=9, frameon=False)
+        fig.legend(*ax_mv.get_legend_handles_labels(), loc="outside right lower", fontsize=9, frameon=False)
         ax_mv.set_xlabel(f"period ({summary.interval} starting)")
 
         step = max(1, int(np.ceil(len(starts) / 14)))  # at most ~14 readable labels
         ax_mv.set_xticks(x[::step], labels[::step], rotation=45 if len(starts) > 6 else 0, ha="right" if len(starts) > 6 else "center")
-        ax_mv.xaxis.set_minor_locator(MaxNLocator(integer=True))
         for a in (ax, ax_mv):
             a.set_ylim(bottom=0, top=max(1.0, a.get_ylim()[1] * 1.08))
             a.grid(axis="y", color="#dddddd", linewidth=0.6)

@@ -62,3 +62,10 @@ def test_period_labels_are_readable():
     assert period_label(D(2025, 12, 1), "week") == "W49 2025"
     assert period_label(D(2025, 12, 1), "month") == "Dec 2025"
     assert period_label(D(2025, 10, 1), "season") == "2025-26"
+
+
+def test_a_season_by_day_renders_as_step_areas_with_the_same_legend():
+    s = summarise(ROWS, D(2025, 10, 1), D(2026, 9, 30), "day")
+    svg = render_series_chart(s, title="Corridor ML-C01 by day", fmt="svg")
+    text = " ".join(etree.fromstring(svg).itertext())
+    assert "cattle" in text and "descent (southward)" in text and "2025-10-01" in text
