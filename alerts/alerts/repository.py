@@ -129,9 +129,11 @@ def load_observations(
         where.append("(" + " OR ".join(places) + ")")
     cond = " AND ".join(where)
     # origins and destinations become codes into one vocabulary, looked up in SQL
-    vocab = list(session.execute(text(
-        "SELECT v FROM (SELECT origin AS v FROM observations UNION SELECT destination FROM observations) u "
-        "WHERE v IS NOT NULL ORDER BY v")).scalars())
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(f"SELECT DISTINCT x.v FROM observations o, LATERAL (VALUES (o.origin), (o.destination)) x(v) "
+                    f"WHERE {cond} AND x.v IS NOT NULL ORDER BY 1", params)
+        vocab = [r[0] for r in cur.fetchall()]
     params["vocab"] = vocab
     select_list = ", ".join(expr for _, expr, _ in _COPY_COLUMNS)
     sql = (
@@ -140,7 +142,6 @@ def load_observations(
         "LEFT JOIN unnest(%(vocab)s::text[]) WITH ORDINALITY pd(v, i) ON pd.v = o.destination "
         f"WHERE {cond} ORDER BY o.observed_at, o.id) TO STDOUT (FORMAT BINARY)"
     )
-    raw = session.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy(sql, params) as copy:
         data = b"".join(bytes(chunk) for chunk in copy)
     body = data[_COPY_HEADER:-2] if len(data) > _COPY_HEADER + 2 else b""
