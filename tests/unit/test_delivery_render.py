@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alerts.delivery.message import AlertMessage, message_from_mapping, severity_rank
 from alerts.delivery.render import render_digest, render_email, render_parts, render_sms, webhook_payload
-from alerts.delivery.sms_text import count_sms, fit_sms, fold_to_gsm
+from alerts.delivery.sms_text import GSM_BASIC, GSM_EXTENSION, count_sms, fit_sms, fold_to_gsm
 from tests.unit.test_delivery_samples import T0, hazard_alert, mass_alert
 
 
@@ -130,3 +132,42 @@ def test_snapshot_round_trip_and_clear_errors():
 def test_severity_order():
     assert severity_rank("minor") < severity_rank("moderate") < severity_rank("severe") < severity_rank("extreme")
     assert severity_rank("bogus") == -1
+
+
+# --- properties -----------------------------------------------------------------------------
+
+ALPHABET = st.sampled_from(list(GSM_BASIC.replace("\r", "") + GSM_EXTENSION.replace("\f", "") + "êçœ«»’…€ا😀 "))
+
+
+def _parts_by_hand(text: str) -> int:
+    """Independent count: encode, then cut into parts of the allowed size without splitting."""
+    gsm = set(GSM_BASIC) | set(GSM_EXTENSION)
+    if all(c in gsm for c in text):
+        units = [2 if c in GSM_EXTENSION else 1 for c in text]
+        single, multi = 160, 153
+    else:
+        units = [len(c.encode("utf-16-le")) // 2 for c in text]
+        single, multi = 70, 67
+    if sum(units) <= single:
+        return 1
+    parts, room = 1, multi
+    for u in units:
+        if u > room:
+            parts, room = parts + 1, multi
+        room -= u
+    return parts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(ALPHABET, max_size=700))
+def test_part_count_matches_an_independent_count(text):
+    assert count_sms(text).parts == _parts_by_hand(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(ALPHABET, min_size=1, max_size=600), min_size=1, max_size=3), st.integers(1, 3))
+def test_fitted_sms_always_fits_and_keeps_the_link(candidates, max_parts):
+    tail = "https://ttt.example.org/ack/MTIzOjE6OjE3OTY2OTI3NzM.mtXiU1FjRHaewgBBPKV3Kw"
+    text = fit_sms([c + " " + tail for c in candidates], max_parts=max_parts, keep_tail=tail)
+    assert count_sms(text).parts <= max_parts
+    assert text.endswith(tail)
