@@ -179,6 +179,10 @@ class Dispatcher:
             # an immediate alert ages from when it was raised; a digest from when it was first due
             born = d.first_attempt_at if d.mode == "digest" else d.created_at
             retry_at = next_attempt_at(born, d.attempts, now, self.config.policy)
+            if retry_at is not None and outcome.retry_after_s:
+                # honour the receiver's Retry-After, but never past the maximum age
+                asked = now + timedelta(seconds=outcome.retry_after_s)
+                retry_at = max(retry_at, min(asked, born + self.config.policy.max_age))
         if retry_at is None:
             d.status = "failed"
             if outcome.status == "retryable":

@@ -260,3 +260,14 @@ def test_sms_subscriber_gets_a_french_sms_through_the_gateway(session):
     body = req.json()
     assert body["to"] == "+22376000000" and req.headers["authorization"] == "Token abc"
     assert body["text"].startswith("TTT GRAVE: Mouvement massif à Boni") and "/ack/" in body["text"]
+
+
+def test_receiver_retry_after_is_honoured(session):
+    make_subscription(session, channel="webhook", address="PLACEHOLDER", secret=generate_secret())
+    enqueue(session, make_alert(session), "created", now=T0, settings=DS)
+    with http_receiver(lambda n, r: (503, "maintenance", {"Retry-After": "900"})) as hook:
+        session.scalars(select(Subscription)).one().address = hook.url
+        session.commit()
+        dispatcher(ChannelRegistry([WebhookChannel()]), Clock(T0)).run_once()
+    (row,) = deliveries(session)
+    assert row.status == "pending" and row.next_attempt_at == T0 + timedelta(seconds=900)  # not the 30 s backoff

@@ -78,16 +78,17 @@ class Received:
 
 @dataclass
 class HttpReceiver:
-    """Records every request; ``respond`` decides the status for the n-th request (1-based)."""
+    """Records every request; ``respond`` decides the status, body (and optionally headers)
+    for the n-th request (1-based)."""
 
-    respond: Callable[[int, Received], tuple[int, str]]
+    respond: Callable[[int, Received], tuple]
     requests: list[Received] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @contextmanager
-def http_receiver(respond: Callable[[int, Received], tuple[int, str]] | None = None,
+def http_receiver(respond: Callable[[int, Received], tuple] | None = None,
                   path: str = "/hook") -> Iterator[HttpReceiver]:
     receiver = HttpReceiver(respond or (lambda n, r: (200, '{"ok": true}')))
 
@@ -98,9 +99,11 @@ def http_receiver(respond: Callable[[int, Received], tuple[int, str]] | None = N
             with receiver.lock:
                 receiver.requests.append(got)
                 n = len(receiver.requests)
-            status, text = receiver.respond(n, got)
+            status, text, *extra = receiver.respond(n, got)
             data = text.encode()
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()

@@ -125,6 +125,16 @@ def test_webhook_statuses_are_classified():
     assert results[0].response_excerpt == "nope" and results[0].status_code == 503
 
 
+def test_retry_after_is_passed_on():
+    answers = iter([(429, "slow down", {"Retry-After": "120"}),
+                    (503, "maintenance", {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})])
+    with http_receiver(lambda n, r: next(answers)) as hook:
+        first = WebhookChannel().send(envelope(hook.url, secret=generate_secret()))
+        second = WebhookChannel().send(envelope(hook.url, secret=generate_secret()))
+    assert first.status == "retryable" and first.retry_after_s == 120 and "Retry-After: 120" in first.error
+    assert second.retry_after_s == 0  # a date in the past: no extra wait
+
+
 def test_webhook_unreachable_is_retryable():
     outcome = WebhookChannel().send(envelope(f"http://127.0.0.1:{free_port()}/hook", secret=generate_secret()))
     assert outcome.status == "retryable" and "could not reach" in outcome.error

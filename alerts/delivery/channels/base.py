@@ -39,6 +39,7 @@ class Outcome:
     response_excerpt: str | None = None
     error: str | None = None
     provider_id: str | None = None
+    retry_after_s: float | None = None  # the receiver asked us to wait this long (Retry-After)
 
     @property
     def ok(self) -> bool:
@@ -50,8 +51,9 @@ class Outcome:
         return cls("ok", status_code, excerpt(response), None, provider_id)
 
     @classmethod
-    def retry(cls, error: str, status_code: int | None = None, response: str | bytes | None = None) -> Outcome:
-        return cls("retryable", status_code, excerpt(response), excerpt(error))
+    def retry(cls, error: str, status_code: int | None = None, response: str | bytes | None = None,
+              retry_after_s: float | None = None) -> Outcome:
+        return cls("retryable", status_code, excerpt(response), excerpt(error), retry_after_s=retry_after_s)
 
     @classmethod
     def fail(cls, error: str, status_code: int | None = None, response: str | bytes | None = None) -> Outcome:

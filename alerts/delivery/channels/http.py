@@ -8,12 +8,30 @@ timeouts are retried. A ``Retry-After`` header is noted in the error so operator
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 
 from alerts.delivery.channels.base import Outcome
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date, RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def classify_response(response: httpx.Response) -> Outcome:
@@ -25,7 +43,7 @@ def classify_response(response: httpx.Response) -> Outcome:
     if response.headers.get("retry-after"):
         error += f" (Retry-After: {response.headers['retry-after']})"
     if code in RETRYABLE_STATUSES or code >= 500:
-        return Outcome.retry(error, code, body)
+        return Outcome.retry(error, code, body, retry_after_s=retry_after_seconds(response.headers.get("retry-after")))
     return Outcome.fail(error, code, body)
 
 
