@@ -12,22 +12,26 @@ from ttt.logging import configure_logging
 
 def _routers() -> list:
     """Every router of the service. Add one line per domain router."""
-    from alerts.delivery.router import router as delivery_router  # helper D (before alerts_router)
-    from corridors.geodata.router import router as geodata_router  # helper G
-    from corridors.ingest.router import router as openrosa_router  # helper O
-    from corridors.observations.router import router as observations_router  # helper O
+    from alerts.alerts.router import router as alerts_router
+    from alerts.delivery.router import router as delivery_router
+    from corridors.geodata.router import router as geodata_router
+    from corridors.ingest.router import router as openrosa_router
+    from corridors.observations.router import router as observations_router
+    from corridors.stats.router import router as stats_router
     from ttt.api import audit, health, users
-    from ttt.api.ogc import router as ogc_router  # helper G
+    from ttt.api.ogc import router as ogc_router
 
     return [
         health.router,
         users.router,
-        geodata_router,  # helper G
-        ogc_router,  # helper G
+        geodata_router,
+        ogc_router,
         audit.router,
-        observations_router,  # helper O
-        openrosa_router,  # helper O
-        delivery_router,  # helper D: /api/v1/alerts/feed.atom and /{id}.cap before /alerts/{id}
+        stats_router,
+        observations_router,
+        openrosa_router,
+        delivery_router,  # /api/v1/alerts/feed.atom and /{id}.cap must come before /alerts/{id}
+        alerts_router,
     ]
 
 
