@@ -19,6 +19,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from corridors.calendars import CalendarEntry, window_in_force
+
 # (name, lat, lon) of real towns; corridors are drawn north -> south (descent direction).
 TOWNS = {
     "Douentza": (15.0019, -2.9498), "Konna": (14.9500, -3.8900), "Sévaré": (14.5322, -4.0963),
@@ -248,7 +250,8 @@ def generate(seed: int = 20251001, scale: float = 1.0) -> DemoData:
             d += timedelta(days=1)
     # Filter off-window stragglers of the regular shape so that only the planted anomalies
     # fall outside the calendars by more than the usual tolerance.
-    observations = [o for o in observations if _regular_in_window(o, by_corridor)]
+    where = {f["code"]: (c, f) for c, fps in by_corridor.items() for f in fps}
+    observations = [o for o in observations if _regular_in_window(o, *where[o["flow_point"]])]
     planted = _plant(rng, by_corridor, observations)
     for fp in flow_points:
         fp.pop("_origin", None)
@@ -270,26 +273,27 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def _regular_in_window(o: dict, by_corridor: dict[str, list[dict]]) -> bool:
-    """Keep regular traffic inside the demo calendars (+-10 days), as real herds mostly do."""
+def _calendar_entries() -> list[CalendarEntry]:
+    return [CalendarEntry(c["corridor"], c["country"], c["direction"], c["opens"], c["closes"],
+                          date.fromisoformat(c["effective_from"]), c["source"]) for c in CALENDARS]
+
+
+_CALENDAR_ENTRIES = _calendar_entries()
+
+
+def _regular_in_window(o: dict, corridor: str, fp: dict) -> bool:
+    """Keep regular traffic inside the calendar in force at its flow point (+-3 days), as
+    real herds mostly do; only the planted anomalies fall clearly outside."""
     when = datetime.fromisoformat(o["observed_at"]).date()
-    md = (when.month, when.day)
-    fp_code = o["flow_point"]
-    corridor = next(c for c, fps in by_corridor.items() if any(f["code"] == fp_code for f in fps))
-    descent = _heading_is_descent(o, by_corridor[corridor], fp_code)
-    if descent:
-        opens = (11, 1) if corridor == "BF-C02" else (10, 15) if corridor.startswith("BF") else (10, 1)
-        closes = (2, 15) if corridor == "BF-C01" else (1, 31)
-        start = date(when.year if md >= (7, 1) else when.year - 1, *opens) - timedelta(days=3)
-        stop = date(start.year + 1, *closes) + timedelta(days=3)
-        return start <= when <= stop
-    start = date(when.year, 5, 1) - timedelta(days=3)
-    stop = date(when.year, 7, 31) + timedelta(days=3)
-    return start <= when <= stop
+    direction = "descent" if _heading_is_descent(o, fp) else "return"
+    window = window_in_force(_CALENDAR_ENTRIES, corridor, fp["adm0_pcode"], direction, when)
+    if window is None:
+        return False
+    open_day, close_day = window.dates_around(when)
+    return open_day - timedelta(days=3) <= when <= close_day + timedelta(days=3)
 
 
-def _heading_is_descent(o: dict, fps: list[dict], fp_code: str) -> bool:
-    fp = next(f for f in fps if f["code"] == fp_code)
+def _heading_is_descent(o: dict, fp: dict) -> bool:
     heading = COMPASS.index(o["direction"]) * 22.5
     diff = abs((heading - fp["bearing"] + 180) % 360 - 180)
     return diff < 90
