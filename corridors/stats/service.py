@@ -213,7 +213,7 @@ def _filters_json(q: StatsQuery, factors: TLUFactors) -> dict[str, Any]:
 def series_json(r: SeriesResult) -> dict[str, Any]:
     season, factors = config()
     s = r.summary
-    seasons = sorted({season.season_name(d) for d in (s.first, s.last)})
+    seasons = [season.season_name(d) for d in period_starts(s.first, s.last, "season", season)]
     out: dict[str, Any] = {r.kind: r.code}
     if r.name is not None:
         out["name"] = r.name
