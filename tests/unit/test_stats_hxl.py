@@ -59,3 +59,23 @@ def test_ranking_csv_lists_corridors_in_rank_order():
 @pytest.mark.parametrize(("code", "tag"), [("ML", "#country+code"), ("ML05", "#adm1+code"), ("ML0506", "#adm2+code")])
 def test_area_column_tag_follows_the_pcode_level(code, tag):
     assert place_column("area", code).tag == tag
+
+
+STATS_SCHEMA = [
+    ["#valid_tag", "#valid_datatype", "#valid_required", "#valid_value+min"],
+    ["#date+start", "date", "true", ""],
+    ["#indicator+num", "number", "true", "0"],
+    ["#x_tlu+num", "number", "true", "0"],
+    ["#population+herders", "number", "true", "0"],
+]
+
+
+def test_series_csv_passes_libhxl_validation_and_the_schema_bites():
+    rows = DailyRows.from_records(ROWS)
+    text = series_csv(summarise(rows, D(2025, 10, 1), D(2026, 9, 30), "week"), place_kind="area", place_code="ML05")
+    builtin = hxl.validate(hxl.data(io.BytesIO(text.encode("utf-8"))))  # libhxl's built-in checks
+    assert builtin["stats"]["error"] == 0 and builtin["stats"]["warning"] == 0, builtin["issues"]  # "info": outliers
+    report = hxl.validate(hxl.data(io.BytesIO(text.encode("utf-8"))), hxl.data(STATS_SCHEMA))
+    assert report["is_valid"], report["issues"]
+    for broken in (text.replace(",120,", ",-120,", 1), text.replace("\r\n2025-12-01,", "\r\nnot a date,", 1)):
+        assert not hxl.validate(hxl.data(io.BytesIO(broken.encode("utf-8"))), hxl.data(STATS_SCHEMA))["is_valid"]
