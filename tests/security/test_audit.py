@@ -143,3 +143,12 @@ def test_a_failing_audit_store_never_breaks_the_request(caplog):
     assert r.status_code == 200 and r.json() == {"ok": True}
     assert "audit entry not stored" in caplog.text and "/thing" in caplog.text
     assert "Z" * 43 not in caplog.text
+
+
+def test_acknowledgement_links_are_blanked_in_the_trail(client, session):
+    link_token = "eyJhIjoxfQ.c2lnbmF0dXJlLXZhbHVlLXRoYXQtaXMtbG9uZw"
+    r = client.post(f"/ack/{link_token}", data={"name": "Amadou", "note": "vu"})
+    assert r.status_code < 500
+    [e] = _entries(session)
+    assert e.path == "/ack/[redacted]" and e.method == "POST"
+    assert link_token not in _all_text([e]) and "Amadou" not in _all_text([e])
