@@ -29,6 +29,8 @@ from ttt.errors import Forbidden, NotFound, ValidationFailed
 from ttt.users import Principal
 
 MAX_PERIODS = 4000
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+_MIN_DAYS = {"day": 1, "week": 7, "month": 28, "season": 365}
 FORMATS = ("json", "csv", "png", "svg")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "png": "image/png", "svg": "image/svg+xml"}
 PCODE_RE = re.compile(r"^[A-Za-z]{2}[A-Za-z0-9]{0,18}$")
@@ -72,6 +74,9 @@ class StatsQuery:
             errors.append({"field": "direction", "message": f"expected one of {', '.join(MOVEMENTS)}, got {direction!r}"})
         if compare not in (None, "previous"):
             errors.append({"field": "compare", "message": f"expected 'previous', got {compare!r}"})
+        for name, value in (("from", first), ("to", last)):
+            if value is not None and not (EARLIEST <= value <= LATEST):
+                errors.append({"field": name, "message": f"{value} is outside {EARLIEST}..{LATEST}"})
         if first and last and last < first:
             errors.append({"field": "to", "message": f"'to' ({last}) is before 'from' ({first})"})
         if errors:
@@ -126,10 +131,13 @@ def _restriction(user: Principal, points: list[repository.Place], what: str) -> 
 def _series(session: Session, q: StatsQuery, **where) -> tuple[Summary, Summary | None]:
     season, factors = config()
     first, last = q.resolved(season)
-    n = len(period_starts(first, last, q.interval, season))
+    # an upper bound first, so a century by day is refused without building it
+    n = (last - first).days // _MIN_DAYS[q.interval] + 2
+    if n > MAX_PERIODS:
+        n = len(period_starts(first, last, q.interval, season)) if n < 2 * MAX_PERIODS else n
     if n > MAX_PERIODS:
         raise ValidationFailed([{"field": "interval", "message":
-                                 f"{n} {q.interval} periods from {first} to {last}; at most {MAX_PERIODS}: use a longer interval"}])
+                                 f"more than {MAX_PERIODS} {q.interval} periods from {first} to {last}: use a longer interval"}])
     kw = {"season": season, "factors": factors, "species": q.species, "direction": q.direction}
     # whole months can be read from the monthly rollups when no bucket splits a month
     where = {**where, "direction": q.direction, "use_months": q.interval == "month" or (q.interval == "season" and season.day == 1)}

@@ -198,6 +198,8 @@ def test_bad_requests_name_the_parameter(world, client, make_user, auth):
     assert client.get("/api/v1/stats/areas", params={"pcode": "NE"}, headers=h).status_code == 404
     r = client.get("/api/v1/stats/corridors/ML-C01", params={"from": "2000-01-01", "to": "2026-01-01", "interval": "day"}, headers=h)
     assert r.status_code == 422 and "use a longer interval" in r.json()["detail"][0]["message"]
+    r = client.get("/api/v1/stats/corridors/ML-C01", params={"from": "0001-01-01", "to": "9999-12-31"}, headers=h)
+    assert r.status_code == 422 and {p["field"] for p in r.json()["detail"]} == {"from", "to"}
     assert client.get("/api/v1/stats/corridors").status_code == 401
 
 
