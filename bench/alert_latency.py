@@ -78,6 +78,7 @@ def run(ctx: Context) -> list[Result]:
     points = [(k * step + rng.randrange(step)) % ctx.net.n_flow_points for k in range(n)]
     offsets = sorted(rng.uniform(0, spread) for _ in range(n))
     sent: dict[str, float] = {}
+    spy = None
     try:
         with httpx.Client(base_url=ctx.api.url, timeout=60) as client:
             r = client.post("/api/v1/subscriptions", headers=admin, json={
@@ -86,6 +87,10 @@ def run(ctx: Context) -> list[Result]:
             if r.status_code != 201:
                 raise RuntimeError(f"creating the subscription answered {r.status_code}: {r.text[:300]}")
             scheduler.start()
+            if ctx.extra.get("profile"):
+                from bench.profiling import PySpy
+
+                spy = PySpy(scheduler.pid, ctx.logdir / "profile-scheduler.collapsed").__enter__()
             time.sleep(4)  # the scheduler takes its leader lock at start; uploads begin after
             t0 = time.time()
             for off, fp in zip(offsets, points, strict=True):
@@ -97,7 +102,7 @@ def run(ctx: Context) -> list[Result]:
                 if r.status_code != 200 or r.json()["accepted"] != 1:
                     raise RuntimeError(f"submission answered {r.status_code}: {r.text[:300]}")
                 sent[ctx.net.fp_codes[fp]] = at
-        deadline = time.time() + 120
+        deadline = time.time() + ctx.sizes.alert_wait_s
         emailed: dict[str, float] = {}
         created: dict[str, float] = {}
         while time.time() < deadline and len(emailed) < len(sent):
@@ -127,11 +132,20 @@ def run(ctx: Context) -> list[Result]:
                     if fp in sent and fp not in emailed:
                         emailed[fp] = at
     finally:
+        if spy is not None:
+            spy.__exit__(None, None, None)
+            from bench.profiling import summarise
+
+            out = ctx.logdir / "profile-scheduler.collapsed"
+            if out.exists():
+                ctx.extra["profile_scheduler"] = summarise(out)
+                (ctx.logdir / "profile-scheduler.txt").write_text(ctx.extra["profile_scheduler"])
         scheduler.stop()
         smtp.stop()
     ctx.extra["scheduler_peak_mb"] = scheduler.peak_mb
     if not emailed:
-        raise RuntimeError(f"no alert email arrived within 120 s of the last submission; scheduler log:\n"
+        raise RuntimeError(f"no alert email arrived within {ctx.sizes.alert_wait_s:.0f} s of the last submission; "
+                           f"scheduler log:\n"
                            f"{scheduler.tail()}")
     ended = time.time()
     # a submission never emailed counts with the time waited so far (a lower bound)
@@ -144,5 +158,5 @@ def run(ctx: Context) -> list[Result]:
         SECTION, f"submission -> email received, p95 of {len(sent)} alerts", m95 / 1000, "s", 30.0, False,
         f"submission -> alert row visible p95 {r95 / 1000:.1f} s", f"p50 {m50 / 1000:.1f} s to email, {r50 / 1000:.1f} s to row",
         note=("default intervals (evaluate 15 s, dispatch 5 s)"
-              + (f"; {missing} of {len(sent)} submissions got no email within 120 s (counted as the time waited)"
+              + (f"; {missing} of {len(sent)} submissions got no email within {ctx.sizes.alert_wait_s:.0f} s (counted as the time waited)"
                  if missing else "")))]

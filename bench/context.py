@@ -22,18 +22,20 @@ class Sizes:
     stats_small: int  # observations in the current season (first statistics point, rules backtest)
     stats_large: int  # total after adding earlier seasons (second statistics point)
     stats_requests: int  # requests per endpoint for p50/p95
+    stats_reference_runs: int  # runs of each DuckDB / GROUP BY reference query
     incremental_batch: int
     incremental_runs: int
     alerts: int
     alert_spread_s: float  # submissions are spread over this many seconds
+    alert_wait_s: float  # after the last submission, how long to wait for the emails
 
 
 FULL = Sizes("full", flow_points=500, ingest_total=100_000, ingest_batch=1_000, ingest_inflight=4,
-             stats_small=1_000_000, stats_large=5_000_000, stats_requests=100,
-             incremental_batch=1_000, incremental_runs=10, alerts=50, alert_spread_s=60.0)
+             stats_small=1_000_000, stats_large=5_000_000, stats_requests=100, stats_reference_runs=20,
+             incremental_batch=1_000, incremental_runs=5, alerts=50, alert_spread_s=60.0, alert_wait_s=300.0)
 QUICK = Sizes("quick", flow_points=50, ingest_total=10_000, ingest_batch=1_000, ingest_inflight=4,
-              stats_small=60_000, stats_large=150_000, stats_requests=20,
-              incremental_batch=1_000, incremental_runs=3, alerts=8, alert_spread_s=8.0)
+              stats_small=60_000, stats_large=150_000, stats_requests=20, stats_reference_runs=10,
+              incremental_batch=1_000, incremental_runs=3, alerts=8, alert_spread_s=8.0, alert_wait_s=90.0)
 
 
 @dataclass

@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         (logdir / "profile-backtest.txt").write_text(ctx.extra["profile_backtest"])
         console.print("[bold]backtest profile[/] (pyinstrument):", markup=True)
         console.print(ctx.extra["profile_backtest"][:4000], markup=False, highlight=False)
+    if ctx.extra.get("profile_scheduler"):
+        console.print("[bold]scheduler profile during the alert-latency run[/] (py-spy):")
+        console.print(ctx.extra["profile_scheduler"], markup=False, highlight=False)
     pg, postgis = database.server_versions(url)
     machine_text = machine(pg, postgis)
     size_text = (f"{sizes.flow_points} flow points, ingestion {sizes.ingest_total:,} obs, statistics at "
