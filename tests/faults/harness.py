@@ -22,7 +22,25 @@ from pathlib import Path
 import httpx
 import psycopg
 
-PG_BIN = Path(os.environ.get("TTT_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _find_pg_bin() -> Path:
+    """TTT_PG_BIN, else the newest /usr/lib/postgresql/<v>/bin whose version has PostGIS installed."""
+    if os.environ.get("TTT_PG_BIN"):
+        return Path(os.environ["TTT_PG_BIN"])
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
+    for b in candidates:
+        if (b / "initdb").exists() and Path(f"/usr/share/postgresql/{b.parent.name}/extension/postgis.control").exists():
+            return b
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()
+        if out:
+            return Path(out)
+    return Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _find_pg_bin()
 ROOT = Path(__file__).resolve().parents[2]
 
 
