@@ -51,6 +51,10 @@ def test_partners_see_alerts_only_in_their_scope(client, make_user, auth, sessio
         assert client.get(path, headers=auth(burkina)).status_code in (403, 404), path
     feed = client.get("/api/v1/alerts/feed.atom", headers=auth(burkina))
     assert feed.status_code == 200 and alert.headline not in feed.text
+    ogc = "/ogc/collections/alerts/items"
+    assert len(client.get(ogc, headers=auth(mali)).json()["features"]) == 1
+    assert client.get(ogc, headers=auth(burkina)).json()["features"] == []
+    assert client.get(f"{ogc}/{alert.id}", headers=auth(burkina)).status_code == 404
     ack = client.post(f"/api/v1/alerts/{alert.id}/acknowledge", json={"note": "seen"}, headers=auth(burkina))
     assert ack.status_code in (403, 404)
     assert client.post(f"/api/v1/alerts/{alert.id}/acknowledge", json={"note": "seen"},
