@@ -19,11 +19,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from corridors.stats import repository
-from corridors.stats.aggregate import Figures, Summary, compare, rank, summarise, totals_by_key, zero_figures
+from corridors.stats.aggregate import (
+    RANK_BY,
+    Figures,
+    Summary,
+    compare,
+    rank,
+    summarise,
+    totals_by_key,
+    zero_figures,
+)
 from corridors.stats.charts import render_series_chart
 from corridors.stats.hxl_csv import ranking_csv, series_csv
 from corridors.stats.periods import INTERVALS, SeasonStart, period_starts, previous_season_range
-from corridors.stats.tlu import MOVEMENTS, SPECIES, TLUFactors, normalise_species
+from corridors.stats.tlu import MOVEMENTS, TLUFactors, normalise_species
 from ttt.config import get_settings
 from ttt.errors import Forbidden, NotFound, ValidationFailed
 from ttt.users import Principal
@@ -183,9 +192,6 @@ def area_stats(session: Session, user: Principal, pcode: str | None, q: StatsQue
     return SeriesResult("area", pcode, None, q, summary, previous, restricted, flow_points=codes)
 
 
-RANK_BY = ("animals", "tlu", "observations", "herders")
-
-
 def corridor_ranking(session: Session, user: Principal, q: StatsQuery, by: str = "animals") -> RankingResult:
     if by not in RANK_BY:
         raise ValidationFailed([{"field": "by", "message": f"expected one of {', '.join(RANK_BY)}, got {by!r}"}])
@@ -293,6 +299,3 @@ def render_ranking(r: RankingResult, fmt: str) -> Rendered:
     text = ranking_csv(r.ranked, place_kind="corridor", first=r.first, last=r.last, previous=r.previous)
     return Rendered(text.encode("utf-8"), MEDIA_TYPES["csv"], f"ttt-stats-corridor-ranking-{r.first}-{r.last}.csv")
 
-
-__all__ = ["SPECIES", "StatsQuery", "area_stats", "corridor_ranking", "corridor_stats", "flow_point_stats",
-           "ranking_json", "render_ranking", "render_series", "series_json"]
