@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.integration.test_ingest_support import network  # noqa: F401  (fixture)
 from ttt.api.audit import AuditMiddleware, safe_path, safe_query
 from ttt.audit import AuditEntry
 from ttt.config import get_settings
@@ -152,3 +153,22 @@ def test_acknowledgement_links_are_blanked_in_the_trail(client, session):
     [e] = _entries(session)
     assert e.path == "/ack/[redacted]" and e.method == "POST"
     assert link_token not in _all_text([e]) and "Amadou" not in _all_text([e])
+
+
+def test_odk_submissions_name_the_verified_user_and_failed_ones_only_the_claim(client, make_user, session, network):  # noqa: F811
+    import base64
+
+    from tests.integration.test_openrosa_api import submission
+
+    _, token = make_user("enumerator", name="amina")
+    files = [("xml_submission_file", ("submission.xml", submission(), "text/xml"))]
+    good = "Basic " + base64.b64encode(f"amina:{token}".encode()).decode()
+    bad = "Basic " + base64.b64encode(b"amina:ttt_wrong-token-guess-000000000000000").decode()
+    ok = client.post("/openrosa/submission", files=files, headers={"Authorization": good})
+    refused = client.post("/openrosa/submission", files=files, headers={"Authorization": bad})
+    assert ok.status_code == 201, ok.text
+    assert refused.status_code == 401
+    first, second = _entries(session)
+    assert first.user_name == "amina" and first.status == ok.status_code
+    assert second.user_name is None and second.status == 401 and "claimed user 'amina'" in second.detail
+    assert token not in _all_text([first, second]) and "wrong-token" not in _all_text([first, second])

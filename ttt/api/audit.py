@@ -110,15 +110,24 @@ class AuditMiddleware:
         principal = state.get("principal")
         client = scope.get("client")
         details = []
+        user_name = getattr(principal, "name", None)
+        if principal is None:
+            # OpenRosa/KoBo authenticate inside the endpoint (Digest/Basic): the name in the
+            # header was verified when the request succeeded, and is only a claim otherwise
+            claimed = claimed_user(scope)
+            if claimed and status < 400:
+                user_name = claimed
+            elif claimed:
+                details.append(f"claimed user {claimed!r}")
         if status >= 400:
             code = _error_code(seen["error_body"])
             if code:
-                details.append(code)
+                details.insert(0, code)
         query = safe_query(scope.get("query_string", b"").decode("latin-1"))
         if query:
             details.append(f"query: {query}")
         return {
-            "user_name": getattr(principal, "name", None),
+            "user_name": user_name,
             "role": getattr(principal, "role", None),
             "method": method[:10],
             "path": safe_path(scope.get("path", ""), scope.get("path_params")),
@@ -127,6 +136,28 @@ class AuditMiddleware:
             "request_id": seen["request_id"] or state.get("request_id"),
             "detail": "; ".join(details) or None,
         }
+
+
+_DIGEST_USER = re.compile(r'username="([^"]{1,80})"')
+
+
+def claimed_user(scope: Scope) -> str | None:
+    """The user name a Digest or Basic Authorization header claims (never the secret)."""
+    import base64
+    import binascii
+
+    header = next((v for k, v in scope.get("headers") or [] if k == b"authorization"), b"").decode("latin-1")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "digest":
+        m = _DIGEST_USER.search(value)
+        return m.group(1) if m else None
+    if scheme.lower() == "basic":
+        try:
+            name = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        return name[:80] or None
+    return None
 
 
 def _error_code(body: bytes) -> str | None:
