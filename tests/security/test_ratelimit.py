@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -37,6 +39,9 @@ def test_caller_key_never_contains_the_token():
     assert authed and token not in key and "A" * 10 not in key
     key2, authed2 = caller_key({"headers": [(b"authorization", b'Digest username="enum1", realm="ttt"')]})
     assert (key2, authed2) == ("digest:enum1", True)
+    basic = base64.b64encode(f"enum1:{token}".encode())
+    key4, authed4 = caller_key({"headers": [(b"authorization", b"Basic " + basic)]})
+    assert authed4 and key4.startswith("basic:") and token not in key4 and basic.decode() not in key4
     key3, authed3 = caller_key({"headers": [], "client": ("10.0.0.9", 5)})
     assert (key3, authed3) == ("ip:10.0.0.9", False)
 

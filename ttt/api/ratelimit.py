@@ -1,9 +1,9 @@
 """Per-token rate limiting: 429 with ``Retry-After`` when a caller goes faster than allowed.
 
 A token bucket per caller, kept in process memory: each bucket holds up to ``burst`` requests
-and refills at ``per_min / 60`` requests a second. The caller is the bearer token (by its
-SHA-256, never the token itself), else the Digest user name (ODK Collect), else the client
-address, which gets its own, lower, anonymous limit. Failed authentications (401) are also
+and refills at ``per_min / 60`` requests a second. The caller is the bearer token or Basic
+credentials (by their SHA-256, never the secret itself), else the Digest user name (ODK
+Collect), else the client address, which gets its own, lower, anonymous limit. Failed authentications (401) are also
 charged to the client address: once an address has used up its anonymous allowance of
 failures, tokens it has not yet used successfully are refused with 429 before any database
 lookup, so guessing tokens (each guess a fresh bucket otherwise) is slowed down as well, while
@@ -91,6 +91,8 @@ def caller_key(scope: Scope) -> tuple[str, bool]:
     scheme, _, value = auth.decode("latin-1").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return "tok:" + hashlib.sha256(value.strip().encode()).hexdigest()[:32], True
+    if scheme.lower() == "basic" and value.strip():  # KoBo / ODK over https: name:token
+        return "basic:" + hashlib.sha256(value.strip().encode()).hexdigest()[:32], True
     if scheme.lower() == "digest":
         m = _DIGEST_USER.search(value)
         if m:
