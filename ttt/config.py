@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
-    token_ttl_days: int = 365
+    token_ttl_days: int = 365  # lifetime of new tokens unless given; 0 = never expire
     db_pool_size: int = 10
 
     # --- scheduler and rules ---
@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = 10.0
     sms_gateway_url: str | None = None
     sms_gateway_token: SecretStr | None = None
-    default_channel_for_email: Literal["email", "log"] = "email"
 
     # --- ingestion ---
     max_batch: int = 5000

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ARRAY, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from ttt.config import get_settings
 from ttt.db import Base, utcnow
 from ttt.errors import Conflict, NotFound, ValidationFailed
 
@@ -101,8 +102,12 @@ def _validate(name: str, role: str, scopes: list[str]) -> None:
 
 
 def issue_token(session: Session, user: User, ttl_days: int | None = None) -> str:
-    """Create a new token for the user and return it (the only time it is visible)."""
+    """Create a new token for the user and return it (the only time it is visible).
+
+    ``ttl_days`` defaults to TTT_TOKEN_TTL_DAYS; 0 means the token never expires."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if ttl_days is None:
+        ttl_days = get_settings().token_ttl_days
     expires = utcnow() + timedelta(days=ttl_days) if ttl_days else None
     session.add(ApiToken(user=user, token_hash=hash_token(token), digest_ha1=digest_ha1(user.name, token),
                          expires_at=expires))

@@ -93,7 +93,7 @@ def users_add(
     name: str,
     role: str = typer.Option(..., help="admin | analyst | enumerator | partner"),
     scope: list[str] = typer.Option([], "--scope", help="P-code the user is limited to (repeatable)"),
-    ttl_days: int | None = typer.Option(None, help="token lifetime in days (default: no expiry)"),
+    ttl_days: int | None = typer.Option(None, help="token lifetime in days (default TTT_TOKEN_TTL_DAYS; 0 = never expires)"),
 ) -> None:
     """Create a user; the new token is printed as the LAST line (shown once)."""
     from ttt.db import session_scope
