@@ -71,3 +71,4 @@ class RateLimited(TTTError):
 class Unavailable(TTTError):
     code = "service_unavailable"
     status = 503
+    headers = {"Retry-After": "5"}  # clients (ODK Collect, KoBo, scripts) retry after this

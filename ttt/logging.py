@@ -12,7 +12,9 @@ _REDACTIONS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]+"), r"\1[redacted]"),
     (re.compile(r"ttt_[A-Za-z0-9_\-]{20,}"), "ttt_[redacted]"),
     (re.compile(r"(?i)(password|secret|token)=([^\s&]+)"), r"\1=[redacted]"),
-    (re.compile(r"\+?\d[\d \-]{7,}\d"), "[phone]"),
+    # phone numbers: international (+227 90 12 34 56) or 9+ digits in a row (0022790123456);
+    # not dates and times such as 2026-11-24 02:36:01, which logs are full of
+    (re.compile(r"\+\d[\d \-]{6,}\d|(?<![\d\-:.])\d{9,}(?![\d\-:.])"), "[phone]"),
 ]
 
 
@@ -53,3 +55,4 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(RedactingFormatter(settings.log_format == "json"))
     root.setLevel(settings.log_level.upper())
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line every few seconds otherwise

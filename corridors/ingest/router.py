@@ -44,6 +44,8 @@ def _auth(request: Request, session: Session) -> tuple[Principal | None, Respons
     lang = service.lang_of(request.headers.get("accept-language"))
     res = service.authenticate_openrosa(session, request.headers.get("authorization"), request.method,
                                         _uri(request))
+    if res.principal is not None:
+        request.state.principal = res.principal  # the audit log records who it was
     if res.principal is None:
         msg = "Authentification requise" if lang == "fr" else "Authentication required"
         body = b"" if request.method == "HEAD" else openrosa_response(f"{msg}: {res.reason}", "submit_error")

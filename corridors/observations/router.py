@@ -121,6 +121,7 @@ def _kobo_principal(request: Request, session: Session) -> Principal:
         principal = ingest_service.basic_principal(session, header)
     if principal is None:
         raise Unauthorized("send 'Authorization: Bearer <token>' or Basic auth with your name and token")
+    request.state.principal = principal  # the audit log records who it was
     if principal.role not in WRITERS:
         from ttt.errors import Forbidden
 

@@ -144,8 +144,7 @@ def test_database_restart_during_ingestion_loses_nothing_and_duplicates_nothing(
         down = _post(api, token, during)  # while the database is down
         assert down.status_code == 503, down.text[:500]
         assert down.json()["error"] == "service_unavailable"
-        # (Retry-After is sent when the error surfaces as OperationalError; a 503 raised as
-        # ttt.errors.Unavailable has none yet: see SECURITY.md "known gaps")
+        assert down.headers.get("retry-after"), "clients are told when to retry"
         health = httpx.get(api.base + "/health", timeout=30)
         assert health.status_code == 503 and health.json()["database"] == "unavailable"
     finally:

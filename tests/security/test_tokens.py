@@ -114,3 +114,8 @@ def test_expired_tokens_are_not_digest_candidates(engine):
         users_mod.revoke_user(s, "odk1")
     with session_scope() as s:
         assert users_mod.digest_candidates(s, "odk1") == []
+
+
+def test_redaction_keeps_dates_and_times_readable():
+    line = "next run at 2026-11-24 02:36:01 UTC (2026-11-24T02:35:49.772032+00:00), batch of 1000"
+    assert redact(line) == line
