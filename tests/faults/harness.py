@@ -9,6 +9,7 @@ test fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -139,11 +140,9 @@ class ApiProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"uvicorn exited with {self.proc.returncode}: {self.output()}")
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 if httpx.get(self.base + "/health", timeout=2).status_code in (200, 503):
                     return
-            except httpx.TransportError:
-                pass
             time.sleep(0.2)
         raise RuntimeError(f"uvicorn did not answer within {timeout} s: {self.output()}")
 
@@ -167,10 +166,8 @@ def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
     """Poll ``predicate`` until true or ``timeout`` seconds pass (synchronisation, not an assert)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(Exception):  # the thing polled may be restarting
             if predicate():
                 return True
-        except Exception:  # the thing polled may be restarting
-            pass
         time.sleep(step)
     return False

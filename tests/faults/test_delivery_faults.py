@@ -43,7 +43,7 @@ def webhook_on(port: int):
             self.wfile.write(b"{}")
 
         def log_message(self, *args):
-            pass
+            """Keep test output quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     t = threading.Thread(target=server.serve_forever, daemon=True)

@@ -3,6 +3,7 @@ uvicorn server (the client GIS officers use through QGIS)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -200,11 +201,9 @@ def live_server(engine):
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 break
-        except httpx.HTTPError:
-            pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             out = proc.stdout.read().decode() if proc.stdout else ""

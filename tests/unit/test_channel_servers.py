@@ -110,7 +110,7 @@ def http_receiver(respond: Callable[[int, Received], tuple] | None = None,
             self.wfile.write(data)
 
         def log_message(self, *args):  # keep test output quiet
-            pass
+            """Keep test output quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
