@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from corridors.calendars import CalendarEntry, window_in_force
+from corridors.geometry import COMPASS_16
 
 # (name, lat, lon) of real towns; corridors are drawn north -> south (descent direction).
 TOWNS = {
@@ -127,7 +128,7 @@ def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
     return (math.degrees(math.atan2(y, x)) + 360) % 360
 
 
-COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
+COMPASS = tuple(COMPASS_16)  # the 16 points, N first, clockwise
 
 
 def compass(deg: float) -> str:
@@ -294,7 +295,7 @@ def _regular_in_window(o: dict, corridor: str, fp: dict) -> bool:
 
 
 def _heading_is_descent(o: dict, fp: dict) -> bool:
-    heading = COMPASS.index(o["direction"]) * 22.5
+    heading = COMPASS_16[o["direction"]]
     diff = abs((heading - fp["bearing"] + 180) % 360 - 180)
     return diff < 90
 

@@ -30,30 +30,16 @@ from pydantic import (
     model_validator,
 )
 
+from corridors.geometry import COMPASS_16
+from corridors.geometry import parse_direction as parse_heading
+from ttt.errors import ValidationFailed
+
 SPECIES: tuple[str, ...] = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
 HERDERS: tuple[str, ...] = ("men", "women", "boys", "girls")
 
-#: 16-point compass rose, English and French (O = Ouest) abbreviations, in degrees.
-COMPASS: dict[str, float] = {}
-for _i, (_en, _fr) in enumerate(
-    [
-        ("N", "N"), ("NNE", "NNE"), ("NE", "NE"), ("ENE", "ENE"),
-        ("E", "E"), ("ESE", "ESE"), ("SE", "SE"), ("SSE", "SSE"),
-        ("S", "S"), ("SSW", "SSO"), ("SW", "SO"), ("WSW", "OSO"),
-        ("W", "O"), ("WNW", "ONO"), ("NW", "NO"), ("NNW", "NNO"),
-    ]
-):
-    COMPASS[_en] = _i * 22.5
-    COMPASS[_fr] = _i * 22.5
-COMPASS_NAMES: tuple[str, ...] = (
-    "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
-    "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW",
-)
-
-
-_CANONICAL_COMPASS: dict[str, str] = {}
-for _name, _deg in COMPASS.items():
-    _CANONICAL_COMPASS[_name] = COMPASS_NAMES[int(round(_deg / 22.5)) % 16]
+#: The 16 compass points, canonical English names (parsing lives in corridors.geometry, which
+#: also knows French abbreviations such as SO/ONO and words such as "sud-ouest").
+COMPASS_NAMES: tuple[str, ...] = tuple(COMPASS_16)
 
 
 class FlowType(StrEnum):
@@ -199,45 +185,15 @@ class Location(BaseModel):
         return self
 
 
-def _direction_words(text: str) -> float | None:
-    """Spelled-out directions ("south-west", "Sud-Ouest", "nord") via the geometry module's
-    parser, which knows the words; None when it does not understand them either."""
-    from corridors.geometry import parse_direction as words_parser
-    from ttt.errors import ValidationFailed
-
-    if not any(ch.isalpha() for ch in text) or len(text) > 40:
-        return None
-    try:
-        return words_parser(text)
-    except (ValidationFailed, ValueError):
-        return None
-
-
 def parse_direction(value: Any) -> float | None:
-    """Compass point (N, NNE, ... NNW; French SO, O, NO...) or degrees -> degrees in [0, 360)."""
+    """Compass point (English or French), a word such as "sud-ouest", or degrees -> degrees in
+    [0, 360); None when absent. One parser for every source: corridors.geometry's."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        raise ValueError("expected a compass point (N, NE, ... NW) or degrees 0-360")
-    if isinstance(value, str):
-        key = value.strip().upper()
-        if key in COMPASS:
-            return COMPASS[key]
-        try:
-            value = float(key.rstrip("°").replace(",", "."))
-        except ValueError:
-            words = _direction_words(key)
-            if words is None:
-                raise ValueError(
-                    f"expected a compass point (N, NNE, NE, ... NNW; French SO, O, NO...), a word "
-                    f"such as 'south-west' or 'sud-ouest', or degrees 0-360, got {value!r}"
-                ) from None
-            return words
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0 or value > 360:
-            raise ValueError(f"expected degrees from 0 to 360, got {value!r}")
-        return float(value) % 360.0
-    raise ValueError(f"expected a compass point or degrees, got {type(value).__name__}")
+    try:
+        return parse_heading(value)
+    except ValidationFailed as exc:
+        raise ValueError(exc.errors[0]["message"]) from None
 
 
 def _bool(v: Any) -> Any:
@@ -327,13 +283,13 @@ class ObservationIn(BaseModel):
     @field_validator("direction", mode="before")
     @classmethod
     def _direction(cls, v: Any) -> Any:
-        if type(v) is str and v in _CANONICAL_COMPASS:  # the common case, no parsing
-            return _CANONICAL_COMPASS[v]
+        if type(v) is str and v in COMPASS_16:  # the common case, no parsing
+            return v
         deg = parse_direction(v)
         if deg is None:
             return None
-        if isinstance(v, str) and v.strip().upper() in COMPASS:
-            return COMPASS_NAMES[int(round(deg / 22.5)) % 16]  # French SO -> SW
+        if isinstance(v, str) and any(ch.isalpha() for ch in v):
+            return COMPASS_NAMES[int(round(deg / 22.5)) % 16]  # French SO, "sud-ouest" -> SW
         return deg
 
     @field_validator("flow_type", mode="before")

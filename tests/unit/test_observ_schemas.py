@@ -141,7 +141,7 @@ def test_direction_accepts_compass_points_in_english_and_french_or_degrees(given
 
 def test_direction_errors():
     assert "compass" in errors_of(rec(direction="up"))["direction"]
-    assert "0 to 360" in errors_of(rec(direction=400))["direction"]
+    assert "0-360" in errors_of(rec(direction=400))["direction"]
 
 
 def test_french_answers_are_understood():
