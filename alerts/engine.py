@@ -93,8 +93,9 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     obs_ids = [o for _, o in claimed]
     corridor_ids, fp_ids, earliest = repo.places_of(session, obs_ids)
     network = repo.load_network(session)
-    if any(r.type == "mass" and r.params["level"] == "country" for r in rules.rules):
-        corridor_ids = _same_countries(network, corridor_ids)
+    quota_countries = _quota_countries(rules)
+    if quota_countries:
+        corridor_ids = _same_countries(network, corridor_ids, quota_countries)
     observations = repo.load_observations(session, network, until=now, corridor_ids=corridor_ids,
                                           flow_point_ids=fp_ids, ids=obs_ids)
     since = (earliest or now) - timedelta(seconds=1)
@@ -106,11 +107,29 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     return result
 
 
-def _same_countries(network: repo.Network, corridor_ids: list[int]) -> list[int]:
-    """Every corridor sharing a country with the given ones (country quotas sum them all)."""
+def _quota_countries(rules: RuleSet) -> set[str] | None:
+    """Countries whose national quota rules need every corridor of the country loaded:
+    None for none, ``{"*"}`` when such a rule applies everywhere."""
+    out: set[str] = set()
+    for r in rules.rules:
+        if r.type == "mass" and r.params["level"] == "country":
+            if r.scope.kind == "everywhere":
+                return {"*"}
+            if r.scope.kind == "country" and r.scope.value:
+                out.add(r.scope.value.upper())
+    return out or None
+
+
+def _same_countries(network: repo.Network, corridor_ids: list[int], countries_with_quota: set[str]) -> list[int]:
+    """The given corridors plus every corridor sharing a quota country with them (a national
+    quota sums the whole country); countries without a quota rule pull in nothing more."""
     index = network.corridor_index
-    countries = {c for cid in corridor_ids if cid in index for c in network.corridors[index[cid]].countries}
-    return sorted(set(corridor_ids) | {cid for cid, i in index.items() if set(network.corridors[i].countries) & countries})
+    touched = {c.upper() for cid in corridor_ids if cid in index for c in network.corridors[index[cid]].countries}
+    countries = touched if "*" in countries_with_quota else touched & countries_with_quota
+    if not countries:
+        return list(corridor_ids)
+    extra = {cid for cid, i in index.items() if {c.upper() for c in network.corridors[i].countries} & countries}
+    return sorted(set(corridor_ids) | extra)
 
 
 def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetime | None = None) -> RunResult:

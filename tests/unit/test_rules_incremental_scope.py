@@ -1,0 +1,38 @@
+"""Incremental runs load only what the rules need: a national quota pulls in the other
+corridors of its own country, never those of countries without a quota."""
+
+from __future__ import annotations
+
+from alerts.alerts.repository import Network
+from alerts.engine import _quota_countries, _same_countries
+from alerts.rules.config import parse_rules
+from alerts.rules.model import Corridor
+
+NETWORK = Network(
+    corridors=(Corridor("ML-1", countries=("ML",)), Corridor("ML-2", countries=("ML",)),
+               Corridor("TG-1", countries=("TG",)), Corridor("TG-2", countries=("TG", "BJ"))),
+    flow_points=(), calendars=(), hazards=(),
+    corridor_index={11: 0, 12: 1, 21: 2, 22: 3},
+)
+
+
+def _rules(scope: str):
+    return parse_rules({"rules": [{
+        "id": "quota", "type": "mass", "params": {"level": "country", "quota": 100, "species": ["cattle"]},
+        "severity": {"on": "ratio", "levels": {"severe": 1.0}}, "suppress_hours": 0, "scope": scope}]})
+
+
+def test_a_quota_in_another_country_loads_nothing_more():
+    countries = _quota_countries(_rules("country:TG"))
+    assert countries == {"TG"}
+    assert _same_countries(NETWORK, [11], countries) == [11]
+
+
+def test_a_quota_country_pulls_in_its_other_corridors():
+    countries = _quota_countries(_rules("country:TG"))
+    assert _same_countries(NETWORK, [21], countries) == [21, 22]
+
+
+def test_an_everywhere_quota_pulls_in_every_corridor_of_the_touched_countries():
+    countries = _quota_countries(_rules("everywhere"))
+    assert _same_countries(NETWORK, [11], countries) == [11, 12]
