@@ -299,6 +299,8 @@ def parse_direction(value: str | float | int, field: str = "direction") -> float
     in English or French (``"SW"``, ``"SSO"``, ``"ONO"``) and words (``"south-west"``,
     ``"sud-ouest"``, ``"Nord"``). Raises ValidationFailed naming ``field`` otherwise.
     """
+    if type(value) is str and value in COMPASS_16:  # the common case: no parsing needed
+        return COMPASS_16[value]
     if isinstance(value, bool) or value is None:
         _bad(field, value)
     if isinstance(value, (int, float)):
