@@ -62,6 +62,20 @@ def _submission(ctx: Context, fp: int, rng: random.Random) -> dict:
     }
 
 
+def _watch_rows(url: str, sent: dict[str, float], created: dict[str, float], stop: threading.Event) -> None:
+    """Note when each submission's alert row becomes visible to readers (its commit), from the
+    first upload on; ``created_at`` would say when the evaluation run started instead."""
+    with connect(url) as conn:
+        while not stop.is_set():
+            codes = list(sent)
+            if codes:
+                seen_at = time.time()
+                for (fp,) in conn.execute("SELECT DISTINCT flow_point_code FROM alerts WHERE type = 'mass' "
+                                          "AND flow_point_code = ANY(%s)", (codes,)):
+                    created.setdefault(fp, seen_at)
+            stop.wait(0.25)
+
+
 def run(ctx: Context) -> list[Result]:
     n, spread = ctx.sizes.alerts, ctx.sizes.alert_spread_s
     rng = random.Random(ctx.seed)
@@ -78,6 +92,9 @@ def run(ctx: Context) -> list[Result]:
     points = [(k * step + rng.randrange(step)) % ctx.net.n_flow_points for k in range(n)]
     offsets = sorted(rng.uniform(0, spread) for _ in range(n))
     sent: dict[str, float] = {}
+    emailed: dict[str, float] = {}
+    created: dict[str, float] = {}
+    stop = threading.Event()
     spy = None
     try:
         with httpx.Client(base_url=ctx.api.url, timeout=60) as client:
@@ -92,6 +109,8 @@ def run(ctx: Context) -> list[Result]:
 
                 spy = PySpy(scheduler.pid, ctx.logdir / "profile-scheduler.collapsed").__enter__()
             time.sleep(4)  # the scheduler takes its leader lock at start; uploads begin after
+            watcher = threading.Thread(target=_watch_rows, args=(ctx.url, sent, created, stop), daemon=True)
+            watcher.start()
             t0 = time.time()
             for off, fp in zip(offsets, points, strict=True):
                 time.sleep(max(0.0, t0 + off - time.time()))
@@ -103,20 +122,11 @@ def run(ctx: Context) -> list[Result]:
                     raise RuntimeError(f"submission answered {r.status_code}: {r.text[:300]}")
                 sent[ctx.net.fp_codes[fp]] = at
         deadline = time.time() + ctx.sizes.alert_wait_s
-        emailed: dict[str, float] = {}
-        created: dict[str, float] = {}
         while time.time() < deadline and len(emailed) < len(sent):
             time.sleep(0.25)
             scheduler.sample_peak()
             if not scheduler.alive():
                 raise RuntimeError(f"the scheduler exited:\n{scheduler.tail()}")
-            # the row counts from when a reader can see it (commit), not from its created_at,
-            # which is the start of the evaluation run
-            with connect(ctx.url) as conn:
-                seen_at = time.time()
-                for (fp,) in conn.execute("SELECT DISTINCT flow_point_code FROM alerts WHERE type = 'mass' "
-                                          "AND flow_point_code = ANY(%s)", (list(sent),)):
-                    created.setdefault(fp, seen_at)
             with inbox.lock:
                 mails = list(inbox.received)
             ids = sorted({i for _, got in mails for i in got})
@@ -132,6 +142,7 @@ def run(ctx: Context) -> list[Result]:
                     if fp in sent and fp not in emailed:
                         emailed[fp] = at
     finally:
+        stop.set()
         if spy is not None:
             spy.__exit__(None, None, None)
             from bench.profiling import summarise
