@@ -80,21 +80,25 @@ class EmailChannel(Channel):
         msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
         return msg
 
-    def _connect(self) -> smtplib.SMTP:
-        cfg = self.config
+    def _tls_context(self) -> ssl.SSLContext:
+        """Built only when TLS is used (it loads the CA store: costly per message)."""
         context = ssl.create_default_context()
-        if not cfg.verify_tls:
+        if not self.config.verify_tls:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.config
         if cfg.ssl:
-            return smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=context)
+            return smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_s, context=self._tls_context())
         smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_s)
         if cfg.starttls:
             smtp.ehlo()
             if not smtp.has_extn("starttls"):
                 smtp.close()
                 raise smtplib.SMTPNotSupportedError("the SMTP server does not offer STARTTLS")
-            smtp.starttls(context=context)
+            smtp.starttls(context=self._tls_context())
             smtp.ehlo()
         return smtp
 
