@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from ttt.errors import ValidationFailed
 
@@ -95,8 +96,9 @@ class CalendarEntry:
         if errors:
             raise ValidationFailed(errors)
 
-    @property
+    @cached_property
     def window(self) -> Window:
+        """Parsed once per entry: rules ask for it for every group of rows."""
         return Window(MonthDay.parse(self.opens), MonthDay.parse(self.closes), self)
 
 
