@@ -97,7 +97,8 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     if quota_countries:
         corridor_ids = _same_countries(network, corridor_ids, quota_countries)
     observations = repo.load_observations(session, network, until=now, corridor_ids=corridor_ids,
-                                          flow_point_ids=fp_ids, ids=obs_ids)
+                                          flow_point_ids=fp_ids, ids=obs_ids,
+                                          since=history_start(earliest or now, rules))
     since = (earliest or now) - timedelta(seconds=1)
     findings = evaluate(repo.snapshot(network, observations), rules, now=now, since=since)
     run = repo.add_run(session, RuleRun(kind="queue", rules_version=rules.version, since=since, until=now,
@@ -105,6 +106,14 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     result = _record(session, findings, network, now, run)
     repo.delete_queue(session, [q for q, _ in claimed])
     return result
+
+
+def history_start(earliest: datetime, rules: RuleSet) -> datetime:
+    """Start of the oldest whole season an incremental run needs: ``history_seasons`` seasons
+    before the one holding ``earliest`` (whole seasons, so onsets and ends stay true)."""
+    month, day = rules.season_start
+    year = earliest.year if (earliest.month, earliest.day) >= (month, day) else earliest.year - 1
+    return datetime(year - rules.history_seasons, month, day, tzinfo=UTC)
 
 
 def _quota_countries(rules: RuleSet) -> set[str] | None:

@@ -150,6 +150,7 @@ class RuleSet:
     version: str
     source: str = "<mapping>"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    history_seasons: int = 3  # incremental runs compare with at most this many earlier seasons
 
     def get(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -164,6 +165,7 @@ class RuleSet:
             "defaults": {
                 "tlu_factors": dict(self.tlu_factors),
                 "season_start": f"{self.season_start[0]:02d}-{self.season_start[1]:02d}",
+                "history_seasons": self.history_seasons,
             },
             "rules": [r.as_dict() for r in self.rules],
         }
@@ -197,6 +199,10 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
             err(str(key), "unknown top-level key; expected 'defaults' and 'rules'")
     defaults = data.get("defaults") or {}
     tlu, season_start = _parse_defaults(defaults, err)
+    history_seasons = defaults.get("history_seasons", 3) if isinstance(defaults, Mapping) else 3
+    if isinstance(history_seasons, bool) or not isinstance(history_seasons, int) or not 1 <= history_seasons <= 50:
+        err("defaults.history_seasons", f"expected a whole number of seasons from 1 to 50, got {history_seasons!r}")
+        history_seasons = 3
 
     raw_rules = data.get("rules")
     rules: list[Rule] = []
@@ -221,11 +227,11 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
     if errors:
         raise ValidationFailed(errors)
     canonical = {
-        "defaults": {"tlu_factors": tlu, "season_start": list(season_start)},
+        "defaults": {"tlu_factors": tlu, "season_start": list(season_start), "history_seasons": history_seasons},
         "rules": [r.as_dict() for r in rules],
     }
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
-    return RuleSet(tuple(rules), tlu, season_start, digest[:12], source, canonical)
+    return RuleSet(tuple(rules), tlu, season_start, digest[:12], source, canonical, history_seasons)
 
 
 def _parse_defaults(defaults: Any, err) -> tuple[dict[str, float], tuple[int, int]]:
@@ -235,8 +241,8 @@ def _parse_defaults(defaults: Any, err) -> tuple[dict[str, float], tuple[int, in
         err("defaults", "expected a mapping")
         return tlu, season_start
     for key in defaults:
-        if key not in ("tlu_factors", "season_start"):
-            err(f"defaults.{key}", "unknown key; expected tlu_factors or season_start")
+        if key not in ("tlu_factors", "season_start", "history_seasons"):
+            err(f"defaults.{key}", "unknown key; expected tlu_factors, season_start or history_seasons")
     factors = defaults.get("tlu_factors")
     if factors is not None:
         if not isinstance(factors, Mapping):

@@ -36,3 +36,24 @@ def test_a_quota_country_pulls_in_its_other_corridors():
 def test_an_everywhere_quota_pulls_in_every_corridor_of_the_touched_countries():
     countries = _quota_countries(_rules("everywhere"))
     assert _same_countries(NETWORK, [11], countries) == [11, 12]
+
+
+def test_incremental_history_starts_at_a_whole_season_n_seasons_back():
+    from datetime import UTC, datetime
+
+    from alerts.engine import history_start
+
+    rules = _rules("everywhere")  # defaults: seasons start 08-01, 3 seasons of history
+    assert rules.history_seasons == 3
+    assert history_start(datetime(2026, 2, 3, tzinfo=UTC), rules) == datetime(2022, 8, 1, tzinfo=UTC)
+    assert history_start(datetime(2026, 8, 1, tzinfo=UTC), rules) == datetime(2023, 8, 1, tzinfo=UTC)
+
+
+def test_history_seasons_is_checked():
+    import pytest
+
+    from ttt.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as err:
+        parse_rules({"defaults": {"history_seasons": 0}, "rules": _rules("everywhere").raw["rules"]})
+    assert err.value.errors[0]["field"] == "defaults.history_seasons"
