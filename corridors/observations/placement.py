@@ -89,6 +89,22 @@ class BatchPlacer:
             self._by_zone[epsg] = z
         return z
 
+    @staticmethod
+    def _candidates(tree: shapely.STRtree, pts: np.ndarray, widest_tolerance_m: float,
+                    max_search_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """(point, line) pairs to measure. Most points lie within some corridor's tolerance:
+        search that radius first (it holds every corridor that covers the point and the nearest
+        one), and the full radius only for the points it leaves without a candidate."""
+        near = min(widest_tolerance_m, max_search_m)
+        pi, gi = tree.query(pts, predicate="dwithin", distance=near)
+        if near >= max_search_m:
+            return pi, gi
+        missing = np.setdiff1d(np.arange(len(pts)), pi)
+        if missing.size:
+            pi2, gi2 = tree.query(pts[missing], predicate="dwithin", distance=max_search_m)
+            pi, gi = np.concatenate([pi, missing[pi2]]), np.concatenate([gi, gi2])
+        return pi, gi
+
     def place(self, lons: Sequence[float], lats: Sequence[float], max_search_m: float = 100_000,
               prefer: Sequence[str | None] | None = None) -> Placements:
         """Place every point; ``prefer`` names, per point, a corridor that wins whenever its
@@ -112,7 +128,7 @@ class BatchPlacer:
             tree, geoms, owner, start, tol = self._zone(int(epsg))
             x, y = transformer(4326, int(epsg)).transform(lon[sel], lat[sel])
             pts = shapely.points(x, y)
-            pi, gi = tree.query(pts, predicate="dwithin", distance=max_search_m)
+            pi, gi = self._candidates(tree, pts, float(tol.max()), max_search_m)
             if len(pi) == 0:
                 continue
             d = shapely.distance(geoms[gi], pts[pi])
