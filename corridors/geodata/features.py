@@ -150,14 +150,19 @@ def boolean(default: bool):
     return check
 
 
-def countries(v: Any) -> list[str]:
+def _listed(v: Any, expected: str) -> list[Any]:
+    """A list as given, or split from "a, b; c" text (as GIS attribute tables hold lists)."""
     if v is None or v == "":
         return []
     items = v.replace(";", ",").split(",") if isinstance(v, str) else v
     if not isinstance(items, (list, tuple)):
-        raise Problem(f"expected a list of ISO 3166-1 alpha-2 codes such as ['ML', 'BF'], got {v!r}")
+        raise Problem(f"expected {expected}, got {v!r}")
+    return list(items)
+
+
+def countries(v: Any) -> list[str]:
     out = []
-    for item in items:
+    for item in _listed(v, "a list of ISO 3166-1 alpha-2 codes such as ['ML', 'BF']"):
         s = str(item).strip().upper()
         if not _ISO2.match(s):
             raise Problem(f"expected ISO 3166-1 alpha-2 country codes such as 'ML', got {item!r}")
@@ -167,12 +172,7 @@ def countries(v: Any) -> list[str]:
 
 
 def pcode_list(v: Any) -> list[str]:
-    if v is None or v == "":
-        return []
-    items = v.replace(";", ",").split(",") if isinstance(v, str) else v
-    if not isinstance(items, (list, tuple)):
-        raise Problem(f"expected a list of P-codes, got {v!r}")
-    return [p for p in (pcode(i) for i in items) if p]
+    return [p for p in (pcode(i) for i in _listed(v, "a list of P-codes")) if p]
 
 
 def timestamp(required: bool):
