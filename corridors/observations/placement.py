@@ -2,11 +2,14 @@
 
 ``corridors.geometry.NetworkIndex.place`` measures one point at a time with geodesic
 precision; ingesting thousands of counts per second needs whole arrays instead. Here points
-are grouped by UTM zone, projected in one pyproj call per zone, matched to corridor parts
-with an STRtree query per batch and measured with shapely's vectorised ``distance``,
-``line_locate_point`` and ``line_interpolate_point``. Same rules as ``NetworkIndex.place``:
-among corridors within ``max_search_m`` the nearest one whose tolerance covers the point
-wins, else the nearest one with ``off_corridor=True``; none within reach gives no corridor.
+are grouped by UTM zone and projected in one pyproj call per zone. The corridors are cut into
+their short straight segments (after densifying, about 1 km each) and an STRtree over the
+segments finds the few near each point; distance, position along the line and bearing are
+then plain numpy arithmetic on those segments. Measuring whole densified corridors (hundreds
+of vertices each, with shapely's ``distance`` / ``line_locate_point``) cost most of the time
+of an ingest; a segment costs a few flops. Same rules as ``NetworkIndex.place``: among
+corridors within ``max_search_m`` the nearest one whose tolerance covers the point wins, else
+the nearest one with ``off_corridor=True``; none within reach gives no corridor.
 
 Distances and km along are planar in the UTM zone of the point (scale error <= 0.1 %); the
 bearing is the grid bearing corrected by the zone's meridian convergence.
@@ -27,6 +30,7 @@ from ttt.geo import transformer, utm_crs_for
 
 _BEARING_HALF_WINDOW_M = 25.0
 _DENSIFY_DEG = 0.01
+_PART_GAP_M = 1.0  # between parts on the shared "position" axis, so no two parts touch
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,82 @@ class Placements:
     km_along: np.ndarray  # NaN when no corridor
     bearing_deg: np.ndarray  # NaN when no corridor
     off_corridor: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
+class _Zone:
+    """The network projected into one UTM zone, as flat arrays.
+
+    Vertices of every part are laid end to end on one "position" axis (``pos``: metres along
+    the part plus the part's ``base``, parts separated by a small gap), so a position along
+    any part maps to its segment with one ``searchsorted``. Segment ``k`` runs from vertex
+    ``k`` to ``k + 1``; segments that would join two parts are never indexed.
+    """
+
+    tree: shapely.STRtree  # over the segments, in the order of ``seg``
+    seg: np.ndarray  # vertex index of each segment's start
+    x: np.ndarray
+    y: np.ndarray
+    pos: np.ndarray  # per vertex
+    part: np.ndarray  # per vertex: which part it belongs to
+    owner: np.ndarray  # per part: corridor index
+    base: np.ndarray  # per part: position of its first vertex
+    last: np.ndarray  # per part: index of its last vertex
+    start: np.ndarray  # per part: metres along its corridor where it begins (earlier parts)
+    tol: np.ndarray  # per part: the corridor's tolerance
+
+
+def _build_zone(parts: list[tuple[int, LineString]], tols: list[float], epsg: int) -> _Zone:
+    tr = transformer(4326, epsg)
+    xs, ys, pos, part_of, owner, base, last, start, tol, seg = [], [], [], [], [], [], [], [], [], []
+    along: dict[int, float] = {}
+    nv, at = 0, 0.0
+    for pi, (ci, line) in enumerate(parts):
+        # densify in lon/lat first, as NetworkIndex does: a straight lon/lat segment is
+        # a curve in UTM, and chords between far-apart vertices would shift distances
+        xy = np.asarray(shapely.segmentize(line, _DENSIFY_DEG).coords)[:, :2]
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+        xs.append(x)
+        ys.append(y)
+        pos.append(at + cum)
+        part_of.append(np.full(len(x), pi))
+        owner.append(ci)
+        base.append(at)
+        last.append(nv + len(x) - 1)
+        start.append(along.get(ci, 0.0))
+        tol.append(tols[ci])
+        seg.append(np.arange(nv, nv + len(x) - 1))
+        along[ci] = along.get(ci, 0.0) + cum[-1]
+        nv += len(x)
+        at += cum[-1] + _PART_GAP_M
+    x, y, seg_start = np.concatenate(xs), np.concatenate(ys), np.concatenate(seg)
+    lines = shapely.linestrings(
+        np.stack([np.column_stack([x[seg_start], y[seg_start]]),
+                  np.column_stack([x[seg_start + 1], y[seg_start + 1]])], axis=1))
+    return _Zone(shapely.STRtree(lines), seg_start, x, y, np.concatenate(pos), np.concatenate(part_of),
+                 np.array(owner, dtype=int), np.array(base), np.array(last, dtype=int),
+                 np.array(start), np.array(tol, dtype=float))
+
+
+def _project(z: _Zone, k: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each point to segment k, and the position of its nearest point on it."""
+    ax, ay, bx, by = z.x[k], z.y[k], z.x[k + 1], z.y[k + 1]
+    dx, dy = bx - ax, by - ay
+    len2 = dx * dx + dy * dy
+    t = np.clip(np.divide((px - ax) * dx + (py - ay) * dy, len2, out=np.zeros_like(len2), where=len2 > 0),
+                0.0, 1.0)
+    d = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
+    return d, z.pos[k] + t * (z.pos[k + 1] - z.pos[k])
+
+
+def _point_at(z: _Zone, part: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The point at position q on the given parts (q already within each part: the gap
+    between parts keeps ``searchsorted`` inside it; the end of a part is its last segment's)."""
+    k = np.minimum(np.searchsorted(z.pos, q, side="right") - 1, z.last[part] - 1)
+    span = z.pos[k + 1] - z.pos[k]
+    t = np.divide(q - z.pos[k], span, out=np.zeros_like(span), where=span > 0)
+    return z.x[k] + t * (z.x[k + 1] - z.x[k]), z.y[k] + t * (z.y[k + 1] - z.y[k])
 
 
 class BatchPlacer:
@@ -58,41 +138,25 @@ class BatchPlacer:
             for line in lines:
                 if line.length > 0:
                     self._parts.append((ci, line))
-        self._by_zone: dict[int, tuple[shapely.STRtree, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._by_zone: dict[int, _Zone] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._codes)
 
-    def _zone(self, epsg: int):
+    def _zone(self, epsg: int) -> _Zone:
         with self._lock:
             z = self._by_zone.get(epsg)
-        if z is not None:
-            return z
-        tr = transformer(4326, epsg)
-        projected, owner, start = [], [], []
-        offset: dict[int, float] = {}
-        for ci, line in self._parts:
-            # densify in lon/lat first, as NetworkIndex does: a straight lon/lat segment is
-            # a curve in UTM, and chords between far-apart vertices would shift distances
-            xy = np.asarray(shapely.segmentize(line, _DENSIFY_DEG).coords)[:, :2]
-            x, y = tr.transform(xy[:, 0], xy[:, 1])
-            pl = LineString(np.column_stack([x, y]))
-            projected.append(pl)
-            owner.append(ci)
-            start.append(offset.get(ci, 0.0))
-            offset[ci] = offset.get(ci, 0.0) + pl.length
-        geoms = np.array(projected, dtype=object)
-        tol = np.array([self._tol[c] for c in owner], dtype=float)
-        z = (shapely.STRtree(geoms), geoms, np.array(owner, dtype=int), np.array(start, dtype=float), tol)
-        with self._lock:
-            self._by_zone[epsg] = z
+        if z is None:
+            z = _build_zone(self._parts, self._tol, epsg)
+            with self._lock:
+                self._by_zone[epsg] = z
         return z
 
     @staticmethod
     def _candidates(tree: shapely.STRtree, pts: np.ndarray, widest_tolerance_m: float,
                     max_search_m: float) -> tuple[np.ndarray, np.ndarray]:
-        """(point, line) pairs to measure. Most points lie within some corridor's tolerance:
+        """(point, segment) pairs to measure. Most points lie within some corridor's tolerance:
         search that radius first (it holds every corridor that covers the point and the nearest
         one), and the full radius only for the points it leaves without a candidate."""
         near = min(widest_tolerance_m, max_search_m)
@@ -125,38 +189,37 @@ class BatchPlacer:
                               for k in range(n)], dtype=int)
         for epsg in np.unique(zones):
             sel = np.nonzero(zones == epsg)[0]
-            tree, geoms, owner, start, tol = self._zone(int(epsg))
+            z = self._zone(int(epsg))
             x, y = transformer(4326, int(epsg)).transform(lon[sel], lat[sel])
-            pts = shapely.points(x, y)
-            pi, gi = self._candidates(tree, pts, float(tol.max()), max_search_m)
+            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            pi, gi = self._candidates(z.tree, shapely.points(x, y), float(z.tol.max()), max_search_m)
             if len(pi) == 0:
                 continue
-            d = shapely.distance(geoms[gi], pts[pi])
-            covered = d <= tol[gi]
-            is_preferred = covered & (owner[gi] == preferred[sel][pi])
+            k = z.seg[gi]
+            part = z.part[k]
+            d, q = _project(z, k, x[pi], y[pi])
+            covered = d <= z.tol[part]
+            is_preferred = covered & (z.owner[part] == preferred[sel][pi])
             # per point: the preferred corridor if it covers, then covering ones, then by distance
-            order = np.lexsort((d, ~covered, ~is_preferred, pi))
-            pi, gi, d = pi[order], gi[order], d[order]
+            order = np.lexsort((k, d, ~covered, ~is_preferred, pi))
+            pi, part, d, q = pi[order], part[order], d[order], q[order]
             first = np.concatenate([[True], pi[1:] != pi[:-1]])
-            pi, gi, d = pi[first], gi[first], d[first]
-            lines, p = geoms[gi], pts[pi]
-            s = shapely.line_locate_point(lines, p)
-            length = shapely.length(lines)
-            a = shapely.line_interpolate_point(lines, np.maximum(s - _BEARING_HALF_WINDOW_M, 0.0))
-            b = shapely.line_interpolate_point(lines, np.minimum(s + _BEARING_HALF_WINDOW_M, length))
-            dx = shapely.get_x(b) - shapely.get_x(a)
-            dy = shapely.get_y(b) - shapely.get_y(a)
+            pi, part, d, q = pi[first], part[first], d[first], q[first]
+            lo, hi = z.base[part], z.pos[z.last[part]]
+            ax, ay = _point_at(z, part, np.maximum(q - _BEARING_HALF_WINDOW_M, lo))
+            bx, by = _point_at(z, part, np.minimum(q + _BEARING_HALF_WINDOW_M, hi))
             out = sel[pi]
             dist[out] = d
-            along[out] = (start[gi] + s) / 1000.0
+            along[out] = (z.start[part] + q - lo) / 1000.0
             # grid bearing -> true bearing: add the meridian convergence of the UTM zone
             zone = int(epsg) % 100
             lon0 = (zone - 1) * 6 - 180 + 3
             gamma = np.degrees(np.arctan(np.tan(np.radians(lon[out] - lon0)) * np.sin(np.radians(lat[out]))))
-            bearing[out] = (np.degrees(np.arctan2(dx, dy)) + gamma) % 360.0
-            off[out] = d > tol[gi]
-            for k, g in zip(out, gi, strict=True):
-                corridor[int(k)] = self._codes[int(owner[g])]
+            bearing[out] = (np.degrees(np.arctan2(bx - ax, by - ay)) + gamma) % 360.0
+            off[out] = d > z.tol[part]
+            owners = z.owner[part].tolist()
+            for j, c in zip(out.tolist(), owners, strict=True):
+                corridor[j] = self._codes[c]
         return Placements(corridor, dist, along, bearing, off)
 
 

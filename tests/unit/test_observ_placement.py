@@ -79,3 +79,16 @@ def test_a_flow_points_own_corridor_wins_where_corridors_meet_but_only_if_it_cov
     far = ("FAR", wkt.loads("LINESTRING(0.2 10, 0.2 11)"), 5000.0)  # ~22 km: does not cover
     got = BatchPlacer([near, far]).place([0.001], [10.5], prefer=["FAR"])
     assert got.corridor == ["NEAR"]
+
+
+def test_segments_join_up_along_a_multiline_and_across_vertices():
+    """Measured on short segments, km along still runs on across parts, and the bearing
+    window straddling a vertex or a part's end stays on that part."""
+    two = ("T", wkt.loads("MULTILINESTRING((0 10, 0 10.5), (0.5 10.5, 0.5 11))"), 5000.0)
+    placer = BatchPlacer([two])
+    first_len = placer.place([0.0], [10.5]).km_along[0]  # the end of the first part
+    got = placer.place([0.0, 0.5, 0.5], [10.5, 10.5, 10.7])
+    assert got.corridor == ["T", "T", "T"]
+    assert math.isclose(got.km_along[1], first_len, abs_tol=0.01)  # second part starts there
+    assert got.km_along[2] > got.km_along[1] + 20
+    assert np.all(np.abs((got.bearing_deg + 180) % 360 - 180) < 0.5)  # north, even at a part's end
