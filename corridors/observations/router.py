@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from corridors.ingest import service as ingest_service
@@ -36,7 +37,7 @@ class BatchIn(BaseModel):
 
 @router.post("/observations", dependencies=[require_roles(*WRITERS)],
              summary="Submit a batch of observations (up to TTT_MAX_BATCH, 5,000 by default)")
-def post_observations(body: BatchIn, user: CurrentUser, session: DbSession) -> dict:
+def post_observations(body: BatchIn, user: CurrentUser, session: DbSession) -> Response:
     limit = get_settings().max_batch
     if len(body.observations) > limit:
         raise PayloadTooLarge(
@@ -44,7 +45,9 @@ def post_observations(body: BatchIn, user: CurrentUser, session: DbSession) -> d
         )
     outcome = service.ingest(session, body.observations, source="api", enumerator=user)
     session.commit()
-    return outcome.to_json()
+    # Already plain JSON types: encoded in one Rust call, not walked by jsonable_encoder (which
+    # took ~10 % of the API's time on a batch of 1,000 results).
+    return Response(to_json(outcome.to_json()), media_type="application/json")
 
 
 @router.get("/observations", dependencies=[require_roles(*READERS)],
