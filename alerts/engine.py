@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from alerts.alerts import repository as repo
 from alerts.alerts import service
 from alerts.alerts.models import RuleRun
+from alerts.chunks import CHUNK_ROWS, plan_chunks
 from alerts.rules.config import DEFAULT_RULES_FILE, RuleSet, load_rules, parse_rules
 from alerts.rules.dedup import merge
 from alerts.rules.engine import evaluate
@@ -83,29 +84,52 @@ def _record(session: Session, findings: list[Finding], network: repo.Network, no
 
 
 def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | None = None,
-              limit: int = QUEUE_BATCH) -> RunResult:
-    """Evaluate one batch of queued observations; nothing to do returns an empty result."""
+              limit: int = QUEUE_BATCH, chunk_rows: int = CHUNK_ROWS) -> RunResult:
+    """Evaluate one batch of queued observations; nothing to do returns an empty result.
+
+    The touched places are evaluated in chunks of about ``chunk_rows`` rows of history
+    (see :mod:`alerts.chunks`), so memory stays bounded however many places an upload touched.
+    """
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
     claimed = repo.claim_queue(session, limit)
     if not claimed:
         return RunResult()
     obs_ids = [o for _, o in claimed]
-    corridor_ids, fp_ids, earliest = repo.places_of(session, obs_ids)
     network = repo.load_network(session)
-    quota_countries = _quota_countries(rules)
-    if quota_countries:
-        corridor_ids = _same_countries(network, corridor_ids, quota_countries)
-    observations = repo.load_observations(session, network, until=now, corridor_ids=corridor_ids,
-                                          flow_point_ids=fp_ids, ids=obs_ids,
-                                          since=history_start(earliest or now, rules))
-    since = (earliest or now) - timedelta(seconds=1)
-    findings = evaluate(repo.snapshot(network, observations), rules, now=now, since=since)
+    findings, since = queued_findings(session, network, rules, obs_ids, now, chunk_rows)
     run = repo.add_run(session, RuleRun(kind="queue", rules_version=rules.version, since=since, until=now,
                                         observations=len(claimed), started_at=now))
     result = _record(session, findings, network, now, run)
     repo.delete_queue(session, [q for q, _ in claimed])
     return result
+
+
+def queued_findings(session: Session, network: repo.Network, rules: RuleSet, obs_ids: list[str],
+                    now: datetime, chunk_rows: int = CHUNK_ROWS) -> tuple[list[Finding], datetime]:
+    """Findings the given (queued) observations raise, and the ``since`` they were evaluated
+    from: their places with the history the rules need, chunk by chunk; nothing is written."""
+    corridor_ids, fp_ids, earliest = repo.places_of(session, obs_ids)
+    quota_countries = _quota_countries(rules)
+    if quota_countries:
+        corridor_ids = _same_countries(network, corridor_ids, quota_countries)
+    history_from = history_start(earliest or now, rules)
+    since = (earliest or now) - timedelta(seconds=1)
+    estimate = repo.rows_by_place(session, history_from, corridor_ids, fp_ids)
+    chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quota_countries, budget=chunk_rows)
+    off_network = repo.unplaced(session, obs_ids)
+    findings: list[Finding] = []
+    for k, chunk in enumerate(chunks):
+        ids = off_network if k == 0 else None
+        if not (chunk.corridor_ids or chunk.flow_point_ids or ids):
+            continue
+        observations = repo.load_observations(session, network, until=now, corridor_ids=chunk.corridor_ids,
+                                              flow_point_ids=chunk.flow_point_ids, ids=ids, since=history_from)
+        found = evaluate(repo.snapshot(network, observations), rules, now=now, since=since)
+        findings += [f for f in found if chunk.owns(f)]
+        del observations
+    findings.sort(key=lambda f: (f.window_start, f.dedup_key))
+    return findings, since
 
 
 def history_start(earliest: datetime, rules: RuleSet) -> datetime:
