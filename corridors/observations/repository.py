@@ -93,13 +93,15 @@ INSERT_COLUMNS: dict[str, str] = {
 
 _TABLE_COLUMNS = [c for c in INSERT_COLUMNS if c not in ("lon", "lat")] + ["geom"]
 _INSERT_SQL = text(
-    "INSERT INTO observations ("
+    "WITH u AS (SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS u("
+    + ", ".join(f"{c} {t}" for c, t in INSERT_COLUMNS.items())
+    + ")), ins AS (INSERT INTO observations ("
     + ", ".join(_TABLE_COLUMNS)
     + ") SELECT "
     + ", ".join(f"u.{c}" for c in INSERT_COLUMNS if c not in ("lon", "lat"))
-    + ", ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) FROM json_to_recordset(CAST(:rows AS json)) AS u("
-    + ", ".join(f"{c} {t}" for c, t in INSERT_COLUMNS.items())
-    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
+    + ", ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) FROM u ON CONFLICT (id) DO NOTHING RETURNING id) "
+    # the ids NOT inserted (already stored): usually none, so no rows to send back and decode
+    "SELECT u.id FROM u WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = u.id)"
 )
 
 
@@ -114,8 +116,8 @@ def _json_default(v: Any) -> Any:
 
 
 def insert_observations(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert rows (dicts keyed by INSERT_COLUMNS) in one statement; returns the ids actually
-    inserted. One JSON parameter expanded server-side by json_to_recordset: no per-value
+    """Insert rows (dicts keyed by INSERT_COLUMNS, distinct ids) in one statement; returns the
+    ids actually inserted. One JSON parameter expanded server-side by json_to_recordset: no per-value
     adaptation in Python, no per-row round trip."""
     if not rows:
         return set()
@@ -123,7 +125,8 @@ def insert_observations(session: Session, rows: list[dict[str, Any]]) -> set[uui
     # with a default hook. NaN is written as NaN, which PostgreSQL refuses as JSON: a bug
     # upstream fails loudly, as allow_nan=False did.
     payload = to_json(rows, fallback=_json_default, inf_nan_mode="constants").decode()
-    return set(session.execute(_INSERT_SQL, {"rows": payload}).scalars())
+    skipped = set(session.execute(_INSERT_SQL, {"rows": payload}).scalars())
+    return {r["id"] for r in rows} - skipped
 
 
 def existing_hashes(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
