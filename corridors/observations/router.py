@@ -21,11 +21,13 @@ from corridors.ingest import service as ingest_service
 from corridors.observations import service
 from corridors.observations.repository import ListFilter
 from ttt.api.deps import CurrentUser, DbSession, require_roles
+from ttt.api.fastjson import FastJsonRoute
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
 from ttt.users import Principal, authenticate
 
-router = APIRouter(prefix="/api/v1", tags=["observations"])
+# FastJsonRoute: bulk JSON bodies parsed in Rust (see ttt.api.fastjson)
+router = APIRouter(prefix="/api/v1", tags=["observations"], route_class=FastJsonRoute)
 
 WRITERS = ("admin", "analyst", "enumerator")
 READERS = ("admin", "analyst", "enumerator")

@@ -192,3 +192,19 @@ def test_a_count_at_a_flow_point_stays_on_its_own_corridor_where_two_meet(client
     body = client.post(URL, json={"observations": [record(location=...), record(flow_point=...)]},
                        headers=auth(token)).json()
     assert [r["corridor"] for r in body["results"]] == [CORRIDOR, "ML-C0"]  # GPS alone: the nearest
+
+
+def test_bodies_the_fast_json_parser_refuses_are_read_as_before(client, make_user, auth):
+    """The batch endpoint parses JSON with pydantic-core; json.loads takes whatever it
+    refuses, so a malformed body is the same 422 as before and odd but valid JSON still works."""
+    import json
+
+    _, token = make_user("enumerator")
+    headers = {**auth(token), "Content-Type": "application/json"}
+    r = client.post(URL, content=b'{"observations": [', headers=headers)
+    assert r.status_code == 422, r.text
+    bom = b"\xef\xbb\xbf" + json.dumps({"observations": [record()]}).encode()  # json.loads only
+    assert client.post(URL, content=bom, headers=headers).json()["accepted"] == 1
+    lone = json.dumps({"observations": [record(notes="\ud800")]}, ensure_ascii=True).encode()
+    body = client.post(URL, content=lone, headers=headers).json()
+    assert body["accepted"] + body["rejected"] == 1  # read, then judged like any record
