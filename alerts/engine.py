@@ -2,9 +2,9 @@
 "evaluate now" and backtests.
 
 Incremental: claim queued observations (``FOR UPDATE SKIP LOCKED``, so several runners
-share the queue), load what the rules need around them (their corridors and flow points,
-with all history for the baselines), evaluate, write alerts, and delete the claimed queue
-rows, all in one transaction: each observation is evaluated exactly once, and a crash
+share the queue), evaluate them (``alerts.incremental``: recent rows for every rule, whole
+history only where a rule comparing with earlier seasons may fire), write alerts, and
+delete the claimed queue rows, all in one transaction: each observation is evaluated exactly once, and a crash
 leaves the queue as it was. Time-based checks catch what no new observation announces
 (a hazard starting on a corridor that carried herds) from where the last check stopped.
 """
@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from alerts.alerts import repository as repo
 from alerts.alerts import service
 from alerts.alerts.models import RuleRun
-from alerts.chunks import CHUNK_ROWS, plan_chunks
+from alerts.chunks import CHUNK_ROWS
+from alerts.incremental import queued_findings
 from alerts.rules.config import DEFAULT_RULES_FILE, RuleSet, load_rules, parse_rules
 from alerts.rules.dedup import merge
 from alerts.rules.engine import evaluate
@@ -87,8 +88,8 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
               limit: int = QUEUE_BATCH, chunk_rows: int = CHUNK_ROWS) -> RunResult:
     """Evaluate one batch of queued observations; nothing to do returns an empty result.
 
-    The touched places are evaluated in chunks of about ``chunk_rows`` rows of history
-    (see :mod:`alerts.chunks`), so memory stays bounded however many places an upload touched.
+    Places needing their history are evaluated in chunks of about ``chunk_rows`` rows (see
+    :mod:`alerts.chunks`), so memory stays bounded however many places an upload touched.
     """
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
@@ -103,66 +104,6 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     result = _record(session, findings, network, now, run)
     repo.delete_queue(session, [q for q, _ in claimed])
     return result
-
-
-def queued_findings(session: Session, network: repo.Network, rules: RuleSet, obs_ids: list[str],
-                    now: datetime, chunk_rows: int = CHUNK_ROWS) -> tuple[list[Finding], datetime]:
-    """Findings the given (queued) observations raise, and the ``since`` they were evaluated
-    from: their places with the history the rules need, chunk by chunk; nothing is written."""
-    corridor_ids, fp_ids, earliest = repo.places_of(session, obs_ids)
-    quota_countries = _quota_countries(rules)
-    if quota_countries:
-        corridor_ids = _same_countries(network, corridor_ids, quota_countries)
-    history_from = history_start(earliest or now, rules)
-    since = (earliest or now) - timedelta(seconds=1)
-    estimate = repo.rows_by_place(session, history_from, corridor_ids, fp_ids)
-    chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quota_countries, budget=chunk_rows)
-    off_network = repo.unplaced(session, obs_ids)
-    findings: list[Finding] = []
-    for k, chunk in enumerate(chunks):
-        ids = off_network if k == 0 else None
-        if not (chunk.corridor_ids or chunk.flow_point_ids or ids):
-            continue
-        observations = repo.load_observations(session, network, until=now, corridor_ids=chunk.corridor_ids,
-                                              flow_point_ids=chunk.flow_point_ids, ids=ids, since=history_from)
-        found = evaluate(repo.snapshot(network, observations), rules, now=now, since=since)
-        findings += [f for f in found if chunk.owns(f)]
-        del observations
-    findings.sort(key=lambda f: (f.window_start, f.dedup_key))
-    return findings, since
-
-
-def history_start(earliest: datetime, rules: RuleSet) -> datetime:
-    """Start of the oldest whole season an incremental run needs: ``history_seasons`` seasons
-    before the one holding ``earliest`` (whole seasons, so onsets and ends stay true)."""
-    month, day = rules.season_start
-    year = earliest.year if (earliest.month, earliest.day) >= (month, day) else earliest.year - 1
-    return datetime(year - rules.history_seasons, month, day, tzinfo=UTC)
-
-
-def _quota_countries(rules: RuleSet) -> set[str] | None:
-    """Countries whose national quota rules need every corridor of the country loaded:
-    None for none, ``{"*"}`` when such a rule applies everywhere."""
-    out: set[str] = set()
-    for r in rules.rules:
-        if r.type == "mass" and r.params["level"] == "country":
-            if r.scope.kind == "everywhere":
-                return {"*"}
-            if r.scope.kind == "country" and r.scope.value:
-                out.add(r.scope.value.upper())
-    return out or None
-
-
-def _same_countries(network: repo.Network, corridor_ids: list[int], countries_with_quota: set[str]) -> list[int]:
-    """The given corridors plus every corridor sharing a quota country with them (a national
-    quota sums the whole country); countries without a quota rule pull in nothing more."""
-    index = network.corridor_index
-    touched = {c.upper() for cid in corridor_ids if cid in index for c in network.corridors[index[cid]].countries}
-    countries = touched if "*" in countries_with_quota else touched & countries_with_quota
-    if not countries:
-        return list(corridor_ids)
-    extra = {cid for cid, i in index.items() if {c.upper() for c in network.corridors[i].countries} & countries}
-    return sorted(set(corridor_ids) | extra)
 
 
 def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetime | None = None) -> RunResult:

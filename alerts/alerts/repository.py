@@ -27,6 +27,7 @@ from alerts.rules.model import (
     Observations,
     Snapshot,
 )
+from alerts.rules.screen import PointDays
 from corridors.calendars import CalendarEntry
 from corridors.geodata import models as geo
 
@@ -154,6 +155,69 @@ def load_observations(
     rec = rec[np.lexsort((ids[:, 1], ids[:, 0], rec["t"]))]
     del data
     return _observations_from_records(rec, network, tuple(vocab))
+
+
+_DAYS_COLUMNS = (
+    ("day", "(r.day - date '1970-01-01')::int4", ">i4"),
+    ("fp", "r.flow_point_id::int4", ">i4"),
+    ("movement", "(CASE r.movement WHEN 'descent' THEN 1 WHEN 'return' THEN 2 ELSE 0 END)::int2", ">i2"),
+    ("herds", "r.observations::int4", ">i4"),
+)
+_DAYS_DTYPE = np.dtype([("n", ">i2")] + [x for name, _, t in _DAYS_COLUMNS for x in ((f"len_{name}", ">i4"), (name, t))])
+
+
+def point_days(session: Session, network: Network, flow_point_ids: Sequence[int], since: datetime,
+               before: datetime, season_start: tuple[int, int]) -> PointDays:
+    """Daily herd counts at the given flow points in [since, before), and which species each
+    point saw in each season, from the statistics' daily rollups (kept by triggers in the
+    same transaction as every insert)."""
+    params = {"fids": list(flow_point_ids), "since": since, "before": before}
+    where = ("r.flow_point_id = ANY(%(fids)s::int[]) AND r.day >= (%(since)s AT TIME ZONE 'UTC')::date "
+             "AND r.day < (%(before)s AT TIME ZONE 'UTC')::date")
+    sql = f"COPY (SELECT {', '.join(e for _, e, _ in _DAYS_COLUMNS)} FROM daily_rollups r WHERE {where}) TO STDOUT (FORMAT BINARY)"
+    raw = session.connection().connection.driver_connection
+    data = bytearray()
+    with raw.cursor() as cur, cur.copy(sql, params) as copy:
+        for chunk in copy:
+            data += chunk
+    end = len(data) - 2 if len(data) > _COPY_HEADER + 2 else _COPY_HEADER
+    rec = np.frombuffer(memoryview(data)[_COPY_HEADER:end], dtype=_DAYS_DTYPE)
+    # the season of a day: its year once shifted back by the season start (08-01 -> 01-01)
+    month, day = season_start
+    season_sql = f"extract(year FROM r.day - interval '{month - 1} months' - interval '{day - 1} days')::int"
+    with raw.cursor() as cur:
+        cur.execute(f"SELECT r.flow_point_id, {season_sql}, {', '.join(f'bool_or(r.{s} > 0)' for s in SPECIES)} "
+                    f"FROM daily_rollups r WHERE {where} GROUP BY 1, 2", params)
+        seen = cur.fetchall()
+    fmap = _index_map(network.fp_index)
+    return PointDays(
+        day=rec["day"].astype(np.int64),
+        flow_point=fmap[rec["fp"].astype(np.int64)],
+        movement=rec["movement"].astype(np.int8),
+        herds=rec["herds"].astype(np.int64),
+        seen_fp=fmap[np.array([r[0] for r in seen], dtype=np.int64)],
+        seen_season=np.array([r[1] for r in seen], dtype=np.int64),
+        seen_species=np.array([r[2:] for r in seen], dtype=bool).reshape(len(seen), len(SPECIES)),
+    )
+
+
+def unseen_values(session: Session, column: str, pairs: Sequence[tuple[int, str, datetime]],
+                  since: datetime) -> list[tuple[int, str]]:
+    """Of (flow point id, value, season start), those whose value never appears in ``column``
+    (origin or destination) at that point between ``since`` and the season start."""
+    if column not in ("origin", "destination"):
+        raise ValueError(f"unseen_values: column {column!r}")
+    if not pairs:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT p.fp, p.v FROM unnest(CAST(:fps AS int[]), CAST(:vals AS text[]), CAST(:ends AS timestamptz[])) "
+            "AS p(fp, v, ends) WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.flow_point_id = p.fp "
+            f"AND o.observed_at >= :since AND o.observed_at < p.ends AND o.{column} = p.v)"
+        ),
+        {"fps": [p[0] for p in pairs], "vals": [p[1] for p in pairs], "ends": [p[2] for p in pairs], "since": since},
+    ).all()
+    return [(int(r[0]), r[1]) for r in rows]
 
 
 def _index_map(mapping: dict[int, int]) -> np.ndarray:

@@ -48,32 +48,14 @@ def evaluate_mass(ctx: Context, rule: Rule) -> list[Finding]:
     if rule.params["quota"] is not None:
         return _quota(ctx, rule)
     level = rule.params["level"]
-    if level == "country":
-        raise ValueError(f"rule {rule.id}: level 'country' needs a quota")
-    mask = ctx.scope_mask(rule)
-    if level == "flow_point":
-        place = ctx.obs.flow_point
-    else:
-        place = ctx.obs.corridor
-        mask = mask & ~ctx.obs.already_counted
-    mask = mask & (place >= 0)
-    rows = np.flatnonzero(mask)
-    if rows.size == 0:
+    found = _candidates(ctx, rule)
+    if found is None:
         return []
+    rows, inverse, g_place, g_w, totals, cand, w_s = found
     p = rule.params
-    w_s = int(round(p["window_hours"] * 3600))
-    value = measure(ctx, rule)[rows]
-    widx = timegrid.window_index(ctx.obs.observed_at[rows], w_s)
-    w0 = int(widx.min())
-    span = int(widx.max()) - w0 + 1
-    (g_place, g_w), inverse = factorize(place[rows], widx)
-    totals = np.bincount(inverse, weights=value, minlength=len(g_place))
     g_start = g_w * w_s
-    g_end = g_start + w_s
-    # windows ending after `since` and starting before `now`, already over the floor
-    cand = np.flatnonzero((g_end > ctx.since_s) & (g_start <= ctx.now_s) & (totals > p["floor"]))
-    if cand.size == 0:
-        return []
+    w0 = int(g_w.min())
+    span = int(g_w.max()) - w0 + 1
     # one dense row of window totals per place (NaN = nobody counted): baselines are gathers
     places, g_local = np.unique(g_place, return_inverse=True)
     dense = np.full((len(places), span), np.nan)
@@ -96,6 +78,41 @@ def evaluate_mass(ctx: Context, rule: Rule) -> list[Finding]:
         findings.append(_finding(ctx, rule, level, int(g_place[g]), start, start + w_s, float(totals[g]),
                                  thr, baseline, rows[members[g]]))
     return findings
+
+
+def _candidates(ctx: Context, rule: Rule):
+    """Window totals per place and the candidate windows (reaching into (since, now], over
+    the floor): (rows, group of each row, group place, group window, totals, candidates,
+    window seconds), or None when there is no candidate."""
+    level = rule.params["level"]
+    if level == "country":
+        raise ValueError(f"rule {rule.id}: level 'country' needs a quota")
+    mask = ctx.scope_mask(rule)
+    if level == "flow_point":
+        place = ctx.obs.flow_point
+    else:
+        place = ctx.obs.corridor
+        mask = mask & ~ctx.obs.already_counted
+    rows = np.flatnonzero(mask & (place >= 0))
+    if rows.size == 0:
+        return None
+    w_s = int(round(rule.params["window_hours"] * 3600))
+    widx = timegrid.window_index(ctx.obs.observed_at[rows], w_s)
+    (g_place, g_w), inverse = factorize(place[rows], widx)
+    totals = np.bincount(inverse, weights=measure(ctx, rule)[rows], minlength=len(g_place))
+    g_start = g_w * w_s
+    cand = np.flatnonzero((g_start + w_s > ctx.since_s) & (g_start <= ctx.now_s) & (totals > rule.params["floor"]))
+    if cand.size == 0:
+        return None
+    return rows, inverse, g_place, g_w, totals, cand, w_s
+
+
+def candidate_places(ctx: Context, rule: Rule) -> np.ndarray:
+    """Places (flow point or corridor indexes, by the rule's level) with a window over the
+    floor in (since, now]: the only places where the rule can fire, whatever the baseline.
+    Exact as long as the snapshot holds every row of those windows."""
+    found = _candidates(ctx, rule)
+    return np.unique(found[2][found[5]]) if found is not None else np.zeros(0, dtype=np.int64)
 
 
 def _members(inverse: np.ndarray, groups: list[int], n_groups: int) -> dict[int, np.ndarray]:

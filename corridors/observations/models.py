@@ -68,6 +68,9 @@ class Observation(Base):
         Index("ix_observations_corridor_observed", "corridor_id", "observed_at"),
         Index("ix_observations_observed_at", "observed_at"),
         Index("ix_observations_enumerator", "enumerator_id"),
+        # "was this origin / destination seen at this point before?" (the rules' novelty screen)
+        Index("ix_observations_flow_point_origin", "flow_point_id", "origin", "observed_at"),
+        Index("ix_observations_flow_point_destination", "flow_point_id", "destination", "observed_at"),
     )
 
 

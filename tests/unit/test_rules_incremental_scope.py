@@ -4,7 +4,7 @@ corridors of its own country, never those of countries without a quota."""
 from __future__ import annotations
 
 from alerts.alerts.repository import Network
-from alerts.engine import _quota_countries, _same_countries
+from alerts.incremental import quota_countries, same_countries
 from alerts.rules.config import parse_rules
 from alerts.rules.model import Corridor
 
@@ -23,25 +23,25 @@ def _rules(scope: str):
 
 
 def test_a_quota_in_another_country_loads_nothing_more():
-    countries = _quota_countries(_rules("country:TG"))
+    countries = quota_countries(_rules("country:TG"))
     assert countries == {"TG"}
-    assert _same_countries(NETWORK, [11], countries) == [11]
+    assert same_countries(NETWORK, [11], countries) == [11]
 
 
 def test_a_quota_country_pulls_in_its_other_corridors():
-    countries = _quota_countries(_rules("country:TG"))
-    assert _same_countries(NETWORK, [21], countries) == [21, 22]
+    countries = quota_countries(_rules("country:TG"))
+    assert same_countries(NETWORK, [21], countries) == [21, 22]
 
 
 def test_an_everywhere_quota_pulls_in_every_corridor_of_the_touched_countries():
-    countries = _quota_countries(_rules("everywhere"))
-    assert _same_countries(NETWORK, [11], countries) == [11, 12]
+    countries = quota_countries(_rules("everywhere"))
+    assert same_countries(NETWORK, [11], countries) == [11, 12]
 
 
 def test_incremental_history_starts_at_a_whole_season_n_seasons_back():
     from datetime import UTC, datetime
 
-    from alerts.engine import history_start
+    from alerts.incremental import history_start
 
     rules = _rules("everywhere")  # defaults: seasons start 08-01, 3 seasons of history
     assert rules.history_seasons == 3

@@ -1,0 +1,182 @@
+"""What an upload raises: the findings of queued observations, in two phases.
+
+1. **Recent rows.** Every rule whose judgement rests on the days around the batch (calendar
+   timing, off-corridor, out-of-season, closed places, hazards) is evaluated over the
+   touched places' rows since a few days before the batch: that is all they ever read.
+2. **History where it can matter.** Rules comparing with earlier seasons (mass baselines,
+   national quotas, history onset/end, never-seen values) can only fire where the recent
+   rows already show something: a window over the floor, a herd beyond the onset or end
+   the earlier seasons allow, a value not seen there before. ``alerts.rules.screen`` finds
+   those places from recent rows and daily counts; only they are evaluated again over
+   their whole history (``history_seasons`` back), chunk by chunk (``alerts.chunks``).
+
+So an ordinary upload reads days of rows rather than seasons, and the findings are those of
+evaluating everything over the whole history (``screen=False``), which the tests check.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from alerts.alerts import repository as repo
+from alerts.chunks import CHUNK_ROWS, plan_chunks
+from alerts.rules import screen, timegrid
+from alerts.rules.config import Rule, RuleSet
+from alerts.rules.context import Context
+from alerts.rules.engine import EVALUATORS, evaluate
+from alerts.rules.mass import candidate_places
+from alerts.rules.model import Finding, to_dt64
+
+
+def needs_history(rule: Rule) -> bool:
+    """Whether the rule compares with more than the days around the batch."""
+    p = rule.params
+    return (rule.type == "mass" or (rule.type in ("early", "late") and p["against"] == "history")
+            or (rule.type == "unexpected" and p["check"].startswith("novel_")))
+
+
+def recent_days(rules: RuleSet) -> float:
+    """How far before the batch the recent rules look: the longest window or hazard lookback,
+    plus a day so every window reaching the batch is whole."""
+    days = [1.0]
+    for r in rules.rules:
+        if "window_hours" in r.params:
+            days.append(r.params["window_hours"] / 24.0)
+        if r.type == "hazard":
+            days.append(r.params["lookback_days"])
+    return max(days) + 1.0
+
+
+def quota_countries(rules: RuleSet) -> set[str] | None:
+    """Countries whose national quota rules need every corridor of the country loaded:
+    None for none, ``{"*"}`` when such a rule applies everywhere."""
+    out: set[str] = set()
+    for r in rules.rules:
+        if r.type == "mass" and r.params["level"] == "country":
+            if r.scope.kind == "everywhere":
+                return {"*"}
+            if r.scope.kind == "country" and r.scope.value:
+                out.add(r.scope.value.upper())
+    return out or None
+
+
+def quota_corridors(network: repo.Network, corridor_ids: list[int], countries_with_quota: set[str]) -> list[int]:
+    """Every corridor of the quota countries the given corridors are in (a national quota
+    sums the whole country); countries without a quota rule pull in nothing."""
+    index = network.corridor_index
+    touched = {c.upper() for cid in corridor_ids if cid in index for c in network.corridors[index[cid]].countries}
+    countries = touched if "*" in countries_with_quota else touched & countries_with_quota
+    return sorted(cid for cid, i in index.items() if {c.upper() for c in network.corridors[i].countries} & countries)
+
+
+def same_countries(network: repo.Network, corridor_ids: list[int], countries_with_quota: set[str]) -> list[int]:
+    """The given corridors plus every corridor sharing a quota country with them."""
+    return sorted(set(corridor_ids) | set(quota_corridors(network, corridor_ids, countries_with_quota)))
+
+
+def history_start(earliest: datetime, rules: RuleSet) -> datetime:
+    """Start of the oldest whole season an incremental run needs: ``history_seasons`` seasons
+    before the one holding ``earliest`` (whole seasons, so onsets and ends stay true)."""
+    month, day = rules.season_start
+    year = earliest.year if (earliest.month, earliest.day) >= (month, day) else earliest.year - 1
+    return datetime(year - rules.history_seasons, month, day, tzinfo=UTC)
+
+
+def queued_findings(session: Session, network: repo.Network, rules: RuleSet, obs_ids: list[str],
+                    now: datetime, chunk_rows: int = CHUNK_ROWS, screen_history: bool = True
+                    ) -> tuple[list[Finding], datetime]:
+    """Findings the given (queued) observations raise, and the ``since`` they were evaluated
+    from; nothing is written. ``screen_history=False`` evaluates every rule over the whole
+    history of every touched place (the reference the two phases must equal)."""
+    corridor_ids, fp_ids, earliest = repo.places_of(session, obs_ids)
+    since = (earliest or now) - timedelta(seconds=1)
+    history_from = history_start(earliest or now, rules)
+    off_network = repo.unplaced(session, obs_ids)
+    quotas = quota_countries(rules)
+    quota_places = quota_corridors(network, corridor_ids, quotas) if quotas else []
+    if not screen_history:
+        findings = _exact(session, network, rules, now, since, history_from, sorted(set(corridor_ids) | set(quota_places)),
+                          fp_ids, off_network, chunk_rows, only=None)
+        return _sorted(findings), since
+
+    cut = since - timedelta(days=recent_days(rules))
+    recent = repo.load_observations(session, network, until=now, since=cut, corridor_ids=corridor_ids,
+                                    flow_point_ids=fp_ids, ids=off_network)
+    ctx = Context(repo.snapshot(network, recent), rules, int(to_dt64(now).astype(np.int64)),
+                  int(to_dt64(since).astype(np.int64)))
+    touched = plan_chunks(network, corridor_ids, fp_ids, {}, None, budget=0)
+    findings = [f for r in rules.rules if not needs_history(r) for f in EVALUATORS[r.type](ctx, r)
+                if any(c.owns(f) for c in touched)]  # rows of other places came with a corridor
+    points, corridors = _where_history_matters(session, network, rules, ctx, history_from, now)
+    corridors |= set(quota_places)  # a national quota is judged over the whole country
+    if points or corridors:
+        findings += _exact(session, network, rules, now, since, history_from, sorted(corridors), sorted(points),
+                           [], chunk_rows, only=needs_history)
+    return _sorted(findings), since
+
+
+def _where_history_matters(session: Session, network: repo.Network, rules: RuleSet, ctx: Context,
+                           history_from: datetime, now: datetime) -> tuple[set[int], set[int]]:
+    """(flow point ids, corridor ids) where a history rule may fire, from the recent rows."""
+    fp_db = {i: db for db, i in network.fp_index.items()}
+    co_db = {i: db for db, i in network.corridor_index.items()}
+    points: set[int] = set()
+    corridors: set[int] = set()
+    for r in rules.rules:
+        if r.type == "mass" and r.params["quota"] is None:
+            found = {int(i) for i in candidate_places(ctx, r)}
+            if r.params["level"] == "flow_point":
+                points |= {fp_db[i] for i in found}
+            else:
+                corridors |= {co_db[i] for i in found}
+    timing = [r for r in rules.rules if needs_history(r) and r.type in ("early", "late")]
+    novel = [r for r in rules.rules if needs_history(r) and r.type == "unexpected"]
+    active = np.unique(ctx.obs.flow_point[ctx.in_range & (ctx.obs.flow_point >= 0)])
+    if not (timing or novel) or active.size == 0:
+        return points, corridors
+    newest_season = int(ctx.season[ctx.in_range].max())
+    days = repo.point_days(session, network, [fp_db[int(i)] for i in active], history_from,
+                           _season_start(newest_season, rules), rules.season_start)
+    by_point = days.by_point(rules.season_start)
+    for r in timing:
+        points |= {fp_db[i] for i in screen.history_timing_points(ctx, r, by_point)}
+    history = screen.earlier_herds(ctx, by_point)
+    for r in novel:
+        if r.params["check"] == "novel_species":
+            points |= {fp_db[i] for i in screen.novel_species_points(ctx, r, by_point, history)}
+            continue
+        pairs = [(fp_db[fp], value, _season_start(season, rules)) for fp, value, season in
+                 screen.novel_value_pairs(ctx, r, history) if fp_db[fp] not in points]
+        column = "origin" if r.params["check"] == "novel_origin" else "destination"
+        points |= {fp for fp, _ in repo.unseen_values(session, column, pairs, history_from)}
+    return points, corridors
+
+
+def _season_start(season: int, rules: RuleSet) -> datetime:
+    return datetime.fromtimestamp(int(timegrid.season_start_s(season, rules.season_start)), tz=UTC)
+
+
+def _exact(session: Session, network: repo.Network, rules: RuleSet, now: datetime, since: datetime,
+           history_from: datetime, corridor_ids: list[int], fp_ids: list[int], off_network: list[str],
+           chunk_rows: int, only) -> list[Finding]:
+    """The findings at these places over their whole history, chunk by chunk."""
+    estimate = repo.rows_by_place(session, history_from, corridor_ids, fp_ids)
+    chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quota_countries(rules), budget=chunk_rows)
+    findings: list[Finding] = []
+    for k, chunk in enumerate(chunks):
+        ids = off_network if k == 0 else None
+        if not (chunk.corridor_ids or chunk.flow_point_ids or ids):
+            continue
+        observations = repo.load_observations(session, network, until=now, corridor_ids=chunk.corridor_ids,
+                                              flow_point_ids=chunk.flow_point_ids, ids=ids, since=history_from)
+        found = evaluate(repo.snapshot(network, observations), rules, now=now, since=since, only=only)
+        findings += [f for f in found if chunk.owns(f)]
+        del observations
+    return findings
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.window_start, f.dedup_key))
