@@ -162,15 +162,16 @@ _DAYS_COLUMNS = (
     ("fp", "r.flow_point_id::int4", ">i4"),
     ("movement", "(CASE r.movement WHEN 'descent' THEN 1 WHEN 'return' THEN 2 ELSE 0 END)::int2", ">i2"),
     ("herds", "r.observations::int4", ">i4"),
+    ("species", "(" + " | ".join(f"((r.{s} > 0)::int << {i})" for i, s in enumerate(SPECIES)) + ")::int2", ">i2"),
 )
 _DAYS_DTYPE = np.dtype([("n", ">i2")] + [x for name, _, t in _DAYS_COLUMNS for x in ((f"len_{name}", ">i4"), (name, t))])
 
 
 def point_days(session: Session, network: Network, flow_point_ids: Sequence[int], since: datetime,
-               before: datetime, season_start: tuple[int, int]) -> PointDays:
-    """Daily herd counts at the given flow points in [since, before), and which species each
-    point saw in each season, from the statistics' daily rollups (kept by triggers in the
-    same transaction as every insert)."""
+               before: datetime) -> PointDays:
+    """Daily herd counts (and the species seen) at the given flow points in [since, before),
+    from the statistics' daily rollups (kept by triggers in the same transaction as every
+    insert)."""
     params = {"fids": list(flow_point_ids), "since": since, "before": before}
     where = ("r.flow_point_id = ANY(%(fids)s::int[]) AND r.day >= (%(since)s AT TIME ZONE 'UTC')::date "
              "AND r.day < (%(before)s AT TIME ZONE 'UTC')::date")
@@ -182,22 +183,13 @@ def point_days(session: Session, network: Network, flow_point_ids: Sequence[int]
             data += chunk
     end = len(data) - 2 if len(data) > _COPY_HEADER + 2 else _COPY_HEADER
     rec = np.frombuffer(memoryview(data)[_COPY_HEADER:end], dtype=_DAYS_DTYPE)
-    # the season of a day: its year once shifted back by the season start (08-01 -> 01-01)
-    month, day = season_start
-    season_sql = f"extract(year FROM r.day - interval '{month - 1} months' - interval '{day - 1} days')::int"
-    with raw.cursor() as cur:
-        cur.execute(f"SELECT r.flow_point_id, {season_sql}, {', '.join(f'bool_or(r.{s} > 0)' for s in SPECIES)} "
-                    f"FROM daily_rollups r WHERE {where} GROUP BY 1, 2", params)
-        seen = cur.fetchall()
     fmap = _index_map(network.fp_index)
     return PointDays(
         day=rec["day"].astype(np.int64),
         flow_point=fmap[rec["fp"].astype(np.int64)],
         movement=rec["movement"].astype(np.int8),
         herds=rec["herds"].astype(np.int64),
-        seen_fp=fmap[np.array([r[0] for r in seen], dtype=np.int64)],
-        seen_season=np.array([r[1] for r in seen], dtype=np.int64),
-        seen_species=np.array([r[2:] for r in seen], dtype=bool).reshape(len(seen), len(SPECIES)),
+        species=rec["species"].astype(np.int64),
     )
 
 

@@ -21,27 +21,24 @@ import numpy as np
 from alerts.rules import timegrid
 from alerts.rules.config import Rule
 from alerts.rules.context import Context
-from alerts.rules.model import DESCENT, RETURN
+from alerts.rules.model import DESCENT, RETURN, SPECIES
 
 YEAR_DAYS = 365.25  # as timing.history_status wraps a season
 
 
 @dataclass(frozen=True)
 class PointDays:
-    """Daily counts at flow points: one row per (day, point, direction[, corridor]), and
-    the species each point saw in each season.
+    """Daily counts at flow points: one row per (day, point, direction[, corridor]).
 
     ``day`` in days since the epoch, ``flow_point`` the snapshot index, ``movement`` the
-    code of ``model.MOVEMENT_CODES``, ``herds`` the herds counted; ``seen_species[i]`` (one
-    column per name in ``model.SPECIES``) at point ``seen_fp[i]`` in season ``seen_season[i]``."""
+    code of ``model.MOVEMENT_CODES``, ``herds`` the herds counted, ``species`` a bit mask of
+    the species counted that day (bit i for ``model.SPECIES[i]``)."""
 
     day: np.ndarray
     flow_point: np.ndarray
     movement: np.ndarray
     herds: np.ndarray
-    seen_fp: np.ndarray
-    seen_season: np.ndarray
-    seen_species: np.ndarray
+    species: np.ndarray
 
     def by_point(self, season_start: tuple[int, int]) -> _ByPoint:
         return _ByPoint(self, season_start)
@@ -56,7 +53,7 @@ class _ByPoint:
         self.fp = days.flow_point[order]
         self.mv = days.movement[order]
         self.herds = days.herds[order]
-        self.days = days
+        self.species = days.species[order]
         day = days.day[order]
         self.season = timegrid.season_year((day * timegrid.DAY_S).astype("datetime64[s]"), season_start)
         self.day_of_season = day - timegrid.season_start_s(self.season, season_start) // timegrid.DAY_S
@@ -137,14 +134,15 @@ def novel_species_points(ctx: Context, rule: Rule, days: _ByPoint, history: dict
     out: set[int] = set()
     keys = np.stack([obs.flow_point[rows], ctx.season[rows]]).astype(np.int64)
     uniq, inverse = np.unique(keys, axis=1, return_inverse=True)
-    present = np.zeros((uniq.shape[1], obs.animals.shape[1]), dtype=bool)
-    np.logical_or.at(present, inverse.ravel(), obs.animals[rows] > 0)
-    d = days.days
+    bits = np.array([1 << SPECIES.index(s) if s in SPECIES else 0 for s in obs.species], dtype=np.int64)
+    present = np.zeros(uniq.shape[1], dtype=np.int64)
+    np.bitwise_or.at(present, inverse.ravel(), ((obs.animals[rows] > 0) * bits).sum(axis=1))
     for j, (fp, season) in enumerate(uniq.T):
         if history.get((int(fp), int(season)), 0) < rule.params["min_history"]:
             continue
-        seen = d.seen_species[(d.seen_fp == fp) & (d.seen_season < season)].any(axis=0)
-        if (present[j] & ~seen).any():
+        at = days.point(int(fp))
+        seen = np.bitwise_or.reduce(days.species[at][days.season[at] < season])
+        if present[j] & ~seen:
             out.add(int(fp))
     return out
 
