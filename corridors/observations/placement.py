@@ -45,59 +45,82 @@ class Placements:
 
 
 @dataclass(frozen=True)
-class _Zone:
-    """The network projected into one UTM zone, as flat arrays.
+class _Layout:
+    """The densified network in lon/lat, laid out once and shared by every UTM zone.
 
-    Vertices of every part are laid end to end on one "position" axis (``pos``: metres along
-    the part plus the part's ``base``, parts separated by a small gap), so a position along
-    any part maps to its segment with one ``searchsorted``. Segment ``k`` runs from vertex
-    ``k`` to ``k + 1``; segments that would join two parts are never indexed.
+    Vertices of all parts are stored end to end; segment ``k`` runs from vertex ``k`` to
+    ``k + 1`` (segments that would join two parts are never listed). One STRtree over the
+    segments in lon/lat finds candidates for points of any zone: one tree for the whole network
+    rather than one per zone (with ~25,000 segments each, per-zone trees cost ~10 MB a zone).
     """
 
-    tree: shapely.STRtree  # over the segments, in the order of ``seg``
-    seg: np.ndarray  # vertex index of each segment's start
-    x: np.ndarray
-    y: np.ndarray
-    pos: np.ndarray  # per vertex
+    lon: np.ndarray  # per vertex
+    lat: np.ndarray
     part: np.ndarray  # per vertex: which part it belongs to
+    seg: np.ndarray  # per segment: index of its first vertex
+    tree: shapely.STRtree  # over the segments, in the order of ``seg``
     owner: np.ndarray  # per part: corridor index
-    base: np.ndarray  # per part: position of its first vertex
     last: np.ndarray  # per part: index of its last vertex
-    start: np.ndarray  # per part: metres along its corridor where it begins (earlier parts)
     tol: np.ndarray  # per part: the corridor's tolerance
 
 
-def _build_zone(parts: list[tuple[int, LineString]], tols: list[float], epsg: int) -> _Zone:
-    tr = transformer(4326, epsg)
-    xs, ys, pos, part_of, owner, base, last, start, tol, seg = [], [], [], [], [], [], [], [], [], []
-    along: dict[int, float] = {}
-    nv, at = 0, 0.0
-    for pi, (ci, line) in enumerate(parts):
+@dataclass(frozen=True)
+class _Zone:
+    """The layout projected into one UTM zone. Every part sits on one "position" axis
+    (``pos``: metres along the part plus the part's ``base``, parts a small gap apart), so a
+    position along any part maps to its segment with one ``searchsorted``."""
+
+    x: np.ndarray  # per vertex
+    y: np.ndarray
+    pos: np.ndarray
+    base: np.ndarray  # per part: position of its first vertex
+    start: np.ndarray  # per part: metres along its corridor where it begins (earlier parts)
+
+
+def _build_layout(parts: list[tuple[int, LineString]], tols: list[float]) -> _Layout:
+    lons, lats, part_of, last, seg = [], [], [], [], []
+    nv = 0
+    for pi, (_, line) in enumerate(parts):
         # densify in lon/lat first, as NetworkIndex does: a straight lon/lat segment is
         # a curve in UTM, and chords between far-apart vertices would shift distances
         xy = np.asarray(shapely.segmentize(line, _DENSIFY_DEG).coords)[:, :2]
-        x, y = tr.transform(xy[:, 0], xy[:, 1])
-        cum = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
-        xs.append(x)
-        ys.append(y)
-        pos.append(at + cum)
-        part_of.append(np.full(len(x), pi))
-        owner.append(ci)
-        base.append(at)
-        last.append(nv + len(x) - 1)
-        start.append(along.get(ci, 0.0))
-        tol.append(tols[ci])
-        seg.append(np.arange(nv, nv + len(x) - 1))
-        along[ci] = along.get(ci, 0.0) + cum[-1]
-        nv += len(x)
-        at += cum[-1] + _PART_GAP_M
-    x, y, seg_start = np.concatenate(xs), np.concatenate(ys), np.concatenate(seg)
-    lines = shapely.linestrings(
-        np.stack([np.column_stack([x[seg_start], y[seg_start]]),
-                  np.column_stack([x[seg_start + 1], y[seg_start + 1]])], axis=1))
-    return _Zone(shapely.STRtree(lines), seg_start, x, y, np.concatenate(pos), np.concatenate(part_of),
-                 np.array(owner, dtype=int), np.array(base), np.array(last, dtype=int),
-                 np.array(start), np.array(tol, dtype=float))
+        lons.append(xy[:, 0])
+        lats.append(xy[:, 1])
+        part_of.append(np.full(len(xy), pi))
+        last.append(nv + len(xy) - 1)
+        seg.append(np.arange(nv, nv + len(xy) - 1))
+        nv += len(xy)
+    lon, lat, first = np.concatenate(lons), np.concatenate(lats), np.concatenate(seg)
+    ends = np.stack([np.column_stack([lon[first], lat[first]]),
+                     np.column_stack([lon[first + 1], lat[first + 1]])], axis=1)
+    return _Layout(lon, lat, np.concatenate(part_of), first, shapely.STRtree(shapely.linestrings(ends)),
+                   np.array([ci for ci, _ in parts], dtype=int), np.array(last, dtype=int),
+                   np.array([tols[ci] for ci, _ in parts], dtype=float))
+
+
+def _build_zone(lay: _Layout, epsg: int) -> _Zone:
+    x, y = transformer(4326, epsg).transform(lay.lon, lay.lat)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    step = np.hypot(np.diff(x), np.diff(y))
+    step[lay.part[1:] != lay.part[:-1]] = _PART_GAP_M  # between parts: the gap, not a segment
+    pos = np.concatenate([[0.0], np.cumsum(step)])
+    first = np.concatenate([[0], lay.last[:-1] + 1])
+    base = pos[first]
+    length = pos[lay.last] - base
+    start = np.zeros(len(first))
+    along: dict[int, float] = {}
+    for pi, ci in enumerate(lay.owner.tolist()):
+        start[pi] = along.get(ci, 0.0)
+        along[ci] = start[pi] + length[pi]
+    return _Zone(x, y, pos, base, start)
+
+
+def _degrees(metres: float, lat: np.ndarray) -> np.ndarray:
+    """A search radius in degrees that holds every point within ``metres`` (in UTM) of a
+    point at latitude ``lat``: a degree of longitude shrinks with cos(lat); 5 % to spare covers
+    UTM scale and the lon/lat chords of the short segments."""
+    reach = np.minimum(np.abs(lat) + metres / 110_574.0, 89.0)
+    return 1.05 * metres / (111_320.0 * np.cos(np.radians(reach)))
 
 
 def _project(z: _Zone, k: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,10 +134,10 @@ def _project(z: _Zone, k: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[n
     return d, z.pos[k] + t * (z.pos[k + 1] - z.pos[k])
 
 
-def _point_at(z: _Zone, part: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The point at position q on the given parts (q already within each part: the gap
-    between parts keeps ``searchsorted`` inside it; the end of a part is its last segment's)."""
-    k = np.minimum(np.searchsorted(z.pos, q, side="right") - 1, z.last[part] - 1)
+def _point_at(z: _Zone, last: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The point at position q on parts ending at vertex ``last`` (q already within each
+    part: the gap between parts keeps ``searchsorted`` inside it)."""
+    k = np.minimum(np.searchsorted(z.pos, q, side="right") - 1, last - 1)
     span = z.pos[k + 1] - z.pos[k]
     t = np.divide(q - z.pos[k], span, out=np.zeros_like(span), where=span > 0)
     return z.x[k] + t * (z.x[k + 1] - z.x[k]), z.y[k] + t * (z.y[k + 1] - z.y[k])
@@ -138,6 +161,7 @@ class BatchPlacer:
             for line in lines:
                 if line.length > 0:
                     self._parts.append((ci, line))
+        self._layout = _build_layout(self._parts, self._tol) if self._parts else None
         self._by_zone: dict[int, _Zone] = {}
         self._lock = threading.Lock()
 
@@ -148,26 +172,37 @@ class BatchPlacer:
         with self._lock:
             z = self._by_zone.get(epsg)
         if z is None:
-            z = _build_zone(self._parts, self._tol, epsg)
+            assert self._layout is not None
+            z = _build_zone(self._layout, epsg)
             with self._lock:
                 self._by_zone[epsg] = z
         return z
 
-    @staticmethod
-    def _candidates(tree: shapely.STRtree, pts: np.ndarray, widest_tolerance_m: float,
-                    max_search_m: float) -> tuple[np.ndarray, np.ndarray]:
-        """(point, segment) pairs to measure. Most points lie within some corridor's tolerance:
-        search that radius first (it holds every corridor that covers the point and the nearest
-        one), and the full radius only for the points it leaves without a candidate."""
-        near = min(widest_tolerance_m, max_search_m)
-        pi, gi = tree.query(pts, predicate="dwithin", distance=near)
-        if near >= max_search_m:
-            return pi, gi
-        missing = np.setdiff1d(np.arange(len(pts)), pi)
-        if missing.size:
-            pi2, gi2 = tree.query(pts[missing], predicate="dwithin", distance=max_search_m)
-            pi, gi = np.concatenate([pi, missing[pi2]]), np.concatenate([gi, gi2])
-        return pi, gi
+    def _candidates(self, z: _Zone, lon: np.ndarray, lat: np.ndarray, x: np.ndarray, y: np.ndarray,
+                    max_search_m: float) -> tuple[np.ndarray, ...]:
+        """(point, segment, distance, position) for every segment within reach of each point,
+        measured in the zone. Most points lie within some corridor's tolerance: search that
+        radius first (it holds every corridor that covers the point and the nearest one), and
+        the full radius only for the points it leaves without a candidate."""
+        lay = self._layout
+        assert lay is not None
+
+        def within(idx: np.ndarray, metres: float) -> tuple[np.ndarray, ...]:
+            pi, gi = lay.tree.query(shapely.points(lon[idx], lat[idx]), predicate="dwithin",
+                                    distance=_degrees(metres, lat[idx]))
+            pi, k = idx[pi], lay.seg[gi]
+            d, q = _project(z, k, x[pi], y[pi])
+            keep = d <= metres  # the tree's lon/lat search is wider: keep what is in reach
+            return pi[keep], k[keep], d[keep], q[keep]
+
+        near = min(float(lay.tol.max()), max_search_m)
+        everyone = np.arange(len(x))
+        found = within(everyone, near)
+        if near < max_search_m:
+            missing = np.setdiff1d(everyone, found[0])
+            if missing.size:
+                found = tuple(np.concatenate(c) for c in zip(found, within(missing, max_search_m), strict=True))
+        return found
 
     def place(self, lons: Sequence[float], lats: Sequence[float], max_search_m: float = 100_000,
               prefer: Sequence[str | None] | None = None) -> Placements:
@@ -179,7 +214,8 @@ class BatchPlacer:
         along = np.full(n, np.nan)
         bearing = np.full(n, np.nan)
         off = np.ones(n, dtype=bool)
-        if n == 0 or not self._parts:
+        lay = self._layout
+        if n == 0 or lay is None:
             return Placements(corridor, dist, along, bearing, off)
         lon = np.asarray(lons, dtype=float)
         lat = np.asarray(lats, dtype=float)
@@ -192,22 +228,21 @@ class BatchPlacer:
             z = self._zone(int(epsg))
             x, y = transformer(4326, int(epsg)).transform(lon[sel], lat[sel])
             x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-            pi, gi = self._candidates(z.tree, shapely.points(x, y), float(z.tol.max()), max_search_m)
+            pi, k, d, q = self._candidates(z, lon[sel], lat[sel], x, y, max_search_m)
             if len(pi) == 0:
                 continue
-            k = z.seg[gi]
-            part = z.part[k]
-            d, q = _project(z, k, x[pi], y[pi])
-            covered = d <= z.tol[part]
-            is_preferred = covered & (z.owner[part] == preferred[sel][pi])
+            part = lay.part[k]
+            covered = d <= lay.tol[part]
+            is_preferred = covered & (lay.owner[part] == preferred[sel][pi])
             # per point: the preferred corridor if it covers, then covering ones, then by distance
             order = np.lexsort((k, d, ~covered, ~is_preferred, pi))
             pi, part, d, q = pi[order], part[order], d[order], q[order]
             first = np.concatenate([[True], pi[1:] != pi[:-1]])
             pi, part, d, q = pi[first], part[first], d[first], q[first]
-            lo, hi = z.base[part], z.pos[z.last[part]]
-            ax, ay = _point_at(z, part, np.maximum(q - _BEARING_HALF_WINDOW_M, lo))
-            bx, by = _point_at(z, part, np.minimum(q + _BEARING_HALF_WINDOW_M, hi))
+            last = lay.last[part]
+            lo, hi = z.base[part], z.pos[last]
+            ax, ay = _point_at(z, last, np.maximum(q - _BEARING_HALF_WINDOW_M, lo))
+            bx, by = _point_at(z, last, np.minimum(q + _BEARING_HALF_WINDOW_M, hi))
             out = sel[pi]
             dist[out] = d
             along[out] = (z.start[part] + q - lo) / 1000.0
@@ -216,8 +251,8 @@ class BatchPlacer:
             lon0 = (zone - 1) * 6 - 180 + 3
             gamma = np.degrees(np.arctan(np.tan(np.radians(lon[out] - lon0)) * np.sin(np.radians(lat[out]))))
             bearing[out] = (np.degrees(np.arctan2(bx - ax, by - ay)) + gamma) % 360.0
-            off[out] = d > z.tol[part]
-            owners = z.owner[part].tolist()
+            off[out] = d > lay.tol[part]
+            owners = lay.owner[part].tolist()
             for j, c in zip(out.tolist(), owners, strict=True):
                 corridor[j] = self._codes[c]
         return Placements(corridor, dist, along, bearing, off)
