@@ -137,9 +137,7 @@ def _where_history_matters(session: Session, network: repo.Network, rules: RuleS
     active = np.unique(ctx.obs.flow_point[ctx.in_range & (ctx.obs.flow_point >= 0)])
     if not (timing or novel) or active.size == 0:
         return points, corridors
-    newest_season = int(ctx.season[ctx.in_range].max())
-    days = repo.point_days(session, network, [fp_db[int(i)] for i in active], history_from,
-                           _season_start(newest_season, rules))
+    days = repo.point_days(session, network, [fp_db[int(i)] for i in active], history_from, now + timedelta(days=1))
     by_point = days.by_point(rules.season_start)
     for r in timing:
         points |= {fp_db[i] for i in screen.history_timing_points(ctx, r, by_point)}

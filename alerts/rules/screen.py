@@ -14,6 +14,7 @@ bounded to within a day, which is all the screen needs.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,13 +59,20 @@ class _ByPoint:
         self.season = timegrid.season_year((day * timegrid.DAY_S).astype("datetime64[s]"), season_start)
         self.day_of_season = day - timegrid.season_start_s(self.season, season_start) // timegrid.DAY_S
 
+        self._points = _slices(self.fp.astype(np.int64))
+        self._directions = _slices(self.fp.astype(np.int64) * 3 + self.mv)
+
     def point(self, fp: int) -> slice:
-        return slice(int(np.searchsorted(self.fp, fp, "left")), int(np.searchsorted(self.fp, fp, "right")))
+        return self._points.get(fp, slice(0, 0))
 
     def point_direction(self, fp: int, mv: int) -> slice:
-        at = self.point(fp)
-        sub = self.mv[at]
-        return slice(at.start + int(np.searchsorted(sub, mv, "left")), at.start + int(np.searchsorted(sub, mv, "right")))
+        return self._directions.get(fp * 3 + mv, slice(0, 0))
+
+
+def _slices(sorted_keys: np.ndarray) -> dict[int, slice]:
+    """Where each value of a sorted array starts and ends."""
+    values, starts, counts = np.unique(sorted_keys, return_index=True, return_counts=True)
+    return {int(v): slice(int(a), int(a + n)) for v, a, n in zip(values, starts, counts, strict=True)}
 
 
 def _rank_day(days_sorted: np.ndarray, cum: np.ndarray, rank: int) -> int:
@@ -96,23 +104,41 @@ def history_timing_points(ctx: Context, rule: Rule, days: _ByPoint) -> set[int]:
         if int(fp) in out:
             continue
         at = days.point_direction(int(fp), int(mv))
-        earlier = (days.season[at] < season) & (days.herds[at] > 0)
-        herds, off = days.herds[at][earlier], days.day_of_season[at][earlier]
-        if herds.sum() < p["min_observations"] or len(np.unique(days.season[at][earlier])) < p["min_seasons"]:
+        d_season, d_off, d_herds = days.season[at], days.day_of_season[at], days.herds[at]
+        earlier = (d_season < season) & (d_herds > 0)
+        herds, off = d_herds[earlier], d_off[earlier]
+        per_season = np.bincount(d_season[earlier] - d_season[earlier].min(), weights=herds) if herds.size else herds
+        per_season = per_season[per_season > 0]
+        if herds.sum() < p["min_observations"] or per_season.size < p["min_seasons"]:
             continue  # no history to judge by: the rule cannot fire here
         order = np.argsort(off, kind="stable")
         day_sorted, cum = off[order], np.cumsum(herds[order])
         on_lo, on_hi = _quantile_bounds(day_sorted, cum, p["onset_quantile"])
         end_lo, end_hi = _quantile_bounds(day_sorted, cum, p["end_quantile"])
+        early = rule.type == "early"
+        tail = p["onset_quantile"] if early else 1.0 - p["end_quantile"]
+        needed = max(float(p["min_herds"]), tail * float(statistics.median(per_season.tolist())))
+        # herds of this season that may be beyond (each known to the day): too few, no alert
+        this = d_season == season
+        beyond_days = _maybe_beyond(d_off[this].astype(float), early, tol, on_hi, end_lo, end_hi, day_known=True)
+        if d_herds[this][beyond_days].sum() < needed:
+            continue
         cur = ctx.season_offset[rows[inverse.ravel() == j]]
-        if rule.type == "early":
-            possible = on_hi - cur > tol
-        else:
-            wrap = (cur < on_hi) & (cur + YEAR_DAYS - end_hi < on_hi - cur) & (cur + YEAR_DAYS - end_lo > tol)
-            possible = (cur - end_lo > tol) | wrap
-        if possible.any():
+        if _maybe_beyond(cur, early, tol, on_hi, end_lo, end_hi, day_known=False).any():
             out.add(int(fp))
     return out
+
+
+def _maybe_beyond(cur: np.ndarray, early: bool, tol: float, on_hi: float, end_lo: float, end_hi: float,
+                  day_known: bool) -> np.ndarray:
+    """Whether herds at time of season ``cur`` (or anywhere in day ``cur`` when
+    ``day_known``) may be beyond the onset (early) or end (late, also across the season's
+    wrap) by more than ``tol`` days, given the bounds of onset and end."""
+    hi = cur + 1.0 if day_known else cur
+    if early:
+        return on_hi - cur > tol
+    wrap = (cur < on_hi) & (2 * cur < on_hi + end_hi - YEAR_DAYS) & (hi + YEAR_DAYS - end_lo > tol)
+    return (hi - end_lo > tol) | wrap
 
 
 def earlier_herds(ctx: Context, days: _ByPoint) -> dict[tuple[int, int], int]:

@@ -91,8 +91,7 @@ def _screened(recs, since: datetime, now: datetime) -> set[str]:
         if rule.type == "mass":
             names = POINTS if rule.params["level"] == "flow_point" else CORRIDORS
             places |= {f"{rule.id}|{names[i].code}" for i in candidate_places(ctx, rule)}
-    newest = int(ctx.season[ctx.in_range].max())
-    days = _point_days(recs, _season_start(newest)).by_point(RULES.season_start)
+    days = _point_days(recs, now + timedelta(days=1)).by_point(RULES.season_start)
     history = screen.earlier_herds(ctx, days)
     for rule in RULES.rules:
         if rule.type in ("early", "late"):
