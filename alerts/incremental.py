@@ -103,15 +103,16 @@ def queued_findings(session: Session, network: repo.Network, rules: RuleSet, obs
         return _sorted(findings), since
 
     cut = since - timedelta(days=recent_days(rules))
-    recent = repo.load_observations(session, network, until=now, since=cut, corridor_ids=corridor_ids,
-                                    flow_point_ids=fp_ids, ids=off_network)
-    ctx = Context(repo.snapshot(network, recent), rules, int(to_dt64(now).astype(np.int64)),
-                  int(to_dt64(since).astype(np.int64)))
-    touched = plan_chunks(network, corridor_ids, fp_ids, {}, None, budget=0)
-    findings = [f for r in rules.rules if not needs_history(r) for f in EVALUATORS[r.type](ctx, r)
-                if any(c.owns(f) for c in touched)]  # rows of other places came with a corridor
-    points, corridors = _where_history_matters(session, network, rules, ctx, history_from, now)
-    corridors |= set(quota_places)  # a national quota is judged over the whole country
+    now_s, since_s = int(to_dt64(now).astype(np.int64)), int(to_dt64(since).astype(np.int64))
+    findings: list[Finding] = []
+    points: set[int] = set()
+    corridors = set(quota_places)  # a national quota is judged over the whole country
+    for chunk, recent in _chunked(session, network, rules, now, cut, corridor_ids, fp_ids, off_network, chunk_rows):
+        ctx = Context(repo.snapshot(network, recent), rules, now_s, since_s)
+        findings += [f for r in rules.rules if not needs_history(r) for f in EVALUATORS[r.type](ctx, r) if chunk.owns(f)]
+        more_points, more_corridors = _where_history_matters(session, network, rules, ctx, history_from, now)
+        points |= more_points
+        corridors |= more_corridors
     if points or corridors:
         findings += _exact(session, network, rules, now, since, history_from, sorted(corridors), sorted(points),
                            [], chunk_rows, only=needs_history)
@@ -161,19 +162,25 @@ def _exact(session: Session, network: repo.Network, rules: RuleSet, now: datetim
            history_from: datetime, corridor_ids: list[int], fp_ids: list[int], off_network: list[str],
            chunk_rows: int, only) -> list[Finding]:
     """The findings at these places over their whole history, chunk by chunk."""
-    estimate = repo.rows_by_place(session, history_from, corridor_ids, fp_ids)
-    chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quota_countries(rules), budget=chunk_rows)
     findings: list[Finding] = []
-    for k, chunk in enumerate(chunks):
-        ids = off_network if k == 0 else None
-        if not (chunk.corridor_ids or chunk.flow_point_ids or ids):
-            continue
-        observations = repo.load_observations(session, network, until=now, corridor_ids=chunk.corridor_ids,
-                                              flow_point_ids=chunk.flow_point_ids, ids=ids, since=history_from)
+    for chunk, observations in _chunked(session, network, rules, now, history_from, corridor_ids, fp_ids,
+                                        off_network, chunk_rows):
         found = evaluate(repo.snapshot(network, observations), rules, now=now, since=since, only=only)
         findings += [f for f in found if chunk.owns(f)]
-        del observations
     return findings
+
+
+def _chunked(session: Session, network: repo.Network, rules: RuleSet, now: datetime, load_from: datetime,
+             corridor_ids: list[int], fp_ids: list[int], off_network: list[str], chunk_rows: int):
+    """Each chunk of these places (``alerts.chunks``) with its rows from ``load_from`` to
+    ``now``, one chunk in memory at a time; observations off the network go with the first."""
+    estimate = repo.rows_by_place(session, load_from, corridor_ids, fp_ids)
+    chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quota_countries(rules), budget=chunk_rows)
+    for k, chunk in enumerate(chunks):
+        ids = off_network if k == 0 else None
+        if chunk.corridor_ids or chunk.flow_point_ids or ids:
+            yield chunk, repo.load_observations(session, network, until=now, corridor_ids=chunk.corridor_ids,
+                                                flow_point_ids=chunk.flow_point_ids, ids=ids, since=load_from)
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
