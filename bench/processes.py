@@ -115,12 +115,19 @@ def service_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-class Api(Service):
-    """``ttt serve --no-scheduler`` on a free port; ``url`` once healthy."""
+#: uvicorn workers of the bench API, as a deployment on a 2-core host would run it (one per
+#: core): one Python process can use one core at most, and ingestion is CPU-bound in Python.
+API_WORKERS = int(os.environ.get("TTT_BENCH_API_WORKERS", "2"))
 
-    def __init__(self, env: dict[str, str], log: Path):
+
+class Api(Service):
+    """``ttt serve --no-scheduler --workers API_WORKERS`` on a free port; ``url`` once healthy."""
+
+    def __init__(self, env: dict[str, str], log: Path, workers: int = API_WORKERS):
         self.port = free_port()
-        super().__init__(["serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-scheduler"], env, log)
+        self.workers = workers
+        super().__init__(["serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-scheduler",
+                          "--workers", str(workers)], env, log)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Api:

@@ -28,7 +28,7 @@ class PySpy:
         exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         self.proc = subprocess.Popen(
             [exe, "record", "--pid", str(self.pid), "--format", "raw", "--rate", str(self.rate),
-             "--output", str(self.out), "--nonblocking"],
+             "--output", str(self.out), "--nonblocking", "--subprocesses"],  # uvicorn workers
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         return self
 
