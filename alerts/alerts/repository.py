@@ -157,39 +157,38 @@ def load_observations(
     return _observations_from_records(rec, network, tuple(vocab))
 
 
-_DAYS_COLUMNS = (
-    ("day", "(r.day - date '1970-01-01')::int4", ">i4"),
-    ("fp", "r.flow_point_id::int4", ">i4"),
-    ("movement", "(CASE r.movement WHEN 'descent' THEN 1 WHEN 'return' THEN 2 ELSE 0 END)::int2", ">i2"),
-    ("herds", "r.observations::int4", ">i4"),
-    ("species", "(" + " | ".join(f"((r.{s} > 0)::int << {i})" for i, s in enumerate(SPECIES)) + ")::int2", ">i2"),
+_DAYS_COLUMNS = (  # name, SQL value, its binary form's numpy type
+    ("day", "int4send((r.day - date '1970-01-01')::int4)", ">i4"),
+    ("fp", "int4send(r.flow_point_id::int4)", ">i4"),
+    ("movement", "int2send((CASE r.movement WHEN 'descent' THEN 1 WHEN 'return' THEN 2 ELSE 0 END)::int2)", ">i2"),
+    ("herds", "int4send(r.observations::int4)", ">i4"),
+    ("species", "int2send((" + " | ".join(f"((r.{s} > 0)::int << {i})" for i, s in enumerate(SPECIES)) + ")::int2)",
+     ">i2"),
 )
-_DAYS_DTYPE = np.dtype([("n", ">i2")] + [x for name, _, t in _DAYS_COLUMNS for x in ((f"len_{name}", ">i4"), (name, t))])
 
 
 def point_days(session: Session, network: Network, flow_point_ids: Sequence[int], since: datetime,
                before: datetime) -> PointDays:
     """Daily herd counts (and the species seen) at the given flow points in [since, before),
     from the statistics' daily rollups (kept by triggers in the same transaction as every
-    insert)."""
-    params = {"fids": list(flow_point_ids), "since": since, "before": before}
-    where = ("r.flow_point_id = ANY(%(fids)s::int[]) AND r.day >= (%(since)s AT TIME ZONE 'UTC')::date "
-             "AND r.day < (%(before)s AT TIME ZONE 'UTC')::date")
-    sql = f"COPY (SELECT {', '.join(e for _, e, _ in _DAYS_COLUMNS)} FROM daily_rollups r WHERE {where}) TO STDOUT (FORMAT BINARY)"
+    insert). Each column comes back as one binary string (``string_agg`` of the values'
+    binary forms, every column in the same row order), read by numpy without a Python
+    object per row."""
+    sql = (f"SELECT {', '.join(f'string_agg({e}, NULL)' for _, e, _ in _DAYS_COLUMNS)} FROM daily_rollups r "
+           "WHERE r.flow_point_id = ANY(%(fids)s::int[]) AND r.day >= (%(since)s AT TIME ZONE 'UTC')::date "
+           "AND r.day < (%(before)s AT TIME ZONE 'UTC')::date")
     raw = session.connection().connection.driver_connection
-    data = bytearray()
-    with raw.cursor() as cur, cur.copy(sql, params) as copy:
-        for chunk in copy:
-            data += chunk
-    end = len(data) - 2 if len(data) > _COPY_HEADER + 2 else _COPY_HEADER
-    rec = np.frombuffer(memoryview(data)[_COPY_HEADER:end], dtype=_DAYS_DTYPE)
+    with raw.cursor(binary=True) as cur:
+        cur.execute(sql, {"fids": list(flow_point_ids), "since": since, "before": before})
+        row = cur.fetchone()
+    cols = {name: np.frombuffer(data or b"", dtype=kind) for (name, _, kind), data in zip(_DAYS_COLUMNS, row, strict=True)}
     fmap = _index_map(network.fp_index)
     return PointDays(
-        day=rec["day"].astype(np.int64),
-        flow_point=fmap[rec["fp"].astype(np.int64)],
-        movement=rec["movement"].astype(np.int8),
-        herds=rec["herds"].astype(np.int64),
-        species=rec["species"].astype(np.int64),
+        day=cols["day"].astype(np.int64),
+        flow_point=fmap[cols["fp"].astype(np.int64)],
+        movement=cols["movement"].astype(np.int8),
+        herds=cols["herds"].astype(np.int64),
+        species=cols["species"].astype(np.int64),
     )
 
 
