@@ -16,6 +16,7 @@ evaluating everything over the whole history (``screen=False``), which the tests
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -27,7 +28,7 @@ from alerts.rules import screen, timegrid
 from alerts.rules.config import Rule, RuleSet
 from alerts.rules.context import Context
 from alerts.rules.engine import EVALUATORS, evaluate
-from alerts.rules.mass import candidate_places
+from alerts.rules.mass import baseline_spans, candidate_windows
 from alerts.rules.model import Finding, to_dt64
 
 
@@ -105,73 +106,106 @@ def queued_findings(session: Session, network: repo.Network, rules: RuleSet, obs
     cut = since - timedelta(days=recent_days(rules))
     now_s, since_s = int(to_dt64(now).astype(np.int64)), int(to_dt64(since).astype(np.int64))
     findings: list[Finding] = []
-    points: set[int] = set()
-    corridors = set(quota_places)  # a national quota is judged over the whole country
+    needs = _Needs(corridors=set(quota_places))  # a national quota is judged over the whole country
     for chunk, recent in _chunked(session, network, rules, now, cut, corridor_ids, fp_ids, off_network, chunk_rows):
         ctx = Context(repo.snapshot(network, recent), rules, now_s, since_s)
         findings += [f for r in rules.rules if not needs_history(r) for f in EVALUATORS[r.type](ctx, r) if chunk.owns(f)]
-        more_points, more_corridors = _where_history_matters(session, network, rules, ctx, history_from, now)
-        points |= more_points
-        corridors |= more_corridors
-    if points or corridors:
-        findings += _exact(session, network, rules, now, since, history_from, sorted(corridors), sorted(points),
-                           [], chunk_rows, only=needs_history)
+        _where_history_matters(session, network, rules, ctx, history_from, now, needs)
+    if needs.points or needs.corridors:
+        findings += _exact(session, network, rules, now, since, history_from, sorted(needs.corridors),
+                           sorted(needs.points), [], chunk_rows, only=needs_history)
+    mass_points, mass_corridors = needs.mass_points - needs.points, needs.mass_corridors - needs.corridors
+    if mass_points or mass_corridors:  # only their baseline windows are read: load just those
+        spans = [(_utc(a), _utc(b)) for a, b in _merged(needs.spans)]
+        findings += _exact(session, network, rules, now, since, history_from, sorted(mass_corridors),
+                           sorted(mass_points), [], chunk_rows, only=_window_mass, spans=spans)
     return _sorted(findings), since
 
 
+@dataclass
+class _Needs:
+    """Where the history rules may fire: places needing their whole history, and places
+    only a mass rule needs, with the time spans its baselines read."""
+
+    points: set[int] = field(default_factory=set)
+    corridors: set[int] = field(default_factory=set)
+    mass_points: set[int] = field(default_factory=set)
+    mass_corridors: set[int] = field(default_factory=set)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _window_mass(rule: Rule) -> bool:
+    return rule.type == "mass" and rule.params["quota"] is None
+
+
 def _where_history_matters(session: Session, network: repo.Network, rules: RuleSet, ctx: Context,
-                           history_from: datetime, now: datetime) -> tuple[set[int], set[int]]:
-    """(flow point ids, corridor ids) where a history rule may fire, from the recent rows."""
+                           history_from: datetime, now: datetime, needs: _Needs) -> None:
+    """Add to ``needs`` the places where a history rule may fire, from the recent rows."""
     fp_db = {i: db for db, i in network.fp_index.items()}
     co_db = {i: db for db, i in network.corridor_index.items()}
-    points: set[int] = set()
-    corridors: set[int] = set()
+    first_season = int(timegrid.season_year(np.array([to_dt64(history_from)]), rules.season_start)[0])
     for r in rules.rules:
-        if r.type == "mass" and r.params["quota"] is None:
-            found = {int(i) for i in candidate_places(ctx, r)}
+        if _window_mass(r):
+            places, starts = candidate_windows(ctx, r)
             if r.params["level"] == "flow_point":
-                points |= {fp_db[i] for i in found}
+                needs.mass_points |= {fp_db[int(i)] for i in places}
             else:
-                corridors |= {co_db[i] for i in found}
+                needs.mass_corridors |= {co_db[int(i)] for i in places}
+            needs.spans += baseline_spans(r, starts, rules.season_start, first_season)
     timing = [r for r in rules.rules if needs_history(r) and r.type in ("early", "late")]
     novel = [r for r in rules.rules if needs_history(r) and r.type == "unexpected"]
     active = np.unique(ctx.obs.flow_point[ctx.in_range & (ctx.obs.flow_point >= 0)])
     if not (timing or novel) or active.size == 0:
-        return points, corridors
+        return
     days = repo.point_days(session, network, [fp_db[int(i)] for i in active], history_from, now + timedelta(days=1))
     by_point = days.by_point(rules.season_start)
     for r in timing:
-        points |= {fp_db[i] for i in screen.history_timing_points(ctx, r, by_point)}
+        needs.points |= {fp_db[i] for i in screen.history_timing_points(ctx, r, by_point)}
     history = screen.earlier_herds(ctx, by_point)
     for r in novel:
         if r.params["check"] == "novel_species":
-            points |= {fp_db[i] for i in screen.novel_species_points(ctx, r, by_point, history)}
+            needs.points |= {fp_db[i] for i in screen.novel_species_points(ctx, r, by_point, history)}
             continue
         pairs = [(fp_db[fp], value, _season_start(season, rules)) for fp, value, season in
-                 screen.novel_value_pairs(ctx, r, history) if fp_db[fp] not in points]
+                 screen.novel_value_pairs(ctx, r, history) if fp_db[fp] not in needs.points]
         column = "origin" if r.params["check"] == "novel_origin" else "destination"
-        points |= {fp for fp, _ in repo.unseen_values(session, column, pairs, history_from)}
-    return points, corridors
+        needs.points |= {fp for fp, _ in repo.unseen_values(session, column, pairs, history_from)}
 
 
 def _season_start(season: int, rules: RuleSet) -> datetime:
-    return datetime.fromtimestamp(int(timegrid.season_start_s(season, rules.season_start)), tz=UTC)
+    return _utc(int(timegrid.season_start_s(season, rules.season_start)))
+
+
+def _utc(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, tz=UTC)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _exact(session: Session, network: repo.Network, rules: RuleSet, now: datetime, since: datetime,
            history_from: datetime, corridor_ids: list[int], fp_ids: list[int], off_network: list[str],
-           chunk_rows: int, only) -> list[Finding]:
-    """The findings at these places over their whole history, chunk by chunk."""
+           chunk_rows: int, only, spans: list[tuple[datetime, datetime]] | None = None) -> list[Finding]:
+    """The findings at these places over their whole history (or the ``spans`` of it the
+    rules in ``only`` read), chunk by chunk."""
     findings: list[Finding] = []
     for chunk, observations in _chunked(session, network, rules, now, history_from, corridor_ids, fp_ids,
-                                        off_network, chunk_rows):
+                                        off_network, chunk_rows, spans):
         found = evaluate(repo.snapshot(network, observations), rules, now=now, since=since, only=only)
         findings += [f for f in found if chunk.owns(f)]
     return findings
 
 
 def _chunked(session: Session, network: repo.Network, rules: RuleSet, now: datetime, load_from: datetime,
-             corridor_ids: list[int], fp_ids: list[int], off_network: list[str], chunk_rows: int):
+             corridor_ids: list[int], fp_ids: list[int], off_network: list[str], chunk_rows: int,
+             spans: list[tuple[datetime, datetime]] | None = None):
     """Each chunk of these places (``alerts.chunks``) with its rows from ``load_from`` to
     ``now``, one chunk in memory at a time; observations off the network go with the first."""
     estimate = repo.rows_by_place(session, load_from, corridor_ids, fp_ids)
@@ -180,7 +214,8 @@ def _chunked(session: Session, network: repo.Network, rules: RuleSet, now: datet
         ids = off_network if k == 0 else None
         if chunk.corridor_ids or chunk.flow_point_ids or ids:
             yield chunk, repo.load_observations(session, network, until=now, corridor_ids=chunk.corridor_ids,
-                                                flow_point_ids=chunk.flow_point_ids, ids=ids, since=load_from)
+                                                flow_point_ids=chunk.flow_point_ids, ids=ids, since=load_from,
+                                                spans=spans)
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

@@ -103,9 +103,10 @@ def load_observations(
     corridor_ids: Sequence[int] | None = None,
     flow_point_ids: Sequence[int] | None = None,
     ids: Sequence[str] | None = None,
+    spans: Sequence[tuple[datetime, datetime]] | None = None,
 ) -> Observations:
-    """Observations up to ``until`` (and from ``since``), optionally only those on the given
-    corridors / flow points / ids (any of them), ordered by time.
+    """Observations up to ``until`` (and from ``since``, and inside ``spans``), optionally
+    only those on the given corridors / flow points / ids (any of them), ordered by time.
 
     Read with ``COPY ... (FORMAT BINARY)``: every column is fixed-width and never null (nulls
     become -1 or NaN in SQL), so the stream is one numpy record array, with no Python object
@@ -117,6 +118,11 @@ def load_observations(
     if since is not None:
         where.append("o.observed_at >= %(since)s")
         params["since"] = since
+    if spans is not None:  # only rows inside these time spans (inclusive)
+        where.append("(" + " OR ".join(f"o.observed_at BETWEEN %(a{i})s AND %(b{i})s" for i in range(len(spans)))
+                     + ")" if spans else "false")
+        for i, (a, b) in enumerate(spans):
+            params[f"a{i}"], params[f"b{i}"] = a, b
     places = []
     if corridor_ids is not None:
         places.append("o.corridor_id = ANY(%(cids)s::int[])")

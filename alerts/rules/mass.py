@@ -107,12 +107,36 @@ def _candidates(ctx: Context, rule: Rule):
     return rows, inverse, g_place, g_w, totals, cand, w_s
 
 
-def candidate_places(ctx: Context, rule: Rule) -> np.ndarray:
-    """Places (flow point or corridor indexes, by the rule's level) with a window over the
-    floor in (since, now]: the only places where the rule can fire, whatever the baseline.
-    Exact as long as the snapshot holds every row of those windows."""
+def candidate_windows(ctx: Context, rule: Rule) -> tuple[np.ndarray, np.ndarray]:
+    """(place, window start in epoch seconds) of every window over the floor reaching into
+    (since, now]; places are flow point or corridor indexes, by the rule's level. The only
+    places and windows where the rule can fire, whatever the baseline: exact as long as the
+    snapshot holds every row of those windows."""
     found = _candidates(ctx, rule)
-    return np.unique(found[2][found[5]]) if found is not None else np.zeros(0, dtype=np.int64)
+    if found is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    _, _, g_place, g_w, _, cand, w_s = found
+    return g_place[cand], g_w[cand] * w_s
+
+
+def baseline_spans(rule: Rule, window_starts: np.ndarray, season_start: tuple[int, int],
+                   first_season: int) -> list[tuple[int, int]]:
+    """The time spans (epoch seconds, inclusive) holding every window the baselines of these
+    candidate windows read: the trailing days, and the same time of season +- the tolerance
+    in each season back to ``first_season``."""
+    p = rule.params
+    w_s = int(round(p["window_hours"] * 3600))
+    tol_s = int(p["season_tolerance_days"] * timegrid.DAY_S)
+    trail_s = int(np.ceil(p["trailing_days"] * timegrid.DAY_S / w_s)) * w_s
+    spans = []
+    for start in sorted({int(x) for x in window_starts}):
+        spans.append((start - trail_s, start + w_s))
+        season = int(timegrid.season_year(np.array([start], dtype="datetime64[s]"), season_start)[0])
+        offset = start - int(timegrid.season_start_s(season, season_start))
+        for earlier in range(season - 1, first_season - 1, -1):
+            centre = int(timegrid.season_start_s(earlier, season_start)) + offset
+            spans.append((centre - tol_s - w_s, centre + tol_s + w_s))
+    return spans
 
 
 def _members(inverse: np.ndarray, groups: list[int], n_groups: int) -> dict[int, np.ndarray]:

@@ -16,7 +16,7 @@ from alerts.rules import screen, timegrid
 from alerts.rules.config import parse_rules
 from alerts.rules.context import Context
 from alerts.rules.engine import evaluate
-from alerts.rules.mass import candidate_places
+from alerts.rules.mass import baseline_spans, candidate_windows
 from alerts.rules.model import SPECIES, Corridor, FlowPoint, Snapshot, observations_from_records
 
 CORRIDORS = (Corridor("C1", LineString([(0, 15), (0, 14)]), countries=("ML",)),
@@ -90,7 +90,7 @@ def _screened(recs, since: datetime, now: datetime) -> set[str]:
     for rule in RULES.rules:
         if rule.type == "mass":
             names = POINTS if rule.params["level"] == "flow_point" else CORRIDORS
-            places |= {f"{rule.id}|{names[i].code}" for i in candidate_places(ctx, rule)}
+            places |= {f"{rule.id}|{names[i].code}" for i in candidate_windows(ctx, rule)[0]}
     days = _point_days(recs, now + timedelta(days=1)).by_point(RULES.season_start)
     history = screen.earlier_herds(ctx, days)
     for rule in RULES.rules:
@@ -110,19 +110,44 @@ def _screened(recs, since: datetime, now: datetime) -> set[str]:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(herd, min_size=20, max_size=160), upload, st.integers(730, 1090))
-def test_history_rules_fire_only_where_the_screens_point(herds, batch, since_day):
+@given(st.lists(herd, min_size=20, max_size=160), upload, upload, st.integers(730, 1090))
+def test_history_rules_fire_only_where_the_screens_point(herds, batch, weeks_before, since_day):
     since = START + timedelta(days=since_day)
     now = since + timedelta(hours=73)
     recs = [r for r in _records(herds) if r["observed_at"] <= now]
     recs += [{**r, "id": f"u{i}", "observed_at": since + timedelta(hours=h["after_hours"], seconds=1)}
              for i, (r, h) in enumerate(zip(_records([{**h, "day": 0} for h in batch]), batch, strict=True))]
+    # and herds in the two weeks before it (the trailing baseline of mass rules)
+    recs += [{**r, "id": f"w{i}", "observed_at": since - timedelta(hours=5 * h["after_hours"] + 1)}
+             for i, (r, h) in enumerate(zip(_records([{**h, "day": 0} for h in weeks_before]), weeks_before,
+                                            strict=True))]
     snap = Snapshot(observations_from_records(recs, CORRIDORS, POINTS), CORRIDORS, POINTS)
     fired = evaluate(snap, RULES, now=now, since=since, only=needs_history)
     screened = _screened(recs, since, now)
     for f in fired:
         place = f.flow_point or f.corridor
         assert f"{f.rule}|{place}" in screened, (f.dedup_key, sorted(screened))
+    # mass rules see the same baselines from the recent days and their baseline spans alone
+    mass = [f for f in fired if f.type == "mass"]
+    assert _told(_mass_from_spans(recs, since, now)) == _told(mass)
+
+
+def _told(findings):
+    return [(f.dedup_key, f.severity, f.evidence.as_dict()) for f in findings]
+
+
+def _mass_from_spans(recs, since: datetime, now: datetime):
+    cut = since - timedelta(days=recent_days(RULES))
+    recent = [r for r in recs if r["observed_at"] >= cut]
+    ctx = Context(Snapshot(observations_from_records(recent, CORRIDORS, POINTS), CORRIDORS, POINTS), RULES,
+                  int(now.timestamp()), int(since.timestamp()))
+    first = int(timegrid.season_year(np.array([np.datetime64(START.replace(tzinfo=None), "s")]), RULES.season_start)[0])
+    spans = [s for rule in RULES.rules if rule.type == "mass"
+             for s in baseline_spans(rule, candidate_windows(ctx, rule)[1], RULES.season_start, first)]
+    kept = [r for r in recs if r["observed_at"] >= cut
+            or any(a <= r["observed_at"].timestamp() <= b for a, b in spans)]
+    snap = Snapshot(observations_from_records(kept, CORRIDORS, POINTS), CORRIDORS, POINTS)
+    return evaluate(snap, RULES, now=now, since=since, only=lambda r: r.type == "mass")
 
 
 def test_the_screens_do_leave_places_out():
