@@ -99,7 +99,10 @@ _INSERT_SQL = text(
     + ", ".join(_TABLE_COLUMNS)
     + ") SELECT "
     + ", ".join(f"u.{c}" for c in INSERT_COLUMNS if c not in ("lon", "lat"))
-    + ", ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) FROM u ON CONFLICT (id) DO NOTHING RETURNING id) "
+    + ", ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) FROM u ON CONFLICT (id) DO NOTHING RETURNING id), "
+    # every observation inserted is queued for the rules engine by the same statement
+    "q AS (INSERT INTO rule_queue (observation_id, enqueued_at) SELECT ins.id, now() FROM ins "
+    "ON CONFLICT (observation_id) DO NOTHING) "
     # the ids NOT inserted (already stored): usually none, so no rows to send back and decode
     "SELECT u.id FROM u WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = u.id)"
 )
@@ -116,8 +119,9 @@ def _json_default(v: Any) -> Any:
 
 
 def insert_observations(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert rows (dicts keyed by INSERT_COLUMNS, distinct ids) in one statement; returns the
-    ids actually inserted. One JSON parameter expanded server-side by json_to_recordset: no per-value
+    """Insert rows (dicts keyed by INSERT_COLUMNS, distinct ids) and queue the new ones for the
+    rules engine, in one statement of the caller's transaction; returns the ids actually
+    inserted. One JSON parameter expanded server-side by json_to_recordset: no per-value
     adaptation in Python, no per-row round trip."""
     if not rows:
         return set()
@@ -137,20 +141,6 @@ def existing_hashes(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
         {"ids": list(ids)},
     ).all()
     return {r[0]: r[1] for r in rows}
-
-
-def enqueue_for_rules(session: Session, ids: Sequence[uuid.UUID], note: str | None = None) -> None:
-    """Queue newly inserted observations for the rules engine, in the caller's transaction."""
-    if not ids:
-        return
-    session.execute(
-        text(
-            "INSERT INTO rule_queue (observation_id, enqueued_at, note) "
-            "SELECT i, now(), :note FROM unnest(CAST(:ids AS uuid[])) AS i "
-            "ON CONFLICT (observation_id) DO NOTHING"
-        ),
-        {"ids": list(ids), "note": note},
-    )
 
 
 # --------------------------------------------------------------------------- reads

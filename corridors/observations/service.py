@@ -196,7 +196,6 @@ def ingest(
         else:
             r.extra = {}
             _conflict(r, "was already received with different content")
-    repo.enqueue_for_rules(session, [row["id"] for row in rows if row["id"] in inserted])
     return BatchOutcome(out)
 
 

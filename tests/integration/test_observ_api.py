@@ -138,10 +138,13 @@ def test_a_failing_batch_leaves_nothing_behind(client, make_user, auth, engine, 
 
     _, token = make_user("enumerator")
 
-    def boom(*a, **k):
+    insert = repository.insert_observations
+
+    def boom(*a, **k):  # the rows are written, then something fails before the commit
+        insert(*a, **k)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(repository, "enqueue_for_rules", boom)
+    monkeypatch.setattr(repository, "insert_observations", boom)
     r = client.post(URL, json={"observations": [record(), record()]}, headers=auth(token))
     assert r.status_code == 500
     assert count_rows(engine, "observations") == 0
