@@ -60,12 +60,11 @@ def evaluate_mass(ctx: Context, rule: Rule) -> list[Finding]:
     places, g_local = np.unique(g_place, return_inverse=True)
     dense = np.full((len(places), span), np.nan)
     dense[g_local, g_w - w0] = totals
-    first_season = int(timegrid.season_year(ctx.obs.observed_at[rows].min(keepdims=True), ctx.rules.season_start)[0])
     fired: list[tuple[int, float, dict]] = []
     for chunk in np.array_split(cand, max(1, len(cand) // 20_000 + 1)):
         if chunk.size == 0:
             continue
-        thr, base = _thresholds(dense, g_local[chunk], g_w[chunk], g_start[chunk], w0, w_s, first_season,
+        thr, base = _thresholds(dense, g_local[chunk], g_w[chunk], g_start[chunk], w0, w_s,
                                 ctx.rules.season_start, p)
         for j in np.flatnonzero(totals[chunk] > thr):
             fired.append((int(chunk[j]), float(thr[j]), base(j)))
@@ -123,7 +122,8 @@ def baseline_spans(rule: Rule, window_starts: np.ndarray, season_start: tuple[in
                    first_season: int) -> list[tuple[int, int]]:
     """The time spans (epoch seconds, inclusive) holding every window the baselines of these
     candidate windows read: the trailing days, and the same time of season +- the tolerance
-    in each season back to ``first_season``."""
+    in each earlier season back to the one before ``first_season`` (its +- tolerance may
+    reach into ``first_season``)."""
     p = rule.params
     w_s = int(round(p["window_hours"] * 3600))
     tol_s = int(p["season_tolerance_days"] * timegrid.DAY_S)
@@ -133,7 +133,7 @@ def baseline_spans(rule: Rule, window_starts: np.ndarray, season_start: tuple[in
         spans.append((start - trail_s, start + w_s))
         season = int(timegrid.season_year(np.array([start], dtype="datetime64[s]"), season_start)[0])
         offset = start - int(timegrid.season_start_s(season, season_start))
-        for earlier in range(season - 1, first_season - 1, -1):
+        for earlier in range(season - 1, first_season - 2, -1):
             centre = int(timegrid.season_start_s(earlier, season_start)) + offset
             spans.append((centre - tol_s - w_s, centre + tol_s + w_s))
     return spans
@@ -150,7 +150,7 @@ def _members(inverse: np.ndarray, groups: list[int], n_groups: int) -> dict[int,
 
 
 def _thresholds(dense: np.ndarray, pl: np.ndarray, w: np.ndarray, start: np.ndarray, w0: int, w_s: int,
-                first_season: int, season_start: tuple[int, int], p) -> tuple[np.ndarray, Callable[[int], dict]]:
+                season_start: tuple[int, int], p) -> tuple[np.ndarray, Callable[[int], dict]]:
     """Thresholds of candidate windows, all at once, and each one's baseline description."""
     span = dense.shape[1]
     tol_s = p["season_tolerance_days"] * timegrid.DAY_S
@@ -158,14 +158,18 @@ def _thresholds(dense: np.ndarray, pl: np.ndarray, w: np.ndarray, start: np.ndar
     season = timegrid.season_year(start.astype("datetime64[s]"), season_start)
     offset = start - timegrid.season_start_s(season, season_start)
     parts = []
-    for back in range(1, int(season.max()) - first_season + 1):
+    back = 1
+    while True:  # each earlier season, back to the first one with a window in the data
         earlier = season - back
         centre = timegrid.season_start_s(earlier, season_start) + offset
         lo = np.ceil((centre - tol_s) / w_s).astype(np.int64)
         hi = np.floor((centre + tol_s) / w_s).astype(np.int64)
+        if int(hi.max()) < w0:
+            break
         idx = lo[:, None] + np.arange(2 * half + 1)[None, :]
-        ok = (earlier >= first_season)[:, None] & (idx <= hi[:, None]) & (idx < w[:, None]) & (idx >= w0)
+        ok = (idx <= hi[:, None]) & (idx < w[:, None]) & (idx >= w0)
         parts.append(np.where(ok, dense[pl[:, None], np.clip(idx - w0, 0, span - 1)], np.nan))
+        back += 1
     seasonal = np.concatenate(parts, axis=1) if parts else np.full((len(pl), 0), np.nan)
     trail_w = int(np.ceil(p["trailing_days"] * timegrid.DAY_S / w_s))
     idx = w[:, None] - np.arange(1, trail_w + 1)[None, :]

@@ -163,3 +163,22 @@ def test_the_screens_do_leave_places_out():
     early = {**recs[-1], "id": "e", "observed_at": START + timedelta(days=365 + 30, hours=8)}
     places = _screened(recs + [early], START + timedelta(days=365 + 29), since + timedelta(hours=12))
     assert {"new_origin|P1", "new_species|P1", "early_h|P1"} <= places, places
+
+
+def test_mass_baselines_reach_into_the_first_season_of_data():
+    """The same time of an earlier season +- the tolerance may lie partly in the next season:
+    a window on the last day of a season compares with the first days of the data, both when
+    the whole history is loaded and when only the baseline spans are."""
+    day0 = datetime(2024, 8, 1, 9, tzinfo=UTC)
+    recs = [{"id": f"h{d}", "flow_point": "P1", "observed_at": day0 + timedelta(days=d), "cattle": 20,
+             "movement": "descent"} for d in range(20)]
+    since = datetime(2025, 7, 31, tzinfo=UTC)
+    recs += [{"id": "big", "flow_point": "P1", "observed_at": since + timedelta(hours=9), "cattle": 400,
+              "movement": "descent"}]
+    now = since + timedelta(hours=12)
+    snap = Snapshot(observations_from_records(recs, CORRIDORS, POINTS), CORRIDORS, POINTS)
+    whole = evaluate(snap, RULES, now=now, since=since, only=lambda r: r.type == "mass")
+    at_point = [f for f in whole if f.rule == "mass_fp"]
+    assert len(at_point) == 1 and at_point[0].evidence.baseline["kind"] == "same_time_earlier_seasons"
+    assert at_point[0].evidence.baseline["samples"] == 13  # 2024-08-01 .. 08-13: within 14 days of 2024-07-30
+    assert _told(_mass_from_spans(recs, since, now)) == _told(whole)
