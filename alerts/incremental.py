@@ -100,20 +100,24 @@ def queued_findings(session: Session, network: repo.Network, rules: RuleSet, obs
     quota_places = quota_corridors(network, corridor_ids, quotas) if quotas else []
     if not screen_history:
         findings = _exact(session, network, rules, now, since, history_from, sorted(set(corridor_ids) | set(quota_places)),
-                          fp_ids, off_network, chunk_rows, only=None)
+                          fp_ids, off_network, chunk_rows, only=None, quotas=quotas)
         return _sorted(findings), since
 
     cut = since - timedelta(days=recent_days(rules))
     now_s, since_s = int(to_dt64(now).astype(np.int64)), int(to_dt64(since).astype(np.int64))
     findings: list[Finding] = []
-    needs = _Needs(corridors=set(quota_places))  # a national quota is judged over the whole country
-    for chunk, recent in _chunked(session, network, rules, now, cut, corridor_ids, fp_ids, off_network, chunk_rows):
+    needs = _Needs()
+    for chunk, recent in _chunked(session, network, now, cut, corridor_ids, fp_ids, off_network, chunk_rows):
         ctx = Context(repo.snapshot(network, recent), rules, now_s, since_s)
         findings += [f for r in rules.rules if not needs_history(r) for f in EVALUATORS[r.type](ctx, r) if chunk.owns(f)]
         _where_history_matters(session, network, rules, ctx, history_from, now, needs)
     if needs.points or needs.corridors:
         findings += _exact(session, network, rules, now, since, history_from, sorted(needs.corridors),
-                           sorted(needs.points), [], chunk_rows, only=needs_history)
+                           sorted(needs.points), [], chunk_rows, only=_history_but_quota)
+    if quota_places:  # a national quota sums this season so far over every corridor of the country
+        season = int(timegrid.season_year(np.array([to_dt64(since)]), rules.season_start)[0])
+        findings += _exact(session, network, rules, now, since, _season_start(season, rules), quota_places, [], [],
+                           chunk_rows, only=_quota, quotas=quotas)
     mass_points, mass_corridors = needs.mass_points - needs.points, needs.mass_corridors - needs.corridors
     if mass_points or mass_corridors:  # only their baseline windows are read: load just those
         spans = [(_utc(a), _utc(b)) for a, b in _merged(needs.spans)]
@@ -136,6 +140,14 @@ class _Needs:
 
 def _window_mass(rule: Rule) -> bool:
     return rule.type == "mass" and rule.params["quota"] is None
+
+
+def _quota(rule: Rule) -> bool:
+    return rule.type == "mass" and rule.params["quota"] is not None
+
+
+def _history_but_quota(rule: Rule) -> bool:
+    return needs_history(rule) and not _quota(rule)
 
 
 def _where_history_matters(session: Session, network: repo.Network, rules: RuleSet, ctx: Context,
@@ -192,24 +204,25 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _exact(session: Session, network: repo.Network, rules: RuleSet, now: datetime, since: datetime,
            history_from: datetime, corridor_ids: list[int], fp_ids: list[int], off_network: list[str],
-           chunk_rows: int, only, spans: list[tuple[datetime, datetime]] | None = None) -> list[Finding]:
+           chunk_rows: int, only, spans: list[tuple[datetime, datetime]] | None = None,
+           quotas: set[str] | None = None) -> list[Finding]:
     """The findings at these places over their whole history (or the ``spans`` of it the
-    rules in ``only`` read), chunk by chunk."""
+    rules in ``only`` read), chunk by chunk; ``quotas``: countries kept whole in one chunk."""
     findings: list[Finding] = []
-    for chunk, observations in _chunked(session, network, rules, now, history_from, corridor_ids, fp_ids,
-                                        off_network, chunk_rows, spans):
+    for chunk, observations in _chunked(session, network, now, history_from, corridor_ids, fp_ids,
+                                        off_network, chunk_rows, spans, quotas):
         found = evaluate(repo.snapshot(network, observations), rules, now=now, since=since, only=only)
         findings += [f for f in found if chunk.owns(f)]
     return findings
 
 
-def _chunked(session: Session, network: repo.Network, rules: RuleSet, now: datetime, load_from: datetime,
+def _chunked(session: Session, network: repo.Network, now: datetime, load_from: datetime,
              corridor_ids: list[int], fp_ids: list[int], off_network: list[str], chunk_rows: int,
-             spans: list[tuple[datetime, datetime]] | None = None):
+             spans: list[tuple[datetime, datetime]] | None = None, quotas: set[str] | None = None):
     """Each chunk of these places (``alerts.chunks``) with its rows from ``load_from`` to
     ``now``, one chunk in memory at a time; observations off the network go with the first."""
     estimate = repo.rows_by_place(session, load_from, corridor_ids, fp_ids)
-    chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quota_countries(rules), budget=chunk_rows)
+    chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quotas, budget=chunk_rows)
     for k, chunk in enumerate(chunks):
         ids = off_network if k == 0 else None
         if chunk.corridor_ids or chunk.flow_point_ids or ids:

@@ -25,7 +25,7 @@ SCALE = 0.5
 def _rules_with_a_quota():
     data = yaml.safe_load(DEFAULT_RULES_FILE.read_text())
     data["rules"].append({
-        "id": "quota_ml_cattle", "type": "mass", "params": {"level": "country", "species": ["cattle"], "quota": 20000},
+        "id": "quota_ml_cattle", "type": "mass", "params": {"level": "country", "species": ["cattle"], "quota": 3000},
         "severity": {"on": "ratio", "levels": {"severe": 1.0}}, "suppress_hours": 0, "scope": "country:ML"})
     return parse_rules(data, source="test")
 
