@@ -178,8 +178,9 @@ def _where_history_matters(session: Session, network: repo.Network, rules: RuleS
         if r.params["check"] == "novel_species":
             needs.points |= {fp_db[i] for i in screen.novel_species_points(ctx, r, by_point, history)}
             continue
-        pairs = [(fp_db[fp], value, _season_start(season, rules)) for fp, value, season in
-                 screen.novel_value_pairs(ctx, r, history) if fp_db[fp] not in needs.points]
+        found = screen.novel_value_pairs(ctx, r, history)
+        starts = {season: _season_start(season, rules) for _, _, season in found}
+        pairs = [(fp_db[fp], value, starts[season]) for fp, value, season in found if fp_db[fp] not in needs.points]
         column = "origin" if r.params["check"] == "novel_origin" else "destination"
         needs.points |= {fp for fp, _ in repo.unseen_values(session, column, pairs, history_from)}
 

@@ -49,7 +49,30 @@ class Network:
     corridor_pcodes: dict[str, list[str]] = field(default_factory=dict)
 
 
+_GEODATA = ("corridors", "flow_points", "calendars", "hazards")
+_network_cache: dict[str, tuple[str, Network]] = {}  # database URL -> (version, network)
+
+
 def load_network(session: Session) -> Network:
+    """The network as the rules see it, reused while the geodata tables are unchanged.
+
+    Their version is the count and the transaction ids (``xmin``) of their rows: any insert,
+    update or delete, by the API or straight in SQL, makes a new one. Reading it costs a few
+    small scans; building the network (geometries parsed) ~20 ms at 500 flow points.
+    """
+    version = session.execute(text("SELECT " + " || '|' || ".join(
+        f"(SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM {t})" for t in _GEODATA
+    ))).scalar_one()
+    url = session.get_bind().url.render_as_string(hide_password=True)
+    hit = _network_cache.get(url)
+    if hit and hit[0] == version:
+        return hit[1]
+    network = _build_network(session)
+    _network_cache[url] = (version, network)
+    return network
+
+
+def _build_network(session: Session) -> Network:
     corridors, c_index, c_pcodes = [], {}, {}
     for row in session.scalars(select(geo.Corridor).order_by(geo.Corridor.id)):
         c_index[row.id] = len(corridors)
