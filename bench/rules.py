@@ -39,6 +39,10 @@ def run(ctx: Context) -> list[Result]:
             ctx.extra["profile_backtest"] = profile.output_text(show_all=False)
             profile.reset()
 
+    # the scheduler process runs the incremental runner with its collector tuned (ttt.runtime)
+    from ttt.runtime import tune_gc
+
+    tune_gc()
     enumerator = Principal(ctx.user_ids["enumerator"], "bench-enumerator", "enumerator", ())
     size = ctx.sizes.incremental_batch
     timings, alerts = [], 0

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from ttt.db import get_engine, session_scope
+from ttt.runtime import tune_gc
 
 logger = logging.getLogger("ttt.scheduler")
 LEADER_CHECK_S = 3.0
@@ -161,6 +162,7 @@ def start_scheduler(settings) -> SchedulerHandle:
 def run_forever(settings) -> None:
     """``ttt scheduler``: run until SIGINT/SIGTERM, then release the leader lock."""
     handle = start_scheduler(settings)
+    tune_gc()  # a rules run allocates like an ingest: see ttt.runtime
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -6,7 +6,8 @@ import gc
 
 from fastapi.testclient import TestClient
 
-from ttt.api.app import GC_THRESHOLDS, create_app
+from ttt.api.app import create_app
+from ttt.runtime import GC_THRESHOLDS
 
 
 def test_starting_the_server_freezes_startup_objects_and_sets_the_thresholds():

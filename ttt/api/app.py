@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +11,7 @@ from ttt.api.errors import install_error_handlers
 from ttt.api.middleware import RequestContextMiddleware
 from ttt.config import get_settings
 from ttt.logging import configure_logging
+from ttt.runtime import tune_gc
 
 
 def _routers() -> list:
@@ -39,22 +39,11 @@ def _routers() -> list:
     ]
 
 
-#: Collector thresholds for the server process (CPython's default is 700, 10, 10). A batch of
-#: 1,000 observations allocates ~50,000 objects that live for one request: with the default a
-#: young collection runs every 700 allocations and promotes the objects of the requests in
-#: flight, so older-generation passes keep walking them. Less frequent collections: ~30 % more
-#: observations per second in the ingestion bench, the same peak memory (~230 MB).
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Once the server process has imported everything: ``gc.freeze()`` moves those long-lived
-    objects (modules, routes, ORM mappings) out of the collector's reach, so full collections
-    stop walking them again and again (~13 % of an ingest), and the thresholds above apply."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    """Once the server process has imported everything, the collector is tuned for it
+    (``ttt.runtime.tune_gc``: ~13 % of an ingest was full collections walking startup objects)."""
+    tune_gc()
     yield
 
 
