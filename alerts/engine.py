@@ -28,11 +28,12 @@ from alerts.rules.dedup import merge
 from alerts.rules.engine import evaluate
 from alerts.rules.model import Finding
 from ttt.config import get_settings
+from ttt.versioned import versioned
 
 QUEUE_BATCH = 20_000
 TIME_CHECK_FIRST_LOOKBACK = timedelta(days=1)
 
-_cache: dict[str, tuple[float, RuleSet]] = {}
+_cache: dict = {}  # rules file -> (mtime, rule set)
 
 
 def active_rules() -> RuleSet:
@@ -42,12 +43,7 @@ def active_rules() -> RuleSet:
         mtime = os.stat(path).st_mtime
     except OSError:
         mtime = -1.0
-    hit = _cache.get(path)
-    if hit and hit[0] == mtime:
-        return hit[1]
-    rules = load_rules(path)
-    _cache[path] = (mtime, rules)
-    return rules
+    return versioned(_cache, path, mtime, lambda: load_rules(path))
 
 
 @dataclass

@@ -30,6 +30,7 @@ from alerts.rules.model import (
 from alerts.rules.screen import PointDays
 from corridors.calendars import CalendarEntry
 from corridors.geodata import models as geo
+from ttt.versioned import versioned
 
 ALERT_LOCK = 7_243_001  # pg_advisory_xact_lock key: one alert writer at a time
 
@@ -50,7 +51,7 @@ class Network:
 
 
 _GEODATA = ("corridors", "flow_points", "calendars", "hazards")
-_network_cache: dict[str, tuple[str, Network]] = {}  # database URL -> (version, network)
+_network_cache: dict = {}  # database URL -> (version, network)
 
 
 def load_network(session: Session) -> Network:
@@ -64,12 +65,7 @@ def load_network(session: Session) -> Network:
         f"(SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM {t})" for t in _GEODATA
     ))).scalar_one()
     url = session.get_bind().url.render_as_string(hide_password=True)
-    hit = _network_cache.get(url)
-    if hit and hit[0] == version:
-        return hit[1]
-    network = _build_network(session)
-    _network_cache[url] = (version, network)
-    return network
+    return versioned(_network_cache, url, version, lambda: _build_network(session))
 
 
 def _build_network(session: Session) -> Network:
