@@ -73,11 +73,6 @@ def quota_corridors(network: repo.Network, corridor_ids: list[int], countries_wi
     return sorted(cid for cid, i in index.items() if {c.upper() for c in network.corridors[i].countries} & countries)
 
 
-def same_countries(network: repo.Network, corridor_ids: list[int], countries_with_quota: set[str]) -> list[int]:
-    """The given corridors plus every corridor sharing a quota country with them."""
-    return sorted(set(corridor_ids) | set(quota_corridors(network, corridor_ids, countries_with_quota)))
-
-
 def history_start(earliest: datetime, rules: RuleSet) -> datetime:
     """Start of the oldest whole season an incremental run needs: ``history_seasons`` seasons
     before the one holding ``earliest`` (whole seasons, so onsets and ends stay true)."""
@@ -92,10 +87,9 @@ def queued_findings(session: Session, network: repo.Network, rules: RuleSet, obs
     """Findings the given (queued) observations raise, and the ``since`` they were evaluated
     from; nothing is written. ``screen_history=False`` evaluates every rule over the whole
     history of every touched place (the reference the two phases must equal)."""
-    corridor_ids, fp_ids, earliest = repo.places_of(session, obs_ids)
+    corridor_ids, fp_ids, earliest, off_network = repo.places_of(session, obs_ids)
     since = (earliest or now) - timedelta(seconds=1)
     history_from = history_start(earliest or now, rules)
-    off_network = repo.unplaced(session, obs_ids)
     quotas = quota_countries(rules)
     quota_places = quota_corridors(network, corridor_ids, quotas) if quotas else []
     if not screen_history:

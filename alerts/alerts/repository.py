@@ -298,19 +298,22 @@ def queue_length(session: Session) -> int:
     return int(session.execute(text("SELECT count(*) FROM rule_queue")).scalar_one())
 
 
-def places_of(session: Session, observation_ids: Sequence[str]) -> tuple[list[int], list[int], datetime | None]:
-    """Corridors (own and their flow points'), flow points and earliest time of observations."""
+def places_of(session: Session, observation_ids: Sequence[str]
+              ) -> tuple[list[int], list[int], datetime | None, list[str]]:
+    """Corridors (own and their flow points'), flow points, earliest time, and the ids of
+    those on no corridor and at no flow point, of the given observations (one query)."""
     row = session.execute(
         text(
             "SELECT array_agg(DISTINCT coalesce(o.corridor_id, fp.corridor_id)) "
             "  FILTER (WHERE coalesce(o.corridor_id, fp.corridor_id) IS NOT NULL), "
-            "array_agg(DISTINCT o.flow_point_id) FILTER (WHERE o.flow_point_id IS NOT NULL), min(o.observed_at) "
+            "array_agg(DISTINCT o.flow_point_id) FILTER (WHERE o.flow_point_id IS NOT NULL), min(o.observed_at), "
+            "array_agg(o.id::text) FILTER (WHERE o.flow_point_id IS NULL AND o.corridor_id IS NULL) "
             "FROM observations o LEFT JOIN flow_points fp ON fp.id = o.flow_point_id "
             "WHERE o.id = ANY(CAST(:ids AS uuid[]))"
         ),
         {"ids": list(observation_ids)},
     ).one()
-    return list(row[0] or []), list(row[1] or []), row[2]
+    return list(row[0] or []), list(row[1] or []), row[2], list(row[3] or [])
 
 
 def rows_by_place(session: Session, since: datetime, corridor_ids: Sequence[int],
@@ -327,15 +330,6 @@ def rows_by_place(session: Session, since: datetime, corridor_ids: Sequence[int]
         {"since": since, "c": list(corridor_ids), "f": list(flow_point_ids)},
     ).all()
     return {(int(r[0]), int(r[1])): int(r[2]) for r in rows}
-
-
-def unplaced(session: Session, observation_ids: Sequence[str]) -> list[str]:
-    """The given observations that are on no corridor and at no flow point."""
-    return list(session.scalars(
-        text("SELECT id::text FROM observations WHERE id = ANY(CAST(:ids AS uuid[])) "
-             "AND flow_point_id IS NULL AND corridor_id IS NULL"),
-        {"ids": list(observation_ids)},
-    ))
 
 
 def adm2_of(session: Session, observation_ids: Iterable[str]) -> list[str]:

@@ -256,20 +256,3 @@ class BatchPlacer:
             for j, c in zip(out.tolist(), owners, strict=True):
                 corridor[j] = self._codes[c]
         return Placements(corridor, dist, along, bearing, off)
-
-
-_cache_lock = threading.Lock()
-_cache: dict[str, BatchPlacer] = {}
-
-
-def cached_placer(version: str, build) -> BatchPlacer:
-    """One placer per network version (rebuilt when corridors change)."""
-    with _cache_lock:
-        p = _cache.get("placer")
-        if p is not None and p.version == version:
-            return p
-    placer = build()
-    placer.version = version
-    with _cache_lock:
-        _cache["placer"] = placer
-    return placer

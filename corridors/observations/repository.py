@@ -17,7 +17,8 @@ from pydantic_core import to_json
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from corridors.observations.placement import BatchPlacer, cached_placer
+from corridors.observations.placement import BatchPlacer
+from ttt.versioned import versioned
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,15 @@ def corridor_ids(session: Session) -> dict[str, int]:
     return {code: cid for cid, code in session.execute(text("SELECT id, code FROM corridors")).all()}
 
 
+_placers: dict = {}  # "placer" -> (corridor network version, BatchPlacer)
+
+
 def network_placer(session: Session) -> BatchPlacer:
     """The vectorised placer over helper G's corridor lines, rebuilt when they change."""
     from corridors.geodata import repository as geodata
 
     version = geodata.network_version(session)
-    return cached_placer(version, lambda: BatchPlacer(geodata.network_lines(session), version))
+    return versioned(_placers, "placer", version, lambda: BatchPlacer(geodata.network_lines(session), version))
 
 
 # --------------------------------------------------------------------------- writes

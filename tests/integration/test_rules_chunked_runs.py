@@ -48,7 +48,7 @@ def test_chunked_and_whole_runs_find_the_same(session):
     network = repo.load_network(session)
     now = datetime(2026, 10, 15, tzinfo=UTC)
 
-    corridor_ids, fp_ids, _ = repo.places_of(session, ids)
+    corridor_ids, fp_ids, _, _ = repo.places_of(session, ids)
     estimate = repo.rows_by_place(session, datetime(2000, 1, 1, tzinfo=UTC), corridor_ids, fp_ids)
     assert len(plan_chunks(network, corridor_ids, fp_ids, estimate, quota_countries(rules), budget=1)) > 2
 

@@ -4,7 +4,7 @@ corridors of its own country, never those of countries without a quota."""
 from __future__ import annotations
 
 from alerts.alerts.repository import Network
-from alerts.incremental import quota_countries, same_countries
+from alerts.incremental import quota_corridors, quota_countries
 from alerts.rules.config import parse_rules
 from alerts.rules.model import Corridor
 
@@ -25,17 +25,17 @@ def _rules(scope: str):
 def test_a_quota_in_another_country_loads_nothing_more():
     countries = quota_countries(_rules("country:TG"))
     assert countries == {"TG"}
-    assert same_countries(NETWORK, [11], countries) == [11]
+    assert quota_corridors(NETWORK, [11], countries) == []
 
 
 def test_a_quota_country_pulls_in_its_other_corridors():
     countries = quota_countries(_rules("country:TG"))
-    assert same_countries(NETWORK, [21], countries) == [21, 22]
+    assert quota_corridors(NETWORK, [21], countries) == [21, 22]
 
 
 def test_an_everywhere_quota_pulls_in_every_corridor_of_the_touched_countries():
     countries = quota_countries(_rules("everywhere"))
-    assert same_countries(NETWORK, [11], countries) == [11, 12]
+    assert quota_corridors(NETWORK, [11], countries) == [11, 12]
 
 
 def test_incremental_history_starts_at_a_whole_season_n_seasons_back():
