@@ -164,12 +164,16 @@ def build_graph(
                     uf.union(n1, n2)
                     joined = True
             # an end of one near the other: join the end to its nearest point there
+            touched: list[Point] = []  # both sides of every gap told: an end-to-end gap once
             for end_line, other, other_idx in ((i, b, j), (j, a, i)):
                 for end in ends[end_line]:
                     p = points[end]
                     d = other.distance(p)
                     if d > reach or (crossing and not crossing.is_empty and crossing.distance(p) <= SAME_NODE_M):
                         continue
+                    if any(p.distance(t) <= d + SAME_NODE_M for t in touched):
+                        continue
+                    touched += [p, other.interpolate(other.project(p))]
                     if d > snap_m:
                         gap(end_line, other_idx, p, d, False)
                         told = True

@@ -57,6 +57,11 @@ class Place:
     edge: int
     fraction: float
 
+    def __post_init__(self) -> None:
+        # pgRouting finds no path from a point exactly on a vertex (fraction 0 or 1): keep it
+        # a hair inside the edge (a few millimetres)
+        object.__setattr__(self, "fraction", min(max(float(self.fraction), 1e-6), 1.0 - 1e-6))
+
 
 _views: dict = {}
 
