@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from alerts.rules.model import SEVERITIES, SPECIES
+from corridors.network.params import parse_routing
 from ttt.errors import ValidationFailed
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default.yaml")
@@ -195,8 +196,12 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
     if not isinstance(data, Mapping):
         raise ValidationFailed([{"field": "rules_file", "message": f"expected a mapping with 'rules', got {type(data).__name__}"}])
     for key in data:
-        if key not in ("defaults", "rules"):
-            err(str(key), "unknown top-level key; expected 'defaults' and 'rules'")
+        if key not in ("defaults", "rules", "routing"):
+            err(str(key), "unknown top-level key; expected 'defaults', 'rules' and 'routing'")
+    try:  # routing parameters (corridors.network) live in the same file
+        parse_routing(data.get("routing"))
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
     defaults = data.get("defaults") or {}
     tlu, season_start = _parse_defaults(defaults, err)
     history_seasons = defaults.get("history_seasons", 3) if isinstance(defaults, Mapping) else 3
