@@ -160,6 +160,27 @@ def _located(session: Session, given: str, label: str, geom, field: str, params:
     return Place(given, label, int(hit["edge_id"]), float(hit["fraction"]))
 
 
+def corridor_ends(session: Session, view: NetworkView, corridor: str, flow_point: str | None,
+                  params: RoutingParams) -> tuple[Place, Place] | None:
+    """Where herds on ``corridor`` (at ``flow_point`` when given, else at its start) were
+    going: the corridor's far end in its drawn (descent) direction, or its start when they
+    already are at that end. None when the corridor is not on the network."""
+    own = sorted(e.id for e in view.edges.values() if e.corridor == corridor)
+    if not own:
+        return None
+    first, last = own[0], own[-1]
+    start = Place(corridor, f"start of corridor {corridor}", first, 0.0)
+    end = Place(corridor, f"end of corridor {corridor}", last, 1.0)
+    if flow_point:
+        try:
+            here = resolve(session, view, flow_point, "flow_point", params)
+        except (NotFound, ValidationFailed):
+            here = None
+        if here is not None:
+            return (here, start) if here.edge == last else (here, end)
+    return start, end
+
+
 # --- the day's closures -------------------------------------------------------------------------
 
 
@@ -242,15 +263,22 @@ def find_routes(session: Session, frm: str, to: str, *, k: int = 3, at: datetime
 
 def routes_between(session: Session, view: NetworkView, a: Place, b: Place, *, k: int, at: datetime, species: str,
                    params: RoutingParams) -> dict[str, Any]:
-    base = _paths(session, view, unobstructed(view.edges.values()), a, b, 1)
+    base = _paths(session, view, unobstructed(view.edges.values()), a, b, max(k, 3))
     if not base:
         raise NotFound(f"{a.label} and {b.label} are not connected by the corridor network "
                        "(see `ttt network check` for gaps between corridors)", code="no_route")
     closed, near = closures(session, view, at, params)
+    for e in {a.edge, b.edge}:  # herds already stand where they start: the way out is slow, not shut
+        if closed.get(e):
+            near.setdefault(e, []).extend(closed.pop(e))
     found = _paths(session, view, edge_costs(view.edges.values(), closed, near, params.penalty_factor), a, b, k)
-    blocking = [_blocker_json(x) for x in blockers_on(((s.edge, s.forward) for s in base[0].steps), closed)]
-    if not blocking:  # the usual way is open but may start inside a closure: name what closes the ends
-        blocking = [_blocker_json(x) for e in (a.edge, b.edge) for x in closed.get(e, [])]
+    # what closes the usual ways (the shortest few with nothing closed), shortest first
+    blocking, seen = [], set()
+    for usual in base:
+        for x in blockers_on(((s.edge, s.forward) for s in usual.steps), closed):
+            if x.key not in seen:
+                seen.add(x.key)
+                blocking.append(_blocker_json(x))
     if not found:
         raise TTTError(f"No open route from {a.label} to {b.label} on {at.date().isoformat()}: "
                        + ("; ".join(x["text"]["en"] for x in blocking) or "every way is closed"),

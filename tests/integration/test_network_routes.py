@@ -83,7 +83,7 @@ def test_no_open_route_names_what_closes_every_way(client, partner):
     r = routes(client, partner, **{"from": "FP-O", "to": "FP-D"})
     assert r.status_code == 422
     assert r.json()["error"] == "no_open_route"
-    assert "bushfire on corridor A" in r.json()["detail"]
+    assert "bushfire on corridor A" in r.json()["detail"] and "bushfire on corridor B" in r.json()["detail"]
 
 
 def test_places_not_connected_at_all_are_a_404(client, partner):
