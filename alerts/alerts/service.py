@@ -20,6 +20,7 @@ from shapely.geometry import box
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
+from alerts.alerts import rerouting
 from alerts.alerts.models import ALERT_SEVERITIES, Alert
 from alerts.rules.dedup import AlertState, Change, merge
 from alerts.rules.model import Evidence, Finding
@@ -104,6 +105,7 @@ def record_findings(
                         setattr(alert, k, v)
             session.flush()
             updated.append(alert)
+        rerouting.attach(session, alert, now)
         notify(session, alert, change.event)
     return created, updated
 

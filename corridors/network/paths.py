@@ -17,6 +17,8 @@ from shapely.ops import substring
 
 from corridors.network.costs import EdgeInfo
 
+MIN_STRETCH_M = 50.0  # a corridor touched for less than this (at a junction) is not "taken"
+
 
 @dataclass(frozen=True)
 class Step:
@@ -78,7 +80,7 @@ def describe_path(steps: Sequence[Step], cost: float, edges: Mapping[int, EdgeIn
         for c in getattr(piece, "coords", []):
             if not coords or coords[-1] != tuple(c[:2]):
                 coords.append(tuple(c[:2]))
-        if e.corridor is not None and length > 0:
+        if e.corridor is not None and length > MIN_STRETCH_M:
             if not path.corridors or path.corridors[-1] != e.corridor:
                 path.corridors.append(e.corridor)
             path.corridor_m[e.corridor] = path.corridor_m.get(e.corridor, 0.0) + length

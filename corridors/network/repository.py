@@ -140,11 +140,15 @@ def admin_area(session: Session, pcode: str) -> dict[str, Any] | None:
         "WHERE pcode = :p AND geom IS NOT NULL"), {"p": pcode}).mappings().one_or_none()
 
 
-def areas_crossed(session: Session, geom: BaseGeometry) -> list[dict[str, Any]]:
+def areas_crossed(session: Session, geom: BaseGeometry, flow_points: Sequence[str]) -> list[dict[str, Any]]:
+    """Admin areas the route crosses (by their outlines), and those of the flow points on it
+    (gazetteers without outlines still name them)."""
     return list(session.execute(text(
-        "SELECT pcode, name, level FROM admin_areas WHERE geom IS NOT NULL "
-        "AND ST_Intersects(geom, ST_GeomFromWKB(:wkb, 4326)) ORDER BY level, pcode"),
-        {"wkb": shapely.to_wkb(geom)}).mappings())
+        "SELECT pcode, name, level FROM admin_areas WHERE (geom IS NOT NULL "
+        "AND ST_Intersects(geom, ST_GeomFromWKB(:wkb, 4326))) OR pcode IN ("
+        "  SELECT unnest(ARRAY[adm0_pcode, adm1_pcode, adm2_pcode]) FROM flow_points "
+        "  WHERE code = ANY(CAST(:fps AS text[]))) ORDER BY level, pcode"),
+        {"wkb": shapely.to_wkb(geom), "fps": list(flow_points)}).mappings())
 
 
 # --- what closes or slows each edge -----------------------------------------------------------

@@ -32,7 +32,7 @@ from corridors.network.costs import (
 )
 from corridors.network.params import RESOURCE_KINDS_COUNTED, RoutingParams, routing_params
 from corridors.network.paths import Path, describe_path, split_paths, steps_of
-from corridors.network.words import alternative_sentence, blocker_text, no_route_sentence
+from corridors.network.words import alternative_sentence, blocker_text
 from ttt.errors import NotFound, TTTError, ValidationFailed
 from ttt.geo import feature, feature_collection, to_geojson
 from ttt.versioned import versioned
@@ -64,6 +64,18 @@ class Place:
 
 
 _views: dict = {}
+_AT_NODE_M = 50.0  # a point this close to a junction is at the junction
+
+
+class NoOpenRoute(TTTError):
+    """Every way between two connected places is closed; ``blocking`` says by what."""
+
+    code = "no_open_route"
+    status = 422
+
+    def __init__(self, detail: str, blocking: list[dict[str, Any]]):
+        super().__init__(detail)
+        self.blocking = blocking
 
 
 def network(session: Session, params: RoutingParams | None = None) -> NetworkView:
@@ -86,8 +98,21 @@ def _view(session: Session, version: str) -> NetworkView:
                                r["country"]) for r in rows}
     points = [dict(p) for p in repo.points(session)]
     by_edge: dict[int, list[dict[str, Any]]] = {}
+    at_node: dict[int, list[int]] = {}
+    for e in edges.values():
+        at_node.setdefault(e.source, []).append(e.id)
+        at_node.setdefault(e.target, []).append(e.id)
     for p in points:
         by_edge.setdefault(p["edge_id"], []).append(p)
+        # a point at a junction is met by every way through it, not only along its own edge
+        e = edges[p["edge_id"]]
+        for node, near in ((e.source, p["fraction"] * e.length_m), (e.target, (1 - p["fraction"]) * e.length_m)):
+            if near <= _AT_NODE_M:
+                for other in at_node[node]:
+                    if other != e.id:
+                        o = edges[other]
+                        by_edge.setdefault(other, []).append({**p, "edge_id": other,
+                                                              "fraction": 0.0 if o.source == node else 1.0})
     return NetworkView(version, edges, {r["id"]: r["geometry"] for r in rows}, [dict(n) for n in repo.nodes(session)],
                        points, by_edge)
 
@@ -280,9 +305,8 @@ def routes_between(session: Session, view: NetworkView, a: Place, b: Place, *, k
                 seen.add(x.key)
                 blocking.append(_blocker_json(x))
     if not found:
-        raise TTTError(f"No open route from {a.label} to {b.label} on {at.date().isoformat()}: "
-                       + ("; ".join(x["text"]["en"] for x in blocking) or "every way is closed"),
-                       code="no_open_route", status=422)
+        raise NoOpenRoute(f"No open route from {a.label} to {b.label} on {at.date().isoformat()}: "
+                          + ("; ".join(x["text"]["en"] for x in blocking) or "every way is closed"), blocking)
     kmd = params.walking_km_per_day[species]
     info = repo.corridor_info(session)
     shortest = base[0].length_m
@@ -303,7 +327,8 @@ def _route_props(session: Session, p: Path, rank: int, shortest_m: float, kmd: f
     crossed = [_blocker_json(x) for x in blockers_on(((s.edge, s.forward) for s in p.steps), near)]
     resources = [{"code": r["code"], "name": r["name"], "kind": r["resource_kind"], "km_from_start": round(r["at_m"] / 1000, 1)}
                  for r in p.points if r["kind"] == "resource"]
-    areas = repo.areas_crossed(session, p.geometry) if p.geometry is not None else []
+    fps = [f["code"] for f in p.points if f["kind"] == "flow_point"]
+    areas = repo.areas_crossed(session, p.geometry, fps) if p.geometry is not None else []
     countries = sorted({a["pcode"][:2].upper() for a in areas}
                        | {c for code in p.corridors for c in info.get(code, {}).get("countries", [])})
     others = {c: m for c, m in p.corridor_m.items()}
@@ -331,9 +356,5 @@ def _route_props(session: Session, p: Path, rank: int, shortest_m: float, kmd: f
     return props
 
 
-def no_route_words(detail: list[dict[str, Any]]) -> dict[str, str]:
-    return {"en": no_route_sentence(detail, "en"), "fr": no_route_sentence(detail, "fr")}
-
-
-__all__ = ["NetworkView", "Place", "check", "closures", "find_routes", "graph_geojson", "network", "resolve",
+__all__ = ["NetworkView", "NoOpenRoute", "Place", "corridor_ends", "check", "closures", "find_routes", "graph_geojson", "network", "resolve",
            "routes_between", "to_geojson"]

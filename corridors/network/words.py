@@ -65,8 +65,10 @@ def alternative_sentence(alt: Mapping[str, Any], language: str) -> str:
         text += (f", environ {extra_days} jour{'s' if extra_days > 1 else ''} de marche en plus" if fr
                  else f", about {extra_days} more day{'s' if extra_days > 1 else ''} of walking")
     water = int((alt.get("resources_count") or {}).get("water_point", 0))
-    text += (f", {water} point{'s' if water != 1 else ''} d'eau" if fr
-             else f", {water} water point{'s' if water != 1 else ''}")
+    if fr:
+        text += ", aucun point d'eau connu" if water == 0 else f", {water} point{'s' if water > 1 else ''} d'eau"
+    else:
+        text += ", no known water point" if water == 0 else f", {water} water point{'s' if water > 1 else ''}"
     return text
 
 
