@@ -18,11 +18,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import nearest_points, substring, transform
+from shapely.ops import nearest_points
 from shapely.strtree import STRtree
 
 GEOD = Geod(ellps="WGS84")
@@ -128,7 +129,8 @@ def build_graph(
         return Graph()
     fwd, inv = _projection(raw)
     # GeoJSON segments are straight in lon/lat: densify (~1 km) before projecting
-    lines = [transform(fwd.transform, shapely.segmentize(ln, 0.01)) for ln in raw]
+    lonlat = [np.asarray(shapely.segmentize(ln, 0.01).coords)[:, :2] for ln in raw]
+    lines = [LineString(np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))) for xy in lonlat]
     uf = _UnionFind()
     splits: list[list[tuple[float, int]]] = [[] for _ in lines]  # per line: (metres along, node)
     points: dict[int, Point] = {}  # node -> where, metres
@@ -153,9 +155,7 @@ def build_graph(
         for j in sorted(int(j) for j in tree.query(a, predicate="dwithin", distance=reach)):
             if j <= i:
                 continue
-            b = lines[j]
-            if a.distance(b) > reach:
-                continue
+            b = lines[j]  # within reach: the tree's dwithin said so
             joined = told = False
             crossing = a.intersection(b)
             for p in shapely.get_parts(crossing):
@@ -193,10 +193,22 @@ def build_graph(
                     gap(i, j, pa, d, True)
                 else:
                     gap(i, j, pa, d, False)
-    return _assemble(lines, owners, splits, points, uf, connectors, gaps, max_edge_m, inv)
+    return _assemble(lines, lonlat, owners, splits, points, uf, connectors, gaps, max_edge_m, inv)
 
 
-def _assemble(lines, owners, splits, points, uf, connectors, gaps, max_edge_m, inv) -> Graph:
+def _cut(xy: np.ndarray, cum: np.ndarray, a: float, b: float) -> np.ndarray:
+    """The stretch [a, b] metres along a polyline (``cum``: metres at each vertex) as
+    vertices of ``xy``, ends interpolated within their segment (segments are short)."""
+    def at(m: float) -> np.ndarray:
+        i = int(np.clip(np.searchsorted(cum, m, side="right") - 1, 0, len(cum) - 2))
+        t = 0.0 if cum[i + 1] == cum[i] else (m - cum[i]) / (cum[i + 1] - cum[i])
+        return xy[i] + min(max(t, 0.0), 1.0) * (xy[i + 1] - xy[i])
+
+    inside = xy[(cum > a) & (cum < b)]
+    return np.vstack([at(a), inside, at(b)])
+
+
+def _assemble(lines, lonlat, owners, splits, points, uf, connectors, gaps, max_edge_m, inv) -> Graph:
     merged_marks: list[list[tuple[float, int]]] = []
     for marks in splits:  # split points closer than SAME_NODE_M on one line are one node
         merged: list[tuple[float, int]] = []
@@ -223,27 +235,28 @@ def _assemble(lines, owners, splits, points, uf, connectors, gaps, max_edge_m, i
 
     edges: list[Edge] = []
 
-    def add_edge(u: int, v: int, code: str | None, geom_m: LineString) -> None:
-        geom = transform(inv.transform, geom_m)
-        length = float(GEOD.geometry_length(geom))
-        edges.append(Edge(len(edges) + 1, u, v, code, length, geom))
+    def add_edge(u: int, v: int, code: str | None, xy: np.ndarray) -> None:
+        length = float(GEOD.line_length(xy[:, 0], xy[:, 1]))
+        edges.append(Edge(len(edges) + 1, u, v, code, length, LineString(xy)))
         degree[u] = degree.get(u, 0) + 1
         degree[v] = degree.get(v, 0) + 1
 
     for i, line in enumerate(lines):
         merged = merged_marks[i]
+        metric = np.asarray(line.coords)
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(metric, axis=0).T))])
         for (s0, n0), (s1, n1) in zip(merged, merged[1:], strict=False):
             pieces = max(1, math.ceil((s1 - s0) / max_edge_m - 1e-9))
             step = (s1 - s0) / pieces
             u = nid(n0)
             for k in range(pieces):
                 end = nid(n1) if k == pieces - 1 else new_node(line.interpolate(s0 + (k + 1) * step))
-                add_edge(u, end, owners[i], substring(line, s0 + k * step, s0 + (k + 1) * step))
+                add_edge(u, end, owners[i], _cut(lonlat[i], cum, s0 + k * step, s0 + (k + 1) * step))
                 u = end
     for a, b in connectors:
         u, v = nid(a), nid(b)
         if u != v:
-            add_edge(u, v, None, LineString([points[uf.find(a)], points[uf.find(b)]]))
+            add_edge(u, v, None, np.array([coords[u], coords[v]]))
     nodes = [Node(k, *coords[k], degree.get(k, 0)) for k in sorted(coords) if degree.get(k, 0) > 0]
     return Graph(nodes, edges, _dedup_gaps(gaps))
 

@@ -148,3 +148,32 @@ def test_check_reports_dangling_ends_and_gaps_left_open(session):
     assert len(report["dangling"]) == 4
     (gap,) = report["gaps"]
     assert gap["joined"] is False and 5500 < gap["distance_m"] < 6500
+
+
+def test_a_conflict_reported_on_a_corridor_comes_with_the_way_round_it(client, make_user, auth):
+    two_ways()
+    admin = auth(make_user("admin")[1])
+    r = client.post("/api/v1/alerts", headers=admin, json={
+        "event_kind": "conflict", "severity": "severe", "corridor": "A",
+        "location": {"lon": 0.5, "lat": LAT}, "description": "affrontements agriculteurs-éleveurs"})
+    assert r.status_code == 201, r.text
+    rerouting = r.json()["evidence"]["rerouting"]
+    best = rerouting["alternatives"][0]
+    assert best["corridors"] == ["B"]
+    assert best["detour_km"] == pytest.approx(km(J1, B_TOP, J2) - km(J1, J2), abs=0.3)
+    assert [h["kind"] for h in best["hazards_avoided"]] == ["conflict"]
+    assert rerouting["text"]["en"].startswith("Alternative route: corridor Couloir B, +")
+    assert "1 water point" in rerouting["text"]["en"]
+    # the same words close the CAP message's instruction
+    cap = client.get(f"/api/v1/alerts/{r.json()['id']}.cap", headers=admin)
+    assert cap.status_code == 200, cap.text
+    assert "<instruction>" in cap.text and "Itinéraire de remplacement : couloir Couloir B" in cap.text
+
+
+def test_an_event_of_another_kind_carries_no_route(client, make_user, auth):
+    two_ways()
+    admin = auth(make_user("admin")[1])
+    r = client.post("/api/v1/alerts", headers=admin, json={
+        "event_kind": "crop_destruction", "severity": "moderate", "corridor": "A", "location": {"lon": 0.5, "lat": LAT}})
+    assert r.status_code == 201, r.text
+    assert "rerouting" not in r.json()["evidence"]
