@@ -76,8 +76,12 @@ def describe_path(steps: Sequence[Step], cost: float, edges: Mapping[int, EdgeIn
         e = edges[step.edge]
         span = abs(step.end - step.start)
         length = span * e.length_m
-        piece = substring(geometries[e.id], step.start, step.end, normalized=True)
-        for c in getattr(piece, "coords", []):
+        if span >= 1.0 - 1e-12:  # the whole edge, one way or the other
+            piece = list(geometries[e.id].coords)
+            piece = piece if step.forward else piece[::-1]
+        else:
+            piece = list(getattr(substring(geometries[e.id], step.start, step.end, normalized=True), "coords", []))
+        for c in piece:
             if not coords or coords[-1] != tuple(c[:2]):
                 coords.append(tuple(c[:2]))
         if e.corridor is not None and length > MIN_STRETCH_M:

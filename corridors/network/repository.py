@@ -202,12 +202,15 @@ def calendars(session: Session) -> list[dict[str, Any]]:
 # --- pgRouting ----------------------------------------------------------------------------------
 
 _COSTS_TABLE = "CREATE TEMP TABLE IF NOT EXISTS route_costs (id bigint PRIMARY KEY, cost float8, reverse_cost float8)"
-_EDGES_SQL = ("SELECT e.id, e.source, e.target, c.cost, c.reverse_cost "
-              "FROM network_edges e JOIN route_costs c ON c.id = e.id")
+# an edge's cost is its length unless this query's costs say otherwise
+_EDGES_SQL = ("SELECT e.id, e.source, e.target, coalesce(c.cost, e.length_m) AS cost, "
+              "coalesce(c.reverse_cost, e.length_m) AS reverse_cost "
+              "FROM network_edges e LEFT JOIN route_costs c ON c.id = e.id")
 
 
 def load_costs(session: Session, costs: dict[int, tuple[float, float]]) -> None:
-    """This query's costs, in a temporary table the edges SQL of pgRouting joins."""
+    """This query's costs where they differ from the edge's length, in a temporary table
+    the edges SQL of pgRouting joins."""
     session.execute(text(_COSTS_TABLE))
     session.execute(text("TRUNCATE route_costs"))
     ids = list(costs)

@@ -250,7 +250,8 @@ def closures(session: Session, view: NetworkView, at: datetime, params: RoutingP
 
 def _paths(session: Session, view: NetworkView, costs: Mapping[int, tuple[float, float]], a: Place, b: Place,
            k: int) -> list[Path]:
-    repo.load_costs(session, dict(costs))
+    repo.load_costs(session, {i: c for i, c in costs.items()
+                              if c[0] != view.edges[i].length_m or c[1] != view.edges[i].length_m})
     rows = repo.ksp(session, (a.edge, a.fraction), (b.edge, b.fraction), k)
     out = []
     for path_rows in split_paths(rows):
