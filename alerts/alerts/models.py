@@ -18,9 +18,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base, utcnow
+from ttt.facts import ALERT_TYPES
+from ttt.facts import SEVERITIES as ALERT_SEVERITIES
 
-ALERT_TYPES = ("mass", "early", "late", "unexpected", "hazard", "event")
-ALERT_SEVERITIES = ("minor", "moderate", "severe", "extreme")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 

@@ -30,6 +30,7 @@ from alerts.rules.model import (
 from alerts.rules.screen import PointDays
 from corridors.calendars import CalendarEntry
 from corridors.geodata import models as geo
+from ttt.scope import pcodes_in_sql, prefix_patterns
 from ttt.versioned import versioned
 
 ALERT_LOCK = 7_243_001  # pg_advisory_xact_lock key: one alert writer at a time
@@ -396,12 +397,7 @@ def _filtered(f: AlertFilter) -> Select:
     if f.until:
         q = q.where(func.coalesce(Alert.window_start, Alert.created_at) <= f.until)
     if f.scopes:
-        q = q.where(
-            text(
-                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(alerts.pcodes, '[]'::jsonb)) p(code), "
-                "unnest(CAST(:scopes AS text[])) s(scope) WHERE upper(p.code) LIKE upper(s.scope) || '%')"
-            ).bindparams(scopes=list(f.scopes))
-        )
+        q = q.where(text(pcodes_in_sql("alerts.pcodes")).bindparams(scopes=prefix_patterns(f.scopes)))
     return q
 
 

@@ -24,6 +24,7 @@ from alerts.alerts.models import ALERT_SEVERITIES, Alert
 from alerts.rules.dedup import AlertState, Change, merge
 from alerts.rules.model import Evidence, Finding
 from ttt.errors import Conflict, NotFound, ValidationFailed
+from ttt.facts import corridor_place, fp_place
 from ttt.users import Principal
 
 EVENT_KINDS = (
@@ -199,9 +200,9 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     if fp is not None:
         corridor = corridor or (network.corridors[fp.corridor].code if fp.corridor >= 0 else None)
         geom = geom or fp.location
-        place = f"fp:{fp.code}"
+        place = fp_place(fp.code)
     elif corridor is not None:
-        place = f"corridor:{corridor}"
+        place = corridor_place(corridor)
     else:
         c = geom.centroid
         place = f"cell:{round(c.y, 1):.1f},{round(c.x, 1):.1f}"

@@ -22,6 +22,7 @@ import yaml
 
 from alerts.rules.model import SEVERITIES, SPECIES
 from ttt.errors import ValidationFailed
+from ttt.facts import SEASON_START_MD, TLU_FACTORS
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default.yaml")
 
@@ -235,8 +236,8 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
 
 
 def _parse_defaults(defaults: Any, err) -> tuple[dict[str, float], tuple[int, int]]:
-    tlu = {"cattle": 0.7, "sheep": 0.1, "goats": 0.1, "camels": 1.0, "donkeys": 0.5, "horses": 0.8, "other": 0.0}
-    season_start = (8, 1)
+    tlu = dict(TLU_FACTORS)
+    season_start = SEASON_START_MD
     if not isinstance(defaults, Mapping):
         err("defaults", "expected a mapping")
         return tlu, season_start

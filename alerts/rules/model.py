@@ -19,19 +19,12 @@ from typing import Any
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-SPECIES: tuple[str, ...] = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-SEVERITIES: tuple[str, ...] = ("minor", "moderate", "severe", "extreme")
-FINDING_TYPES: tuple[str, ...] = ("mass", "early", "late", "unexpected", "hazard")
+from ttt.facts import FINDING_TYPES, SEVERITIES, SPECIES, severity_rank  # noqa: F401 - re-exported to the rules
 
 # movement codes in Observations.movement
 UNKNOWN, DESCENT, RETURN = 0, 1, 2
 MOVEMENT_CODES: dict[str, int] = {"unknown": UNKNOWN, "descent": DESCENT, "return": RETURN}
 MOVEMENT_NAMES: tuple[str, ...] = ("unknown", "descent", "return")
-
-
-def severity_rank(severity: str) -> int:
-    """Position of a severity in SEVERITIES (minor=0 .. extreme=3)."""
-    return SEVERITIES.index(severity)
 
 
 def to_utc(value: datetime | date | np.datetime64) -> datetime:

@@ -33,9 +33,8 @@ from pydantic import (
 from corridors.geometry import COMPASS_16
 from corridors.geometry import parse_direction as parse_heading
 from ttt.errors import ValidationFailed
-
-SPECIES: tuple[str, ...] = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-HERDERS: tuple[str, ...] = ("men", "women", "boys", "girls")
+from ttt.facts import HERDER_GROUPS as HERDERS
+from ttt.facts import SPECIES
 
 #: The 16 compass points, canonical English names (parsing lives in corridors.geometry, which
 #: also knows French abbreviations such as SO/ONO and words such as "sud-ouest").
