@@ -14,8 +14,8 @@ from alerts.alerts import service
 from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
 from alerts.alerts.repository import AlertFilter
 from alerts.alerts.schemas import AlertOut, BacktestOut, EvaluateOut, ReportedOut, RuleSetOut
-from ttt.api.deps import CurrentUser, DbSession, require_roles
 from ttt.errors import ValidationFailed
+from ttt.http.deps import CurrentUser, DbSession, require_roles
 from ttt.http.paging import page
 from ttt.http.schemas import Page
 

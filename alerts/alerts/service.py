@@ -8,8 +8,6 @@ without its deliveries, nor the reverse.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -47,12 +45,11 @@ NOTIFY_EVENTS = ("created", "escalated", "resolved")
 
 
 def notify(session: Session, alert: Alert, event: str) -> None:
-    """Hand an alert change to the delivery outbox when delivery is installed."""
+    """Hand an alert change to the delivery outbox (same transaction)."""
     if event not in NOTIFY_EVENTS:
         return
-    if importlib.util.find_spec("alerts.delivery.outbox") is None:
-        return
-    outbox = importlib.import_module("alerts.delivery.outbox")
+    from alerts.delivery import outbox  # here, not at the top: the outbox imports this package's models
+
     outbox.enqueue(session, alert, event)
 
 

@@ -15,8 +15,8 @@ from alerts.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE
 from alerts.delivery import service
 from alerts.delivery.render import render_ack_page
 from alerts.delivery.schemas import DeliveryOut, SubscriptionIn, SubscriptionOut, SubscriptionPatch
-from ttt.api.deps import CurrentUser, DbSession, require_roles
 from ttt.config import get_settings
+from ttt.http.deps import CurrentUser, DbSession, require_roles
 from ttt.http.paging import page
 from ttt.http.schemas import Page, text_response
 

@@ -13,8 +13,8 @@ from corridors.geodata import service
 from corridors.geodata.features import CORRIDOR_STATUSES, HAZARD_KINDS, RESOURCE_KINDS, SEVERITIES, timestamp
 from corridors.geodata.ogc_core import OgcParamError, parse_bbox
 from corridors.geodata.schemas import CalendarIn, CalendarOut, InForceOut, PlaceOut
-from ttt.api.deps import CurrentUser, DbSession, require_roles
 from ttt.errors import ValidationFailed
+from ttt.http.deps import CurrentUser, DbSession, require_roles
 from ttt.http.paging import next_link, page
 from ttt.http.schemas import Feature, FeatureCollection, FeatureList, GeoJSONIn, Page, body_dict
 

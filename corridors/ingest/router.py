@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from corridors.ingest import service
 from corridors.ingest.openrosa import OPENROSA_VERSION, form_list_xml, openrosa_response
-from ttt.api.deps import DbSession
 from ttt.config import get_settings
+from ttt.http.deps import DbSession
 from ttt.http.schemas import text_response
 from ttt.users import Principal
 

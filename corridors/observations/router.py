@@ -21,15 +21,15 @@ from corridors.ingest import service as ingest_service
 from corridors.observations import service
 from corridors.observations.answers import BatchOut, CsvReportOut, ObservationOut
 from corridors.observations.repository import ListFilter
-from ttt.api.deps import CurrentUser, DbSession, require_roles
-from ttt.api.fastjson import FastJsonRoute
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
+from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.fastjson import FastJsonRoute
 from ttt.http.paging import page
 from ttt.http.schemas import Page
 from ttt.users import Principal, authenticate
 
-# FastJsonRoute: bulk JSON bodies parsed in Rust (see ttt.api.fastjson)
+# FastJsonRoute: bulk JSON bodies parsed in Rust (see ttt.http.fastjson)
 router = APIRouter(prefix="/api/v1", tags=["observations"], route_class=FastJsonRoute)
 
 WRITERS = ("admin", "analyst", "enumerator")

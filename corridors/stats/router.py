@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from corridors.stats import service
 from corridors.stats.schemas import RankingOut, SeriesOut
-from ttt.api.deps import CurrentUser, DbSession, require_roles
+from ttt.http.deps import CurrentUser, DbSession, require_roles
 from ttt.http.paging import next_link
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"],

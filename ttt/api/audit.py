@@ -27,9 +27,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ttt.api.deps import AdminUser, DbSession
 from ttt.audit import AuditEntry
 from ttt.db import session_scope
+from ttt.http.deps import AdminUser, DbSession
 from ttt.http.paging import next_link
 from ttt.logging import redact
 

@@ -37,8 +37,8 @@ from corridors.geodata.ogc_core import (
     parse_limit,
     parse_offset,
 )
-from ttt.api.deps import CurrentUser, DbSession
 from ttt.errors import NotFound, TTTError
+from ttt.http.deps import CurrentUser, DbSession
 from ttt.http.paging import next_link
 from ttt.http.schemas import Feature, FeatureCollection, Link, Open
 from ttt.users import Principal

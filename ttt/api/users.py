@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ttt import users as users_service
-from ttt.api.deps import AdminUser, CurrentUser, DbSession
+from ttt.http.deps import AdminUser, CurrentUser, DbSession
 from ttt.http.schemas import Open, Page
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
