@@ -55,7 +55,7 @@ class Alert(Base):
     resolved_by: Mapped[str | None] = mapped_column(Text)
     resolve_note: Mapped[str | None] = mapped_column(Text)
     escalation_tier: Mapped[int] = mapped_column(Integer, default=1)
-    # rules engine bookkeeping (helper R)
+    # rules engine bookkeeping
     place: Mapped[str | None] = mapped_column(Text)
     rule_version: Mapped[str | None] = mapped_column(String(40))
     dedup_keys: Mapped[list[str]] = mapped_column(JSONB, default=list)

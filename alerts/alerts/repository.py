@@ -295,10 +295,6 @@ def delete_queue(session: Session, queue_ids: Sequence[int]) -> None:
         session.execute(text("DELETE FROM rule_queue WHERE id = ANY(CAST(:ids AS bigint[]))"), {"ids": list(queue_ids)})
 
 
-def queue_length(session: Session) -> int:
-    return int(session.execute(text("SELECT count(*) FROM rule_queue")).scalar_one())
-
-
 def places_of(session: Session, observation_ids: Sequence[str]
               ) -> tuple[list[int], list[int], datetime | None, list[str]]:
     """Corridors (own and their flow points'), flow points, earliest time, and the ids of
@@ -413,12 +409,6 @@ def get_alert(session: Session, alert_id: int, *, for_update: bool = False) -> A
     if for_update:
         q = q.with_for_update()
     return session.scalar(q)
-
-
-def live_alert_by_key(session: Session, key: str) -> Alert | None:
-    return session.scalar(
-        select(Alert).where(Alert.status != "resolved", Alert.dedup_keys.has_key(key)).order_by(Alert.id.desc())
-    )
 
 
 def alerts_by_key(session: Session, key: str) -> list[Alert]:

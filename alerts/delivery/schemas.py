@@ -1,4 +1,4 @@
-"""Request bodies for subscriptions (the contract in issue 7: extend, never rename)."""
+"""Request bodies for subscriptions (a published contract: extend, never rename)."""
 
 from __future__ import annotations
 

@@ -78,19 +78,6 @@ class Hazard:
     ends: datetime | None = None
 
 
-@dataclass(frozen=True)
-class CalendarWindow:
-    """The window of one direction in force for an observation: ``opens``..``closes`` dates.
-
-    Resolved from the calendars by ``corridors.calendars`` (helper G) before the pure rules
-    run; the rules only compare dates.
-    """
-
-    opens: date
-    closes: date
-    source: str | None = None
-
-
 @dataclass(frozen=True, eq=False)
 class Observations:
     """One row per counted herd, as columns of equal length.
@@ -133,10 +120,6 @@ class Observations:
 
     def __len__(self) -> int:
         return len(self.id)
-
-    @property
-    def total_animals(self) -> np.ndarray:
-        return self.animals.sum(axis=1)
 
     def take(self, index: np.ndarray) -> Observations:
         """The rows selected by a boolean mask or integer index."""
@@ -249,9 +232,6 @@ class Snapshot:
     flow_points: tuple[FlowPoint, ...] = ()
     calendars: tuple[Any, ...] = ()
     hazards: tuple[Hazard, ...] = ()
-
-    def corridor_country(self) -> list[tuple[str, ...]]:
-        return [c.countries for c in self.corridors]
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ _placers: dict = {}  # "placer" -> (corridor network version, BatchPlacer)
 
 
 def network_placer(session: Session) -> BatchPlacer:
-    """The vectorised placer over helper G's corridor lines, rebuilt when they change."""
+    """The vectorised placer over the corridor lines, rebuilt when they change."""
     from corridors.geodata import repository as geodata
 
     version = geodata.network_version(session)

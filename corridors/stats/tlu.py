@@ -1,6 +1,6 @@
 """Tropical Livestock Units (TLU): one TLU is a 250 kg animal.
 
-Default factors are FAO/ILCA (see shared DOMAIN.md): camel 1.0, cattle 0.7, horse 0.8,
+Default factors are FAO/ILCA: camel 1.0, cattle 0.7, horse 0.8,
 mule 0.7, donkey 0.5, sheep 0.1, goat 0.1. Studies differ (Ethiopian work uses camel 1.25 and
 sheep/goat 0.13), so factors are data passed in, never constants buried in the arithmetic.
 The species, herder groups and default factors are declared in ``ttt.facts``.
