@@ -17,6 +17,7 @@ import yaml
 
 from ttt.config import get_settings
 from ttt.errors import ValidationFailed
+from ttt.facts import SPECIES
 from ttt.versioned import versioned
 
 RESOURCE_KINDS_COUNTED = ("water_point", "rest_area", "veterinary_post")
@@ -73,7 +74,9 @@ def parse_routing(raw: Any, where: str = "routing") -> RoutingParams:
                 errors.append({"field": loc, "message": "expected a mapping species -> km per day"})
                 continue
             for sp, km in value.items():
-                if isinstance(km, bool) or not isinstance(km, (int, float)) or km <= 0:
+                if sp not in SPECIES:
+                    errors.append({"field": f"{loc}.{sp}", "message": f"unknown species; expected one of {', '.join(SPECIES)}"})
+                elif isinstance(km, bool) or not isinstance(km, (int, float)) or km <= 0:
                     errors.append({"field": f"{loc}.{sp}", "message": f"expected km per day > 0, got {km!r}"})
             values[key] = {str(k): float(v) for k, v in value.items() if isinstance(v, (int, float))}
         elif key == "default_species":

@@ -14,20 +14,23 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from corridors.network import service
-from ttt.api.deps import CurrentUser, DbSession
+from corridors.network.schemas import GraphOut, RoutesOut
 from ttt.errors import ValidationFailed
+from ttt.http.deps import CurrentUser, DbSession
 
 GEOJSON = "application/geo+json"
 router = APIRouter(prefix="/api/v1/network", tags=["network"])
 
 
-@router.get("/graph", response_class=JSONResponse)
+@router.get("/graph", response_class=JSONResponse, response_model=GraphOut,
+            summary="Nodes and edges of the routable corridor network (GeoJSON)")
 def graph(session: DbSession, user: CurrentUser) -> JSONResponse:
     """Nodes and edges of the routable network (GeoJSON); rebuilt when the geodata change."""
     return JSONResponse(service.graph_geojson(session), media_type=GEOJSON)
 
 
-@router.get("/routes", response_class=JSONResponse)
+@router.get("/routes", response_class=JSONResponse, response_model=RoutesOut,
+            summary="Open routes between two places around hazards, conflicts and closures (GeoJSON)")
 def routes(
     session: DbSession,
     user: CurrentUser,

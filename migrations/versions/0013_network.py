@@ -10,7 +10,9 @@ geodata the tables were built from, so the graph is rebuilt lazily when the geod
 """
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
+from geoalchemy2 import Geometry
 
 revision: str = '0013'
 down_revision: str | None = '0007'
@@ -20,44 +22,55 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS pgrouting")
-    op.execute("""
-        CREATE TABLE network_nodes (
-            id bigint PRIMARY KEY,
-            geom geometry(Point, 4326) NOT NULL,
-            degree integer NOT NULL DEFAULT 0
-        )""")
-    op.execute("""
-        CREATE TABLE network_edges (
-            id bigint PRIMARY KEY,
-            source bigint NOT NULL REFERENCES network_nodes(id) ON DELETE CASCADE,
-            target bigint NOT NULL REFERENCES network_nodes(id) ON DELETE CASCADE,
-            corridor_code varchar(40),
-            length_m double precision NOT NULL CHECK (length_m >= 0),
-            country varchar(2),
-            geom geometry(LineString, 4326) NOT NULL
-        )""")
-    op.execute("CREATE INDEX ix_network_edges_geom ON network_edges USING gist (geom)")
-    op.execute("CREATE INDEX ix_network_edges_corridor ON network_edges (corridor_code)")
-    op.execute("""
-        CREATE TABLE network_points (
-            kind varchar(12) NOT NULL CHECK (kind in ('flow_point', 'resource')),
-            code varchar(40) NOT NULL,
-            resource_kind varchar(20),
-            edge_id bigint NOT NULL REFERENCES network_edges(id) ON DELETE CASCADE,
-            fraction double precision NOT NULL CHECK (fraction >= 0 AND fraction <= 1),
-            distance_m double precision NOT NULL,
-            PRIMARY KEY (kind, code)
-        )""")
-    op.execute("CREATE INDEX ix_network_points_edge ON network_points (edge_id)")
-    op.execute("""
-        CREATE TABLE network_state (
-            id integer PRIMARY KEY CHECK (id = 1),
-            version text NOT NULL,
-            built_at timestamptz NOT NULL DEFAULT now()
-        )""")
+    op.create_geospatial_table('network_nodes',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
+    sa.Column('degree', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_nodes'))
+    )
+    op.create_geospatial_table('network_edges',
+    sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('source', sa.BigInteger(), nullable=False),
+    sa.Column('target', sa.BigInteger(), nullable=False),
+    sa.Column('corridor_code', sa.String(length=40), nullable=True),
+    sa.Column('length_m', sa.Double(), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('geom', Geometry(geometry_type='LINESTRING', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
+    sa.CheckConstraint('length_m >= 0', name=op.f('ck_network_edges_length')),
+    sa.ForeignKeyConstraint(['source'], ['network_nodes.id'], name=op.f('fk_network_edges_source_network_nodes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['target'], ['network_nodes.id'], name=op.f('fk_network_edges_target_network_nodes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_edges'))
+    )
+    op.create_geospatial_index('idx_network_edges_geom', 'network_edges', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
+    op.create_index(op.f('ix_network_edges_corridor_code'), 'network_edges', ['corridor_code'], unique=False)
+    op.create_table('network_points',
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('resource_kind', sa.String(length=20), nullable=True),
+    sa.Column('edge_id', sa.BigInteger(), nullable=False),
+    sa.Column('fraction', sa.Double(), nullable=False),
+    sa.Column('distance_m', sa.Double(), nullable=False),
+    sa.CheckConstraint("kind in ('flow_point', 'resource')", name=op.f('ck_network_points_kind')),
+    sa.CheckConstraint('fraction >= 0 and fraction <= 1', name=op.f('ck_network_points_fraction')),
+    sa.ForeignKeyConstraint(['edge_id'], ['network_edges.id'], name=op.f('fk_network_points_edge_id_network_edges'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('kind', 'code', name=op.f('pk_network_points'))
+    )
+    op.create_index(op.f('ix_network_points_edge_id'), 'network_points', ['edge_id'], unique=False)
+    op.create_table('network_state',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.Text(), nullable=False),
+    sa.Column('built_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('id = 1', name=op.f('ck_network_state_single_row')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_state'))
+    )
 
 
 def downgrade() -> None:
-    for table in ("network_state", "network_points", "network_edges", "network_nodes"):
-        op.execute(f"DROP TABLE IF EXISTS {table}")
+    op.drop_table('network_state')
+    op.drop_index(op.f('ix_network_points_edge_id'), table_name='network_points')
+    op.drop_table('network_points')
+    op.drop_index(op.f('ix_network_edges_corridor_code'), table_name='network_edges')
+    op.drop_geospatial_index('idx_network_edges_geom', table_name='network_edges', postgresql_using='gist', column_name='geom')
+    op.drop_geospatial_table('network_edges')
+    op.drop_geospatial_table('network_nodes')
     op.execute("DROP EXTENSION IF EXISTS pgrouting")
