@@ -40,9 +40,21 @@ def blocker_text(b: Mapping[str, Any], language: str) -> str:
     if kind == "closed_flow_point":
         return f"point de passage {ref} fermé" if fr else f"flow point {ref} closed"
     en_dir, fr_dir = DIRECTION.get(b.get("direction", ""), ("movement", "mouvement"))
-    window = f"{detail.get('opens')} – {detail.get('closes')}"
-    return (f"{fr_dir} fermée sur le couloir {ref} par le calendrier (ouverte du {window})" if fr
-            else f"{en_dir} closed on corridor {ref} by the calendar (open {window})")
+    opens, closes = _day(detail.get("opens"), language), _day(detail.get("closes"), language)
+    return (f"{fr_dir} fermée sur le couloir {ref} par le calendrier (ouverte du {opens} au {closes})" if fr
+            else f"{en_dir} closed on corridor {ref} by the calendar (open {opens} – {closes})")
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _day(month_day: Any, language: str) -> str:
+    """'01-31' -> '31/01' (fr) or '31 Jan' (en)."""
+    try:
+        month, day = (int(x) for x in str(month_day).split("-"))
+        return f"{day:02d}/{month:02d}" if language == "fr" else f"{day} {_MONTHS_EN[month - 1]}"
+    except (ValueError, IndexError):
+        return str(month_day)
 
 
 def alternative_sentence(alt: Mapping[str, Any], language: str) -> str:
@@ -76,7 +88,7 @@ def no_route_sentence(blockers: list[Mapping[str, Any]], language: str) -> str:
     fr = language == "fr"
     if not blockers:
         return "Aucun itinéraire ouvert." if fr else "No open route."
-    told = "; ".join(blocker_text(b, language) for b in blockers[:4])
+    told = (" ; " if fr else "; ").join(blocker_text(b, language) for b in blockers[:4])
     return (f"Aucun itinéraire de remplacement ouvert : {told}." if fr else f"No open alternative route: {told}.")
 
 

@@ -177,3 +177,13 @@ def test_an_event_of_another_kind_carries_no_route(client, make_user, auth):
         "event_kind": "crop_destruction", "severity": "moderate", "corridor": "A", "location": {"lon": 0.5, "lat": LAT}})
     assert r.status_code == 201, r.text
     assert "rerouting" not in r.json()["evidence"]
+
+
+def test_a_hazard_near_the_detour_is_reported_as_still_crossed(client, partner):
+    two_ways()
+    hazard(0.5, LAT)  # closes A
+    hazard(B_TOP[0], B_TOP[1] + 0.09, half=0.01, kind="flood")  # ~9 km north of the hill: near B, not on it
+    p = routes(client, partner, **{"from": "FP-O", "to": "FP-D"}).json()["features"][0]["properties"]
+    assert p["corridors"] == ["S", "B", "E"]
+    assert [h["detail"]["kind"] for h in p["hazards_crossed"]] == ["flood"]
+    assert "flood on corridor B" in p["hazards_crossed"][0]["text"]["en"]
