@@ -50,7 +50,9 @@ def alternatives(session: Session, alert: Alert, now: datetime) -> dict[str, Any
     """The rerouting evidence of one alert (None when the corridor is not on the network)."""
     params = routing_params()
     view = network.network(session, params)
-    ends = network.corridor_ends(session, view, alert.corridor_code, alert.flow_point_code, params)
+    # herds at a closed place are told the way that avoids the whole corridor: start to end
+    start_at = None if alert.type == "unexpected" else alert.flow_point_code
+    ends = network.corridor_ends(session, view, alert.corridor_code, start_at, params)
     if ends is None:
         return None
     at = _moment(alert, now)

@@ -5,6 +5,8 @@ closing one of two parallel corridors, a calendar closing one direction."""
 from __future__ import annotations
 
 import pytest
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
 from sqlalchemy import text
 
 from corridors.network import service
@@ -187,3 +189,26 @@ def test_a_hazard_near_the_detour_is_reported_as_still_crossed(client, partner):
     assert p["corridors"] == ["S", "B", "E"]
     assert [h["detail"]["kind"] for h in p["hazards_crossed"]] == ["flood"]
     assert "flood on corridor B" in p["hazards_crossed"][0]["text"]["en"]
+
+
+def test_herds_counted_on_a_closed_corridor_are_told_the_way_round_it(client, make_user, auth):
+    from corridors.geodata.models import FlowPoint
+    from corridors.observations.service import ingest
+
+    two_ways(direct_closed=True)
+    with session_scope() as s:
+        a = s.execute(text("SELECT id FROM corridors WHERE code = 'A'")).scalar_one()
+        s.add(FlowPoint(code="FP-A", name="Point sur A", geom=from_shape(Point(0.5, LAT), srid=4326), corridor_id=a))
+    with session_scope() as s:
+        out = ingest(s, [{"id": "00000000-0000-4000-9000-000000000001", "flow_point": "FP-A",
+                          "observed_at": "2026-03-01T09:00:00+00:00", "counts": {"cattle": 150}}],
+                     source="api", enumerator=None)
+        assert out.count("accepted") == 1
+    admin = auth(make_user("admin")[1])
+    assert client.post("/api/v1/rules/evaluate", headers=admin).status_code == 200
+    alerts = client.get("/api/v1/alerts?type=unexpected", headers=admin).json()["items"]
+    closed = next(a for a in alerts if a["rule"] == "unexpected_closed")
+    assert closed["corridor"] == "A", closed
+    best = closed["evidence"]["rerouting"]["alternatives"][0]
+    assert best["corridors"] == ["B"]
+    assert best["detour_km"] == pytest.approx(km(J1, B_TOP, J2) - km(J1, J2), abs=0.3)
