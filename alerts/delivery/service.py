@@ -23,6 +23,7 @@ from alerts.delivery.settings import DeliverySettings, cap_options, get_delivery
 from ttt.config import get_settings
 from ttt.errors import NotFound, ValidationFailed
 from ttt.geo import parse_geometry, to_geojson
+from ttt.outbound import OutboundRefused, check_url, mask_url
 from ttt.users import Principal
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -34,7 +35,13 @@ def _address_problem(channel: str, address: str, ds: DeliverySettings) -> str | 
         "webhook": WebhookChannel(WebhookConfig(allow_http=not ds.webhook_require_https)),
     }
     checker = checkers.get(channel)
-    return checker.check_address(address) if checker else None
+    problem = checker.check_address(address) if checker else None
+    if problem is None and channel == "webhook":
+        try:  # a name that does not resolve yet is checked again at send time
+            check_url(address, unresolvable_ok=True)
+        except OutboundRefused as exc:
+            return f"{mask_url(address)}: {exc.detail}"
+    return problem
 
 
 def _check(values: dict[str, Any], ds: DeliverySettings) -> list[dict[str, str]]:
