@@ -127,3 +127,14 @@ def test_ttt_import_of_a_vrt_fetches_nothing(tmp_path: Path):
                        "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>")
         result = CliRunner().invoke(cli, ["import", "corridors", str(vrt)])
     assert result.exit_code != 0 and hook.requests == []
+
+
+def test_the_connection_itself_is_checked(no_allow):
+    """The address is judged again where the socket is opened (a DNS answer that changed
+    after check_url, or a caller that skipped it, still cannot reach loopback)."""
+    from ttt.outbound import guarded_client
+
+    with http_receiver() as hook, guarded_client(5) as client:
+        with pytest.raises(OutboundRefused):
+            client.post(hook.url, content=b"{}")
+    assert hook.requests == []
