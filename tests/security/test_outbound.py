@@ -134,7 +134,6 @@ def test_the_connection_itself_is_checked(no_allow):
     after check_url, or a caller that skipped it, still cannot reach loopback)."""
     from ttt.outbound import guarded_client
 
-    with http_receiver() as hook, guarded_client(5) as client:
-        with pytest.raises(OutboundRefused):
-            client.post(hook.url, content=b"{}")
+    with http_receiver() as hook, guarded_client(5) as client, pytest.raises(OutboundRefused):
+        client.post(hook.url, content=b"{}")
     assert hook.requests == []
