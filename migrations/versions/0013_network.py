@@ -1,7 +1,7 @@
 """network: pgRouting and the routable corridor network (nodes, edges, attached points).
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0008
 
 The tables hold the graph built from the corridor geometries (corridors.network.build):
 edges split where corridors meet or pass within the snapping tolerance, and flow points and
@@ -15,7 +15,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision: str = '0013'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
