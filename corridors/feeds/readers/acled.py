@@ -43,8 +43,11 @@ class ConflictRules:
     """Which ACLED events are farmer-herder conflict (all comparisons case-insensitive)."""
 
     event_types: tuple[str, ...] = ("Battles", "Violence against civilians", "Riots")
-    actor_words: tuple[str, ...] = ()
-    note_words: tuple[str, ...] = ()
+    # ACLED names such actors "Pastoralists (Nigeria)", "Farmers (Burkina Faso)", "Fulani
+    # Ethnic Militia (Mali)"; notes tell the rest (Clingendael's tagging criteria)
+    actor_words: tuple[str, ...] = ("pastoralist", "herder", "farmer", "fulani", "peul")
+    note_words: tuple[str, ...] = ("herder", "herdsm", "pastoralist", "transhuman", "grazing", "cattle", "livestock",
+                                   "crop damage", "éleveur", "eleveur", "agriculteur", "bétail", "betail")
     radius_km: float = 10.0
     lifetime_days: float = 14.0
     kind: str = "conflict"
@@ -122,8 +125,10 @@ def parse_conflict_rules(data: Any, where: str = "feeds.acled") -> ConflictRules
             sev = tuple((k, int(v)) for k, v in levels.items())
     rules = ConflictRules(
         event_types=_words(data.get("event_types"), f"{where}.event_types", errors) or base.event_types,
-        actor_words=_words(data.get("actor_words"), f"{where}.actor_words", errors),
-        note_words=_words(data.get("note_words"), f"{where}.note_words", errors),
+        actor_words=_words(data.get("actor_words"), f"{where}.actor_words", errors) if "actor_words" in data
+        else base.actor_words,
+        note_words=_words(data.get("note_words"), f"{where}.note_words", errors) if "note_words" in data
+        else base.note_words,
         radius_km=_positive(data.get("radius_km"), base.radius_km, f"{where}.radius_km", errors),
         lifetime_days=_positive(data.get("lifetime_days"), base.lifetime_days, f"{where}.lifetime_days", errors),
         kind=kind, severity_by_fatalities=sev,
