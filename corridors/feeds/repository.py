@@ -41,6 +41,10 @@ def due_feed_ids(session: Session, now: datetime) -> list[int]:
     return list(rows)
 
 
+def enabled_feed_ids(session: Session) -> list[int]:
+    return list(session.execute(select(HazardFeed.id).where(HazardFeed.enabled).order_by(HazardFeed.id)).scalars())
+
+
 def add(session: Session, obj):
     session.add(obj)
     session.flush()

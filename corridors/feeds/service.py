@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from corridors.feeds import repository as repo
-from corridors.feeds.fetch import TIMEOUT_S, FetchFailed, fetch
+from corridors.feeds.fetch import TIMEOUT_S, Fetched, FetchFailed, fetch
 from corridors.feeds.models import HazardFeed
 from corridors.feeds.pull import Fetcher, PullReport, apply_items, read_payload
 from corridors.feeds.readers.common import FormatError
@@ -176,6 +176,18 @@ def pull_feed(session: Session, feed: HazardFeed, *, now: datetime | None = None
     return report
 
 
+def load_payload(session: Session, feed: HazardFeed, data: bytes, *, now: datetime | None = None) -> PullReport:
+    """Read a document already at hand as if it had just been pulled (the demo's sample; a
+    file a publisher sent by other means). Links it names are not followed."""
+
+    def offline(url: str, **_: Any) -> Fetched:
+        if url == feed.url:
+            return Fetched(200, data)
+        raise FetchFailed("not fetched: the document was loaded from a file")
+
+    return pull_feed(session, feed, now=now, fetcher=offline)
+
+
 def _failed(feed: HazardFeed, report: PullReport, reason: str, now: datetime) -> PullReport:
     report.outcome, report.error = "failed", reason
     report.created, report.updated, report.ended = [], [], []
@@ -192,13 +204,16 @@ def pull(session: Session, user: Principal, feed_id: int, *, fetcher: Fetcher = 
 
 
 def pull_due(session_scope: Callable[[], Any], *, now: datetime | None = None, only: int | None = None,
-             fetcher: Fetcher = fetch, on_feed: Callable[[HazardFeed, PullReport], None] | None = None
-             ) -> list[PullReport]:
-    """Pull every enabled feed that is due (or feed ``only``, due or not), each in its own
-    transaction: one broken feed never stops the others."""
+             every_enabled: bool = False, fetcher: Fetcher = fetch,
+             on_feed: Callable[[int, PullReport], None] | None = None) -> list[PullReport]:
+    """Pull every enabled feed that is due (``every_enabled``: due or not; ``only``: that
+    feed), each in its own transaction: one broken feed never stops the others."""
     now = now or datetime.now(UTC)
     with session_scope() as s:
-        ids = [only] if only is not None else repo.due_feed_ids(s, now)
+        if only is not None:
+            ids = [only]
+        else:
+            ids = repo.enabled_feed_ids(s) if every_enabled else repo.due_feed_ids(s, now)
     reports = []
     for feed_id in ids:
         try:
@@ -207,9 +222,9 @@ def pull_due(session_scope: Callable[[], Any], *, now: datetime | None = None, o
                 if feed is None:
                     raise NotFound(f"no hazard feed {feed_id}")
                 report = pull_feed(s, feed, now=now, fetcher=fetcher)
-                if on_feed:
-                    on_feed(feed, report)
-        except Conflict as exc:
+        except (Conflict, NotFound) as exc:
             report = PullReport(feed=feed_id, outcome="failed", error=str(exc), pulled_at=now)
         reports.append(report)
+        if on_feed:
+            on_feed(feed_id, report)
     return reports

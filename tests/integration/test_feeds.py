@@ -231,3 +231,22 @@ def test_a_feed_answering_500_or_garbage_leaves_the_others_working(client, admin
     answer = _pull(client, admin, broken["id"])
     assert answer["outcome"] == "failed" and answer["error"] == "the publisher answered HTTP 500"
     assert client.get(f"/api/v1/hazard-feeds/{broken['id']}", headers=admin).json()["status"]["failures_in_a_row"] == 2
+
+
+def test_command_line_pulls_and_lists_feeds(client, admin, server):
+    from typer.testing import CliRunner
+
+    from ttt.cli import _register_optional, app
+
+    _register_optional()
+    feed = _feed(client, admin, "acled_csv", server.serve("/acled.csv", "acled_events.csv"))
+    _feed(client, admin, "gdacs_geojson", server.fail("/down.json", 503))
+    runner = CliRunner()
+    one = runner.invoke(app, ["feeds", "pull", str(feed["id"]), "--no-alerts"])
+    assert one.exit_code == 0, one.output
+    assert "2 created" in one.output and "refused line 6" in one.output
+    every = runner.invoke(app, ["feeds", "pull"])
+    assert every.exit_code == 1  # one feed failed: say so to scripts
+    assert "0 created" in every.output and "HTTP 503" in every.output and "hazard alerts:" in every.output
+    listed = runner.invoke(app, ["feeds", "list"])
+    assert listed.exit_code == 0 and "hazard feeds" in listed.output and "HTTP 503" in listed.output

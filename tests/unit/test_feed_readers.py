@@ -146,3 +146,26 @@ def test_acled_rules_are_checked_with_their_path():
         parse_conflict_rules({"radius_km": -1, "colour": "red", "severity_by_fatalities": {"huge": 3}})
     fields = {e["field"] for e in exc.value.errors}
     assert fields == {"feeds.acled.radius_km", "feeds.acled.colour", "feeds.acled.severity_by_fatalities"}
+
+
+def test_the_shipped_rules_file_states_the_built_in_conflict_rules_and_is_checked():
+    import yaml
+
+    from alerts.rules.config import DEFAULT_RULES_FILE, load_rules, parse_rules
+    from ttt.errors import ValidationFailed
+
+    data = yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    assert parse_conflict_rules(data["feeds"]["acled"]) == ConflictRules()
+    load_rules(DEFAULT_RULES_FILE)  # the section is accepted
+    with pytest.raises(ValidationFailed) as exc:
+        parse_rules({**data, "feeds": {"acled": {"radius_km": 0}, "firms": {}}})
+    assert {e["field"] for e in exc.value.errors} == {"feeds.acled.radius_km", "feeds.firms"}
+
+
+def test_failed_pulls_back_off_from_minutes_to_hours():
+    from datetime import timedelta
+
+    from corridors.feeds.service import backoff
+
+    assert [backoff(60, n) for n in (1, 2, 3)] == [timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20)]
+    assert backoff(60, 12) == timedelta(hours=6) and backoff(1440, 30) == timedelta(hours=24)
