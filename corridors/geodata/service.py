@@ -77,6 +77,11 @@ def to_feature(layer: str, row: Any, corridor_codes: Mapping[int, str] | None = 
             "ends_at": _iso(row.ends_at),
             "source": row.source,
             "description": row.description,
+            # provenance when a feed brought it (all null for hand-drawn hazards)
+            "feed": row.feed_id,
+            "source_id": row.source_id,
+            "source_version": row.source_version,
+            "pulled_at": _iso(row.pulled_at),
         }
         return make_feature(geom, props, row.id)
     if layer == "admin-areas":
