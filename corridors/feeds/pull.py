@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,13 @@ from corridors.feeds.readers import acled, cap, firms, gdacs
 from corridors.feeds.readers.common import FormatError, Item, ReadResult
 from corridors.geodata.models import Hazard
 from ttt.config import get_settings
+
+RECENT = timedelta(days=30)  # hazards looked at beyond those a pull names (fires, CAP chains)
+
+
+class FeedProblem(Exception):
+    """The feed's own settings prevent a pull (said in its status)."""
+
 
 PUBLISHERS = {"firms_csv": "NASA FIRMS", "gdacs_geojson": "GDACS", "cap_feed": "CAP", "acled_csv": "ACLED"}
 MAX_CAP_MESSAGES = 200
@@ -164,9 +171,14 @@ def _active(h: Hazard, now: datetime) -> bool:
 class Applier:
     """Brings one feed's hazards up to date with the items of one pull."""
 
-    def __init__(self, session: Session, feed: HazardFeed, report: PullReport, now: datetime) -> None:
+    def __init__(self, session: Session, feed: HazardFeed, report: PullReport, now: datetime,
+                 items: list[Item]) -> None:
         self.session, self.feed, self.report, self.now = session, feed, report, now
-        self.hazards = repo.hazards_of(session, feed.id)
+        # the hazards these items name, and the recent ones (growing fires, CAP chains, GDACS)
+        since = min([now, *(i.starts_at for i in items)]) - RECENT  # recent for the data, also old data
+        self.hazards = repo.hazards_of(session, feed.id, {i.source_id for i in items} | {
+            r for i in items for r in i.references}, recent_since=since)
+        self.shapes: dict[int, BaseGeometry | None] = {}
         self.by_source = {h.source_id: h for h in self.hazards if h.source_id}
         self.by_chain = {_chain_key(h.source_version): h for h in self.hazards if _chain_key(h.source_version)}
         self.seen: set[str] = set()
@@ -183,7 +195,7 @@ class Applier:
                     break
         if h is None and self.feed.kind == "firms_csv" and item.geometry is not None:
             for other in self.hazards:  # a growing fire area keeps its hazard
-                shape = repo_shape(other)
+                shape = self.shape(other)
                 if (other.id not in self.matched and _active(other, item.starts_at) and shape is not None
                         and shape.intersects(item.geometry)):
                     h = other
@@ -191,6 +203,11 @@ class Applier:
         if h is not None and h.id is not None:
             self.matched.add(h.id)
         return h
+
+    def shape(self, h: Hazard) -> BaseGeometry | None:
+        if h.id not in self.shapes:
+            self.shapes[h.id] = repo_shape(h)
+        return self.shapes[h.id]
 
     def apply(self, item: Item) -> None:
         h = self.target(item)
@@ -216,6 +233,12 @@ class Applier:
         if self.area_problem or (self.area is not None and not self.area.intersects(geometry)):
             self.report.skipped += 1
             return
+        if h is not None and self.feed.kind == "firms_csv" and self.shape(h) is not None:
+            # a fire area is everything detected since it began, until it has been quiet
+            # for its N hours (a rolling FIRMS window dropping old detections shrinks nothing)
+            geometry = self.shape(h).union(geometry)
+            ends = max(h.ends_at, item.ends_at) if h.ends_at and item.ends_at else item.ends_at
+            item = replace(item, starts_at=min(h.starts_at, item.starts_at), ends_at=ends)
         kind = self.feed.hazard_kind or item.kind
         ends = item.ends_at
         if ends is None and self.feed.kind == "cap_feed" and self.feed.expire_hours:
@@ -228,6 +251,7 @@ class Applier:
             self.report.unchanged += 1
             return
         self._write(h, item, geometry, kind, ends)
+        self.shapes[h.id] = geometry
         (self.report.ended if was_active and not _active(h, self.now) else self.report.updated).append(h.id)
 
     def _write(self, h: Hazard, item: Item, geometry: BaseGeometry, kind: str, ends: datetime | None) -> None:
@@ -276,8 +300,12 @@ def apply_items(session: Session, feed: HazardFeed, result: ReadResult, report: 
     report.records += result.records
     report.refused.extend(result.refused)
     report.skipped += len(result.skipped)
-    applier = Applier(session, feed, report, report.pulled_at)
+    applier = Applier(session, feed, report, report.pulled_at, result.items)
+    if applier.area_problem:
+        raise FeedProblem(applier.area_problem)
     for item in result.items:
         applier.apply(item)
     if feed.kind == "gdacs_geojson":
+        # an event refused this time (a malformed feature) is not an event that ended
+        applier.seen |= {r["source_id"] for r in result.refused if r.get("source_id")}
         applier.end_unlisted()

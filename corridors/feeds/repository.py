@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from corridors.feeds.models import HazardFeed
@@ -62,8 +62,13 @@ def try_lock(session: Session, feed_id: int) -> bool:
                                 {"a": LOCK_NAMESPACE, "b": feed_id}).scalar())
 
 
-def hazards_of(session: Session, feed_id: int) -> list[Hazard]:
-    return list(session.execute(select(Hazard).where(Hazard.feed_id == feed_id).order_by(Hazard.id)).scalars())
+def hazards_of(session: Session, feed_id: int, source_ids: Collection[str], recent_since: datetime) -> list[Hazard]:
+    """The feed's hazards with these source ids, and those still going or ended since
+    ``recent_since`` (bounded however long the feed has been pulled)."""
+    recent = Hazard.ends_at.is_(None) | (Hazard.ends_at >= recent_since)
+    named = Hazard.source_id.in_(list(source_ids)) if source_ids else false()
+    stmt = select(Hazard).where(Hazard.feed_id == feed_id, or_(named, recent)).order_by(Hazard.id)
+    return list(session.execute(stmt).scalars())
 
 
 def hazard_counts(session: Session, feed_ids: Sequence[int], now: datetime) -> dict[int, tuple[int, int]]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from corridors.feeds import repository as repo
 from corridors.feeds.fetch import TIMEOUT_S, Fetched, FetchFailed, fetch
 from corridors.feeds.models import HazardFeed
-from corridors.feeds.pull import Fetcher, PullReport, apply_items, read_payload
+from corridors.feeds.pull import FeedProblem, Fetcher, PullReport, apply_items, read_payload
 from corridors.feeds.readers.common import FormatError
 from corridors.feeds.schemas import FeedIn, FeedOut, FeedPatch, FeedStatus, _check_options
 from ttt.errors import Conflict, NotFound, ValidationFailed
@@ -149,8 +149,7 @@ def pull_feed(session: Session, feed: HazardFeed, *, now: datetime | None = None
     """Pull one feed now and record the outcome on it; a publisher's failure is a report
     with ``outcome`` failed (never an exception). The caller commits."""
     now = now or datetime.now(UTC)
-    if not repo.try_lock(session, feed.id):
-        raise Conflict(f"hazard feed {feed.id} is being pulled right now; try again in a moment")
+    _lock(session, feed.id)
     report = PullReport(feed=feed.id, pulled_at=now)
     feed.last_attempt_at = now
     timeout_s = float((feed.options or {}).get("timeout_s") or TIMEOUT_S)
@@ -164,7 +163,7 @@ def pull_feed(session: Session, feed: HazardFeed, *, now: datetime | None = None
             with session.begin_nested():
                 apply_items(session, feed, result, report)
             feed.etag, feed.last_modified = fetched.etag, fetched.last_modified
-    except (FetchFailed, FormatError) as exc:
+    except (FetchFailed, FormatError, FeedProblem) as exc:
         return _failed(feed, report, str(exc), now)
     except Exception as exc:  # a bug or a database refusal: this feed only
         log.exception("pulling hazard feed %s failed", feed.id)
@@ -199,7 +198,13 @@ def _failed(feed: HazardFeed, report: PullReport, reason: str, now: datetime) ->
     return report
 
 
+def _lock(session: Session, feed_id: int) -> None:
+    if not repo.try_lock(session, feed_id):
+        raise Conflict(f"hazard feed {feed_id} is being pulled right now; try again in a moment")
+
+
 def pull(session: Session, user: Principal, feed_id: int, *, fetcher: Fetcher = fetch) -> PullReport:
+    _lock(session, feed_id)  # before the row lock: a second pull is told at once, not made to wait
     return pull_feed(session, get_feed(session, user, feed_id, for_update=True), fetcher=fetcher)
 
 
@@ -218,6 +223,7 @@ def pull_due(session_scope: Callable[[], Any], *, now: datetime | None = None, o
     for feed_id in ids:
         try:
             with session_scope() as s:
+                _lock(s, feed_id)
                 feed = repo.get(s, feed_id, for_update=True)
                 if feed is None:
                     raise NotFound(f"no hazard feed {feed_id}")

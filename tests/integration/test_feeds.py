@@ -21,7 +21,7 @@ from corridors.observations.service import ingest
 from ttt.config import get_settings
 from ttt.db import session_scope
 
-from .feed_server import FeedServer
+from .feed_server import FEEDS, FeedServer
 
 
 @pytest.fixture
@@ -250,3 +250,22 @@ def test_command_line_pulls_and_lists_feeds(client, admin, server):
     assert "0 created" in every.output and "HTTP 503" in every.output and "hazard alerts:" in every.output
     listed = runner.invoke(app, ["feeds", "list"])
     assert listed.exit_code == 0 and "hazard feeds" in listed.output and "HTTP 503" in listed.output
+
+
+def test_a_growing_fire_keeps_its_hazard_when_old_detections_leave_the_window(client, admin, server, session):
+    sample = FEEDS / "firms_viirs_snpp.csv"
+    lines = sample.read_bytes().decode().splitlines()
+    header, kaya = lines[0], lines[1:7]
+    feed = _feed(client, admin, "firms_csv", server.serve("/firms.csv", "\n".join([header, *kaya]).encode()))
+    [fire_id] = _pull(client, admin, feed["id"])["created"]
+    first = session.get(Hazard, fire_id)
+    start, area = first.starts_at, to_shape(first.geom)
+    # the next 24 h file: the 5 Dec passes are gone, one new detection further north-east
+    later = [*kaya[3:], "13.23500,-1.28000,340.00,0.40,0.37,2025-12-06,1400,N,VIIRS,n,2.0NRT,296.00,4.00,D"]
+    server.serve("/firms.csv", "\n".join([header, *later]).encode())
+    answer = _pull(client, admin, feed["id"])
+    assert answer["created"] == [] and answer["updated"] == [fire_id]
+    session.expire_all()
+    grown = session.get(Hazard, fire_id)
+    assert grown.starts_at == start and to_shape(grown.geom).contains(area)
+    assert grown.ends_at == datetime(2025, 12, 7, 14, tzinfo=UTC)
