@@ -17,10 +17,11 @@ import httpx
 
 try:  # the outbound policy (public addresses only); see the module docstring
     from ttt.outbound import OutboundRefused
+    from ttt.outbound import check_url as _policy_check
     from ttt.outbound import request as _policy_request
 except ImportError:  # pragma: no cover - before the policy module is installed
     OutboundRefused = None  # type: ignore[assignment,misc]
-    _policy_request = None
+    _policy_check = _policy_request = None
 
 TIMEOUT_S = 30.0
 MAX_BYTES = 50 * 1024 * 1024
@@ -50,6 +51,20 @@ def resolve_url(url: str, credential: str | None) -> tuple[str, dict[str, str]]:
     if credential:
         headers["Authorization"] = credential if " " in credential.strip() else f"Bearer {credential.strip()}"
     return url, headers
+
+
+def refusal(url: str) -> str | None:
+    """Why the outbound policy refuses a feed URL when it is stored, or None (a name that
+    does not resolve now is accepted: it is checked again at every pull)."""
+    if _policy_check is None:
+        return None
+    try:
+        _policy_check(url.replace("{credential}", "credential"), unresolvable_ok=True)
+    except Exception as exc:
+        if OutboundRefused is not None and isinstance(exc, OutboundRefused):
+            return str(exc.detail)
+        raise
+    return None
 
 
 def _send(url: str, headers: dict[str, str], timeout_s: float) -> httpx.Response:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from corridors.feeds import repository as repo
-from corridors.feeds.fetch import TIMEOUT_S, Fetched, FetchFailed, fetch
+from corridors.feeds.fetch import TIMEOUT_S, Fetched, FetchFailed, fetch, refusal
 from corridors.feeds.models import HazardFeed
 from corridors.feeds.pull import FeedProblem, Fetcher, PullReport, apply_items, read_payload
 from corridors.feeds.readers.common import FormatError
@@ -54,6 +54,12 @@ def _check_area(session: Session, user: Principal, bbox: list[float] | None, pco
         raise ValidationFailed(errors)
 
 
+def _check_url(url: str) -> None:
+    reason = refusal(url)
+    if reason:
+        raise ValidationFailed([{"field": "url", "message": reason}])
+
+
 def get_feed(session: Session, user: Principal, feed_id: int, for_update: bool = False) -> HazardFeed:
     feed = repo.get(session, feed_id, for_update=for_update)
     if feed is None or not _visible(user, feed):
@@ -64,6 +70,7 @@ def get_feed(session: Session, user: Principal, feed_id: int, for_update: bool =
 def create_feed(session: Session, user: Principal, body: FeedIn) -> HazardFeed:
     area = body.area
     _check_area(session, user, area.bbox if area else None, area.pcodes if area else [])
+    _check_url(body.url)
     secret = body.credential.get_secret_value().strip() if body.credential else ""
     feed = HazardFeed(
         name=body.name.strip(), kind=body.kind, url=body.url, credential=secret or None,
@@ -82,6 +89,8 @@ def patch_feed(session: Session, user: Principal, feed_id: int, body: FeedPatch)
         area = body.area
         _check_area(session, user, area.bbox if area else None, area.pcodes if area else [])
         feed.area_bbox, feed.area_pcodes = (area.bbox, area.pcodes) if area else (None, [])
+    if body.url is not None:
+        _check_url(body.url)
     if "credential" in given:
         secret = body.credential.get_secret_value().strip() if body.credential else ""
         feed.credential = secret or None

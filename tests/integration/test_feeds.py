@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import LineString, Point
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from alerts.alerts.models import Alert
 from alerts.delivery.models import Delivery, Subscription
@@ -269,3 +269,24 @@ def test_a_growing_fire_keeps_its_hazard_when_old_detections_leave_the_window(cl
     grown = session.get(Hazard, fire_id)
     assert grown.starts_at == start and to_shape(grown.geom).contains(area)
     assert grown.ends_at == datetime(2025, 12, 7, 14, tzinfo=UTC)
+
+
+def test_the_scheduler_pulls_feeds_in_the_leader_only(engine):
+    from ttt.scheduler import LeaderLock, build_scheduler
+
+    class Follower(LeaderLock):
+        @property
+        def is_leader(self) -> bool:
+            return False
+
+    handle = build_scheduler(get_settings(), leader=Follower(engine, 1))
+    job = handle.scheduler.get_job("feeds")
+    assert job is not None and job.trigger.interval == timedelta(seconds=60)
+    with session_scope() as s:
+        s.execute(text(
+            "INSERT INTO hazard_feeds (name, kind, url, area_pcodes, every_minutes, enabled, kind_map, severity_map,"
+            " options, failures, created_at, updated_at) VALUES ('x', 'acled_csv', 'http://127.0.0.1:9/x.csv', '{}',"
+            " 60, true, '{}', '{}', '{}', 0, now(), now())"))
+    job.func()  # a follower does nothing
+    with session_scope() as s:
+        assert s.execute(text("SELECT last_attempt_at FROM hazard_feeds")).scalar() is None

@@ -45,6 +45,8 @@ from ttt.geo import from_metric, transformer, utm_crs_for
 CLASSES = ("low", "nominal", "high")
 _WORDS = {"l": "low", "low": "low", "n": "nominal", "nominal": "nominal", "h": "high", "high": "high"}
 REQUIRED = ("latitude", "longitude", "acq_date", "acq_time", "confidence")
+SATELLITES = {"N": "Suomi NPP", "N20": "NOAA-20", "N21": "NOAA-21", "1": "NOAA-20", "T": "Terra", "A": "Aqua",
+              "Terra": "Terra", "Aqua": "Aqua"}
 DEFAULT_SEVERITY = {"low": "moderate", "nominal": "severe", "high": "severe"}
 
 
@@ -207,7 +209,7 @@ def read_firms(data: bytes, options: FirmsOptions = FirmsOptions()) -> ReadResul
         first, last = group[0], max(group, key=lambda d: d.at)
         severity = max((mapped(d.confidence, sev_map, "severe", SEVERITIES) for d in group), key=SEVERITIES.index)
         frp = sum(d.frp or 0.0 for d in group)
-        sats = sorted({d.satellite or d.instrument for d in group})
+        sats = sorted({SATELLITES.get(d.satellite, d.satellite or d.instrument) for d in group})
         result.items.append(Item(
             source_id=f"firms:{first.key}",
             version=short_hash(*sorted(d.key for d in group)),
@@ -218,7 +220,7 @@ def read_firms(data: bytes, options: FirmsOptions = FirmsOptions()) -> ReadResul
             ends_at=last.at + timedelta(hours=options.quiet_hours),
             description=(f"Active fire area: {len(group)} satellite detection(s) ({', '.join(sats)}) "
                          f"from {first.at:%Y-%m-%d %H:%M} to {last.at:%Y-%m-%d %H:%M} UTC, "
-                         f"fire radiative power {frp:.0f} MW"),
+                         f"fire intensity {frp:.0f} MW (radiative power)"),
         ))
     return result
 
