@@ -290,3 +290,15 @@ def test_the_scheduler_pulls_feeds_in_the_leader_only(engine):
     job.func()  # a follower does nothing
     with session_scope() as s:
         assert s.execute(text("SELECT last_attempt_at FROM hazard_feeds")).scalar() is None
+
+
+def test_a_feed_at_a_private_address_is_refused(client, admin, monkeypatch):
+    pytest.importorskip("ttt.outbound")
+    monkeypatch.delenv("TTT_OUTBOUND_ALLOW", raising=False)
+    get_settings.cache_clear()
+    try:
+        r = client.post("/api/v1/hazard-feeds", headers=admin, json={
+            "name": "internal", "kind": "cap_feed", "url": "http://169.254.169.254/latest/meta-data/"})
+        assert r.status_code == 422 and r.json()["detail"][0]["field"] == "url"
+    finally:
+        get_settings.cache_clear()
