@@ -7,7 +7,8 @@ or straight SQL are all followed within one evaluation interval. An alert knows 
 of its hazard it describes by ``evidence.details.hazard_version`` (alerts raised before that
 was recorded are left to the rules).
 
-The all clear resolves the alert through the ordinary resolution path (status resolved, a
+An alert raised after its hazard was already over (data loaded late) is history, not a
+warning in force: it gets no all clear. The all clear resolves the alert through the ordinary resolution path (status resolved, a
 note saying why, a ``resolved`` delivery to everyone who was told).
 """
 
@@ -92,6 +93,8 @@ def follow_hazards(session: Session, network: repo.Network, rules: RuleSet, now:
         if hid is None:
             continue
         h = hazards.get(hid)
+        if h is not None and h.ends is not None and h.ends <= now and alert.created_at >= h.ends:
+            continue  # raised about a hazard already over (a historical load): nothing to clear
         if h is None or (h.ends is not None and h.ends <= now):
             all_clear(session, alert, _ended_note(h, now), now)
             result.cleared.append(alert.id)

@@ -302,3 +302,22 @@ def test_a_feed_at_a_private_address_is_refused(client, admin, monkeypatch):
         assert r.status_code == 422 and r.json()["detail"][0]["field"] == "url"
     finally:
         get_settings.cache_clear()
+
+
+def test_a_hand_drawn_hazard_moved_off_the_corridor_gets_an_all_clear(client, admin, session):
+    _network("NE-C01", [(0.9174, 14.7308), (1.4531, 14.2117), (2.1254, 13.5116)], (1.4531, 14.2117), "NE00602")
+    _herds("NE-C01-FMP", datetime(2025, 9, 15, 10, tzinfo=UTC))
+    square = {"type": "Polygon", "coordinates": [[[1.40, 14.15], [1.50, 14.15], [1.50, 14.25], [1.40, 14.25],
+                                                  [1.40, 14.15]]]}
+    r = client.post("/api/v1/hazards", headers=admin, json={"type": "Feature", "geometry": square, "properties": {
+        "kind": "insecurity", "severity": "moderate", "starts_at": "2025-09-14T00:00:00+00:00"}})
+    hazard_id = r.json()["id"]
+    _evaluate(datetime(2025, 9, 15, 18, tzinfo=UTC))
+    [alert] = _hazard_alerts(session, hazard_id)
+    assert alert.status == "open"
+    far = {"type": "Polygon", "coordinates": [[[3.0, 12.0], [3.1, 12.0], [3.1, 12.1], [3.0, 12.1], [3.0, 12.0]]]}
+    assert client.patch(f"/api/v1/hazards/{hazard_id}", headers=admin, json={"geometry": far}).status_code == 200
+    _evaluate(datetime(2025, 9, 16, 12, tzinfo=UTC))
+    session.expire_all()
+    [done] = _hazard_alerts(session, hazard_id)
+    assert done.status == "resolved" and "no longer reaches NE-C01" in done.resolve_note
