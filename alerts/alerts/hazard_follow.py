@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from geoalchemy2.shape import from_shape
+from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
@@ -61,8 +61,15 @@ def _ended_note(h: Hazard | None, now: datetime) -> str:
     return f"All clear: the {h.kind} ended on {day}. / Fin d'alerte : {KIND_FR.get(h.kind, 'le danger')} a pris fin le {day}."
 
 
-def _refresh(session: Session, alert: Alert, f: Finding, now: datetime) -> str:
+def _refresh(session: Session, alert: Alert, f: Finding, now: datetime) -> str | None:
     higher = severity_rank(f.severity) > severity_rank(alert.severity)
+    same_area = alert.geom is not None and f.geometry is not None and to_shape(alert.geom).equals_exact(f.geometry, 1e-7)
+    if not higher and same_area and set(f.observation_ids) <= set(alert.observation_ids or []):
+        # the hazard changed elsewhere (its text, another corridor): only note the version seen
+        alert.evidence = {**alert.evidence, "details": {**(alert.evidence.get("details") or {}),
+                                                        "hazard_version": f.evidence.details.get("hazard_version")}}
+        session.flush()
+        return None
     if higher:
         alert.severity = f.severity
     if f.geometry is not None:
@@ -118,7 +125,6 @@ def follow_hazards(session: Session, network: repo.Network, rules: RuleSet, now:
                 all_clear(session, alert, f"All clear: the {h.kind} no longer reaches {where}. / Fin d'alerte : "
                                           f"{KIND_FR.get(h.kind, 'le danger')} n'atteint plus {where}.", now)
                 result.cleared.append(alert.id)
-            else:
-                _refresh(session, alert, f, now)
+            elif _refresh(session, alert, f, now):
                 result.updated.append(alert.id)
     return result

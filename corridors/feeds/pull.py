@@ -247,7 +247,9 @@ class Applier:
             return self._create(item, geometry, kind, ends)
         was_active = _active(h, self.now)
         if _same(h, item, geometry, kind, ends):
-            h.source_version = item.version  # same content under a new version label: nothing to tell
+            repo.relabel(self.session, h, item.version)  # same content, new label: nothing to follow
+            if _chain_key(item.version):
+                self.by_chain[_chain_key(item.version)] = h
             self.report.unchanged += 1
             return
         self._write(h, item, geometry, kind, ends)

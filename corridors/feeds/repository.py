@@ -8,8 +8,9 @@ from datetime import datetime
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import false, func, or_, select, text
+from sqlalchemy import false, func, or_, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from corridors.feeds.models import HazardFeed
 from corridors.geodata.models import AdminArea, Hazard
@@ -81,6 +82,14 @@ def hazard_counts(session: Session, feed_ids: Sequence[int], now: datetime) -> d
         .where(Hazard.feed_id.in_(list(feed_ids))).group_by(Hazard.feed_id)
     )
     return {fid: (int(n), int(a)) for fid, n, a in rows}
+
+
+def relabel(session: Session, hazard: Hazard, version: str) -> None:
+    """A new source version for unchanged content: the hazard's edit time (the version its
+    alerts follow) stays as it was."""
+    session.execute(update(Hazard).where(Hazard.id == hazard.id)
+                    .values(source_version=version, updated_at=Hazard.updated_at))
+    set_committed_value(hazard, "source_version", version)
 
 
 def known_pcodes(session: Session, pcodes: Sequence[str]) -> set[str]:

@@ -321,3 +321,17 @@ def test_a_hand_drawn_hazard_moved_off_the_corridor_gets_an_all_clear(client, ad
     session.expire_all()
     [done] = _hazard_alerts(session, hazard_id)
     assert done.status == "resolved" and "no longer reaches NE-C01" in done.resolve_note
+
+
+def test_a_new_version_with_the_same_content_changes_only_the_label(client, admin, server, session):
+    body = (FEEDS / "gdacs_events.geojson").read_bytes()
+    feed = _feed(client, admin, "gdacs_geojson", server.serve("/gdacs.json", body))
+    _pull(client, admin, feed["id"])
+    flood = session.scalars(select(Hazard).where(Hazard.source_id == "gdacs:FL:1102983")).one()
+    edited_at, label = flood.updated_at, flood.source_version
+    server.serve("/gdacs.json", body.replace(b"2025-09-20T08:41:17", b"2025-09-21T07:00:00"))
+    answer = _pull(client, admin, feed["id"])
+    assert (answer["updated"], answer["unchanged"]) == ([], 2)
+    session.expire_all()
+    flood = session.get(Hazard, flood.id)
+    assert flood.source_version != label and flood.updated_at == edited_at
