@@ -1,9 +1,8 @@
 """The one place hazard feeds go out to the network.
 
 Every request goes through the outbound policy (``ttt.outbound``: public addresses only
-unless ``TTT_OUTBOUND_ALLOW`` lets a network through, no redirects, no proxy variables) when
-that module is installed; until then through httpx with the same no-redirect, no-proxy
-settings. Conditional requests (``If-None-Match``/``If-Modified-Since``) spare the publisher
+unless ``TTT_OUTBOUND_ALLOW`` lets a network through, no redirects, no proxy variables).
+Conditional requests (``If-None-Match``/``If-Modified-Since``) spare the publisher
 and us a download when nothing changed. Errors carry a short reason for the feed status,
 never the URL with its credential.
 """
@@ -15,13 +14,7 @@ from urllib.parse import quote, urljoin
 
 import httpx
 
-try:  # the outbound policy (public addresses only); see the module docstring
-    from ttt.outbound import OutboundRefused
-    from ttt.outbound import check_url as _policy_check
-    from ttt.outbound import request as _policy_request
-except ImportError:  # pragma: no cover - before the policy module is installed
-    OutboundRefused = None  # type: ignore[assignment,misc]
-    _policy_check = _policy_request = None
+from ttt.outbound import OutboundRefused, check_url, request
 
 TIMEOUT_S = 30.0
 MAX_BYTES = 50 * 1024 * 1024
@@ -56,22 +49,11 @@ def resolve_url(url: str, credential: str | None) -> tuple[str, dict[str, str]]:
 def refusal(url: str) -> str | None:
     """Why the outbound policy refuses a feed URL when it is stored, or None (a name that
     does not resolve now is accepted: it is checked again at every pull)."""
-    if _policy_check is None:
-        return None
     try:
-        _policy_check(url.replace("{credential}", "credential"), unresolvable_ok=True)
-    except Exception as exc:
-        if OutboundRefused is not None and isinstance(exc, OutboundRefused):
-            return str(exc.detail)
-        raise
+        check_url(url.replace("{credential}", "credential"), unresolvable_ok=True)
+    except OutboundRefused as exc:
+        return str(exc.detail)
     return None
-
-
-def _send(url: str, headers: dict[str, str], timeout_s: float) -> httpx.Response:
-    if _policy_request is not None:
-        return _policy_request("GET", url, timeout_s=timeout_s, headers=headers)
-    with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
-        return client.get(url, headers=headers)
 
 
 def fetch(url: str, *, credential: str | None = None, etag: str | None = None, last_modified: str | None = None,
@@ -85,15 +67,13 @@ def fetch(url: str, *, credential: str | None = None, etag: str | None = None, l
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        response = _send(target, headers, timeout_s)
+        response = request("GET", target, timeout_s=timeout_s, headers=headers)
+    except OutboundRefused as exc:
+        raise FetchFailed(f"refused by the outbound policy: {exc.detail}") from None
     except httpx.TimeoutException:
         raise FetchFailed(f"no answer within {timeout_s:g} s") from None
     except httpx.HTTPError as exc:
         raise FetchFailed(f"the publisher cannot be reached ({type(exc).__name__})") from None
-    except Exception as exc:
-        if OutboundRefused is not None and isinstance(exc, OutboundRefused):
-            raise FetchFailed(f"refused by the outbound policy: {exc}") from None
-        raise
     if response.status_code == 304:
         return Fetched(304, b"", etag, last_modified)
     if 300 <= response.status_code < 400:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from corridors.feeds import service
 from corridors.feeds.schemas import FeedIn, FeedList, FeedOut, FeedPatch, PullAnswer
-from ttt.api.deps import DbSession, StaffUser
+from ttt.http.deps import DbSession, StaffUser
 
 router = APIRouter(prefix="/api/v1/hazard-feeds", tags=["hazard feeds"])
 

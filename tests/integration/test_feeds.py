@@ -292,16 +292,17 @@ def test_the_scheduler_pulls_feeds_in_the_leader_only(engine):
         assert s.execute(text("SELECT last_attempt_at FROM hazard_feeds")).scalar() is None
 
 
-def test_a_feed_at_a_private_address_is_refused(client, admin, monkeypatch):
-    pytest.importorskip("ttt.outbound")
-    monkeypatch.delenv("TTT_OUTBOUND_ALLOW", raising=False)
+def test_a_feed_at_a_private_address_is_refused(client, admin, server, monkeypatch):
+    r = client.post("/api/v1/hazard-feeds", headers=admin, json={
+        "name": "internal", "kind": "cap_feed", "url": "http://169.254.169.254/latest/meta-data/"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "url"
+    # a loopback publisher allowed when the feed was stored, no longer allowed when it is pulled
+    feed = _feed(client, admin, "acled_csv", server.serve("/acled.csv", "acled_events.csv"))
+    monkeypatch.setenv("TTT_OUTBOUND_ALLOW", "")
     get_settings.cache_clear()
-    try:
-        r = client.post("/api/v1/hazard-feeds", headers=admin, json={
-            "name": "internal", "kind": "cap_feed", "url": "http://169.254.169.254/latest/meta-data/"})
-        assert r.status_code == 422 and r.json()["detail"][0]["field"] == "url"
-    finally:
-        get_settings.cache_clear()
+    answer = _pull(client, admin, feed["id"])
+    assert answer["outcome"] == "failed" and answer["error"].startswith("refused by the outbound policy")
+    assert server.requests == []
 
 
 def test_a_hand_drawn_hazard_moved_off_the_corridor_gets_an_all_clear(client, admin, session):

@@ -11,9 +11,10 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
-HAZARD_KINDS = ("bushfire", "flood", "drought", "disease", "insecurity", "conflict", "other")
-SEVERITIES = ("minor", "moderate", "severe", "extreme")
-ACTIONS = ("upsert", "end")
+from corridors.geodata.features import HAZARD_KINDS
+from ttt.facts import SEVERITIES
+
+__all__ = ["HAZARD_KINDS", "SEVERITIES", "FormatError", "Item", "ReadResult", "decode", "mapped", "short_hash", "utc"]
 
 
 @dataclass(frozen=True)
