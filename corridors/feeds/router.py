@@ -8,21 +8,16 @@ from fastapi import APIRouter, Query, Request, Response
 from corridors.feeds import service
 from corridors.feeds.schemas import FeedIn, FeedList, FeedOut, FeedPatch, PullAnswer
 from ttt.http.deps import DbSession, StaffUser
+from ttt.http.paging import next_link
 
 router = APIRouter(prefix="/api/v1/hazard-feeds", tags=["hazard feeds"])
-
-
-def _page(request: Request, limit: int, offset: int, total: int) -> str | None:
-    if offset + limit >= total:
-        return None
-    return str(request.url.include_query_params(offset=offset + limit, limit=limit))
 
 
 @router.get("", response_model=FeedList, summary="List hazard feeds with their pull status")
 def list_feeds(request: Request, session: DbSession, user: StaffUser,
                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> FeedList:
     feeds, total = service.list_feeds(session, user, limit=limit, offset=offset)
-    return FeedList(items=service.feed_out(session, feeds), total=total, next=_page(request, limit, offset, total))
+    return FeedList(items=service.feed_out(session, feeds), total=total, next=next_link(request, offset, limit, total))
 
 
 @router.post("", response_model=FeedOut, status_code=201, summary="Add a hazard feed (FIRMS, GDACS, CAP, ACLED)")
