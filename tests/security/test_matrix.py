@@ -34,6 +34,8 @@ POLICY: list[tuple[str, str, frozenset[str] | str]] = [
     ("GET", r"^/api/v1/(flow-points|hazards|admin-areas|resources|corridors|calendars|network)(/.*)?$", EVERYONE),
     ("POST PUT PATCH DELETE", r"^/api/v1/(flow-points|hazards|admin-areas|resources|corridors|calendars)(/.*)?$",
      STAFF),
+    # hazard feeds: analysts and admins manage and pull them
+    ("GET POST PATCH DELETE", r"^/api/v1/hazard-feeds(/.*)?$", STAFF),
     ("GET", r"^/ogc(/.*)?$", EVERYONE),
     # observations: field staff submit and read (enumerators their own); partners never see raw counts
     ("GET POST", r"^/api/v1/observations(\.csv)?$", FIELD),
