@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alerts import engine
 from alerts.alerts import service
+from alerts.alerts.lifecycle import OUTCOME_MODES
 from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
 from alerts.alerts.repository import AlertFilter
 from ttt.api.deps import CurrentUser, DbSession, require_roles
@@ -43,7 +44,22 @@ class NoteIn(BaseModel):
 
 
 class ResolveIn(NoteIn):
-    reprisal_risk: bool | None = Field(default=None, description="for events: does a risk of reprisal remain?")
+    """How it ended (every field optional; the old ``{note, reprisal_risk}`` body still works)."""
+
+    mode: Literal[OUTCOME_MODES] | None = Field(default=None, description="how it was resolved")  # type: ignore[valid-type]
+    killed: int | None = Field(default=None, ge=0, le=100_000, description="people killed")
+    injured: int | None = Field(default=None, ge=0, le=100_000, description="people injured")
+    displaced: int | None = Field(default=None, ge=0, le=10_000_000, description="people displaced")
+    animals_lost: int | None = Field(default=None, ge=0, le=10_000_000, description="animals lost")
+    crop_damage_ha: float | None = Field(default=None, ge=0, le=1_000_000, description="crops damaged, hectares")
+    crop_damage_note: str | None = Field(default=None, max_length=1000, description="crop damage in words")
+    reprisal_risk: bool | None = Field(default=None, description="does a risk of reprisal remain?")
+    acted_by: str | None = Field(default=None, max_length=300, description="who acted (committee, service...)")
+
+
+class VerifyIn(NoteIn):
+    verdict: Literal["verifying", "confirmed", "dismissed"] = Field(
+        description="confirmed or dismissed (a final verdict); verifying while it is being checked")
 
 
 class LocationIn(BaseModel):
@@ -141,9 +157,16 @@ def post_acknowledge(alert_id: int, user: CurrentUser, session: DbSession, body:
 
 
 @router.post("/alerts/{alert_id}/resolve", dependencies=[require_roles(*RESPONDERS)],
-             summary="Resolve an alert (who, when and a note are recorded)")
+             summary="Resolve an alert with its outcome (mode, casualties, damage, reprisal risk, who acted)")
 def post_resolve(alert_id: int, user: CurrentUser, session: DbSession, body: ResolveIn | None = None) -> dict:
-    alert = service.resolve(session, user, alert_id, body.note if body else None,
-                            body.reprisal_risk if body else None)
+    alert = service.resolve(session, user, alert_id, body.model_dump(exclude_none=True) if body else None)
+    session.commit()
+    return service.alert_json(alert, user)
+
+
+@router.post("/alerts/{alert_id}/verify", dependencies=[require_roles(*STAFF)],
+             summary="Verify an alert: confirmed (told to recipients if it waited) or dismissed (a cancellation)")
+def post_verify(alert_id: int, body: VerifyIn, user: CurrentUser, session: DbSession) -> dict:
+    alert = service.verify(session, user, alert_id, body.verdict, body.note)
     session.commit()
     return service.alert_json(alert, user)

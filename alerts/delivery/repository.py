@@ -162,6 +162,8 @@ def record_acknowledgement(session: Session, alert: Alert, *, who: str, at: date
     """Who/when on the alert; a change of the alert is a new version (as in the alerts service)."""
     alert.acknowledged_at = at
     alert.acknowledged_by = who
+    alert.history = [*(alert.history or []), {"at": at.isoformat(), "by": who, "change": "acknowledged",
+                                               "note": note or None}]
     if note:
         alert.acknowledge_note = note
     if alert.status == "open":

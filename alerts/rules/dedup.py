@@ -144,10 +144,10 @@ def merge(findings: Iterable[Finding], alerts: Iterable[AlertState], lifecycle: 
 
 def _rule_places(s: AlertState) -> set[tuple[str, str]]:
     out = {(s.rule, s.place)}
-    for k in s.keys:
-        parts = k.split("|")
-        if len(parts) >= 3:
-            out.add((parts[0], parts[1]))
+    for k in s.keys:  # rule|place|window: rule ids and window labels hold no "|", places may
+        rule, _, rest = k.partition("|")
+        if "|" in rest:
+            out.add((rule, rest.rsplit("|", 1)[0]))
     return out
 
 
