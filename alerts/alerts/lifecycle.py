@@ -180,7 +180,8 @@ def tick(session: Session, now: datetime | None = None, lifecycle: Lifecycle | N
             bump(alert, now)
             add_history(alert, "closed", SYSTEM, now, alert.resolve_note)
             session.flush()
-            notify(session, alert, "closed")
+            if not alert.late:  # a history load's alert is over before anyone heard of it: the digest tells it
+                notify(session, alert, "closed")
             closed.append(alert.id)
             continue
         every = policy.remind_after_hours
