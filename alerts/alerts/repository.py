@@ -393,6 +393,22 @@ def alerts_for_merge(session: Session, keys: Sequence[str], rule_places: Sequenc
     return list(session.scalars(select(Alert).where(or_(*conds)).order_by(Alert.id)))
 
 
+def response_rows(session: Session, start: datetime, end: datetime, *, type: str | None, severity: str | None,
+                  pcode: str | None, scopes: Sequence[str]) -> list[Alert]:
+    """Alerts raised in [start, end) for the response figures, in the caller's areas."""
+    q = select(Alert).where(Alert.created_at >= start, Alert.created_at < end)
+    if type:
+        q = q.where(Alert.type == type)
+    if severity:
+        q = q.where(Alert.severity == severity)
+    for i, prefixes in enumerate(p for p in ([pcode] if pcode else [], list(scopes)) if p):
+        q = q.where(text(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(alerts.pcodes, '[]'::jsonb)) p(code), "
+            f"unnest(CAST(:pre{i} AS text[])) s(prefix) WHERE upper(p.code) LIKE upper(s.prefix) || '%')"
+        ).bindparams(**{f"pre{i}": prefixes}))
+    return list(session.scalars(q.order_by(Alert.created_at, Alert.id)))
+
+
 def live_alerts_for_tick(session: Session, ended_before: datetime) -> list[Alert]:
     """Live alerts that may be due to close or remind (window ended before ``ended_before``,
     confirmed, or about a hazard), locked, skipping those another writer holds."""

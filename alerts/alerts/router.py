@@ -164,6 +164,37 @@ def post_resolve(alert_id: int, user: CurrentUser, session: DbSession, body: Res
     return service.alert_json(alert, user)
 
 
+@router.get("/stats/response", dependencies=[require_roles(*RESPONDERS)],
+            responses={200: {"content": {"text/csv": {}}, "description": "figures as JSON, or CSV with HXL tags"}},
+            summary="How alerts were answered: states, time to acknowledge/verify/resolve, outcomes, casualties")
+def get_response_stats(
+    user: CurrentUser,
+    session: DbSession,
+    from_: Annotated[date | None, Query(alias="from", description="first day alerts were raised (UTC); "
+                                        "default: 90 days before 'to'")] = None,
+    to: Annotated[date | None, Query(description="last day (inclusive); default: today")] = None,
+    interval: Literal["day", "week", "month", "season"] = "month",
+    pcode: Annotated[str | None, Query(max_length=20, description="P-code prefix: ML, ML05, ML0506...")] = None,
+    type: AlertType | None = None,  # noqa: A002 - the contract's name
+    severity: Severity | None = None,
+    format: Literal["json", "csv"] = "json",  # noqa: A002
+):
+    from datetime import UTC, timedelta
+    from datetime import datetime as _dt
+
+    from fastapi.responses import Response
+
+    from alerts.alerts.response import response_csv
+
+    last = to or _dt.now(UTC).date()
+    first = from_ or last - timedelta(days=90)
+    result = service.response_stats(session, user, first, last, interval, type=type, severity=severity, pcode=pcode)
+    if format == "csv":
+        return Response(response_csv(result), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="response_{first}_{last}.csv"'})
+    return result
+
+
 @router.post("/alerts/{alert_id}/verify", dependencies=[require_roles(*STAFF)],
              summary="Verify an alert: confirmed (told to recipients if it waited) or dismissed (a cancellation)")
 def post_verify(alert_id: int, body: VerifyIn, user: CurrentUser, session: DbSession) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from geoalchemy2.shape import from_shape, to_shape
@@ -339,6 +339,25 @@ def resolve(session: Session, user: Principal, alert_id: int, outcome: dict[str,
 def verify(session: Session, user: Principal, alert_id: int, verdict: str, note: str | None) -> Alert:
     alert = get_alert(session, user, alert_id, for_update=True)
     return life.verify(session, alert, user.name, verdict, note)
+
+
+def response_stats(session: Session, user: Principal, first: date, last: date, interval: str, *,
+                   type: str | None = None, severity: str | None = None, pcode: str | None = None) -> dict[str, Any]:
+    """Response figures over alerts raised from ``first`` to ``last`` (UTC days), scoped to the
+    user's areas like every statistic."""
+    from alerts.alerts.response import AlertTimes, response_figures
+
+    if last < first:
+        raise ValidationFailed([{"field": "to", "message": "must not be before 'from'"}])
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    rows = repo.response_rows(session, start, end, type=type, severity=severity, pcode=pcode,
+                              scopes=() if user.unrestricted else user.scopes)
+    times = [AlertTimes(a.created_at, a.status, a.verification or "new", a.acknowledged_at, a.verified_at,
+                        a.resolved_at, a.resolved_by, a.outcome, a.reopened_from is not None) for a in rows]
+    result = response_figures(times, first, last, interval)
+    result["filters"] = {"pcode": pcode, "type": type, "severity": severity}
+    return result
 
 
 # --- JSON ------------------------------------------------------------------------------------
