@@ -12,6 +12,9 @@ Language = Literal["fr", "en"]
 AlertType = Literal["mass", "early", "late", "unexpected", "hazard", "event"]
 Severity = Literal["minor", "moderate", "severe", "extreme"]
 Mode = Literal["immediate", "digest"]
+Hears = Literal["new", "update", "verification", "resolution"]
+HEARS_DOC = ("which changes it hears: new (created, reopened), update (escalated, reminders), verification "
+             "(confirmed), resolution (resolved, all clear); a false alarm always reaches everyone told")
 
 
 class SubscriptionIn(BaseModel):
@@ -32,6 +35,8 @@ class SubscriptionIn(BaseModel):
     tier: int = Field(default=1, ge=1, le=10)
     secret: str | None = Field(default=None, description="webhook signing secret (whsec_...); generated if absent")
     active: bool = True
+    hears: list[Hears] = Field(default_factory=lambda: ["new", "update", "verification", "resolution"],
+                               min_length=1, description=HEARS_DOC)
 
 
 class SubscriptionPatch(BaseModel):
@@ -52,3 +57,4 @@ class SubscriptionPatch(BaseModel):
     tier: int | None = Field(default=None, ge=1, le=10)
     secret: str | None = None
     active: bool | None = None
+    hears: list[Hears] | None = Field(default=None, min_length=1, description=HEARS_DOC)

@@ -107,7 +107,7 @@ def update_subscription(session: Session, subscription_id: int, patch: Subscript
     ds = ds or get_delivery_settings()
     sub = get_subscription(session, subscription_id)
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active"):
+    for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active", "hears"):
         if field in changes and changes[field] is None:
             raise ValidationFailed([{"field": field, "message": "cannot be null"}])
     merged = {"channel": sub.channel, "address": sub.address, "pcodes": sub.pcodes, "corridors": sub.corridors,
@@ -149,7 +149,7 @@ def subscription_json(sub: Subscription, *, secret: str | None = None) -> dict[s
         "alert_types": list(sub.alert_types or []), "min_severity": sub.min_severity,
         "corridors": list(sub.corridors or []), "pcodes": list(sub.pcodes or []),
         "area": to_geojson(to_shape(sub.area)) if sub.area is not None else None,
-        "mode": sub.mode, "tier": sub.tier, "active": sub.active,
+        "mode": sub.mode, "tier": sub.tier, "active": sub.active, "hears": list(sub.hears or []),
         "secret": secret, "has_secret": bool(sub.secret),
         "created_by": sub.created_by,
         "created_at": sub.created_at.isoformat() if sub.created_at else None,

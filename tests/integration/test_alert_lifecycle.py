@@ -14,8 +14,8 @@ from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig
 from alerts.delivery.models import Delivery
 from tests.integration.test_delivery_factories import Clock, make_subscription
 from tests.integration.test_delivery_outbox import dispatcher
-from tests.integration.test_ingest_support import FMP, record
 from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
+from tests.integration.test_ingest_support import record
 from tests.unit.test_channel_servers import smtp_sink
 from ttt.db import session_scope
 
@@ -152,6 +152,23 @@ def test_a_dismissed_rule_alert_sends_a_false_alarm_to_everyone_told(api, sessio
     assert api.evaluate()["created"] == []
     changes = [h["change"] for h in api.get(alert_id)["history"]]
     assert changes == ["created", "dismissed"]
+    # the Atom feed tells the change and the verdict
+    from lxml import etree
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = etree.fromstring(client.get("/api/v1/alerts/feed.atom", headers=auth(make_user("partner")[1])).content)
+    terms = {(c.get("scheme"), c.get("term")) for c in feed.iterfind("a:entry/a:category", ns)}
+    assert ("urn:ttt:change", "dismissed") in terms and ("urn:ttt:verification", "dismissed") in terms
+
+
+def test_subscriptions_choose_which_changes_they_hear(client, admin_headers):
+    body = {"name": "Mairie", "channel": "email", "address": "mairie@example.org", "hears": ["new", "resolution"]}
+    r = client.post("/api/v1/subscriptions", json=body, headers=admin_headers)
+    assert r.status_code == 201 and r.json()["hears"] == ["new", "resolution"], r.text
+    r = client.post("/api/v1/subscriptions", json={**body, "hears": ["gossip"]}, headers=admin_headers)
+    assert r.status_code == 422
+    r = client.post("/api/v1/subscriptions", json={k: v for k, v in body.items() if k != "hears"}, headers=admin_headers)
+    assert r.json()["hears"] == ["new", "update", "verification", "resolution"]
 
 
 def test_confirmed_alerts_remind_and_close_with_an_all_clear(api, session):
