@@ -111,7 +111,9 @@ def merge(findings: Iterable[Finding], alerts: Iterable[AlertState], lifecycle: 
         by_key.setdefault(f.dedup_key, []).append(new)
         record(event, new, f)
 
-    for f in sorted(findings, key=lambda f: (f.window_start, f.dedup_key)):
+    # in window order; within a window, findings at a flow point first, so an incident keeps
+    # the most precise place (the point) and the corridor's measure joins it
+    for f in sorted(findings, key=lambda f: (f.window_start, f.flow_point is None, f.dedup_key)):
         exact = by_key.get(f.dedup_key, [])
         live = [s for s in exact if s.live]
         target: AlertState | None = live[-1] if live else None

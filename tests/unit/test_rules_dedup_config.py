@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def test_resolved_alert_holds_under_more_of_the_same_and_reopens_when_materially
 
 def test_point_and_corridor_findings_about_the_same_herds_are_one_incident_with_both_measures():
     point = finding(ids=("a", "b"), rule="mass_flow_point", place="fp:P1", observed=2600)
-    corridor = finding(ids=("a", "b", "c"), rule="mass_corridor", place="corridor:C1", observed=3100)
+    corridor = replace(finding(ids=("a", "b", "c"), rule="mass_corridor", place="corridor:C1", observed=3100),
+                       flow_point=None)
     for order in ([point, corridor], [corridor, point]):
         r = merge(order, [])
         (c,) = r.changes
@@ -90,7 +92,7 @@ def test_point_and_corridor_findings_about_the_same_herds_are_one_incident_with_
         assert a.evidence["measures"]["mass_flow_point"]["observed"] == 2600
         assert a.evidence["measures"]["mass_corridor"]["observed"] == 3100
         assert a.evidence["measures"]["mass_corridor"]["place"] == "corridor:C1"
-        assert a.first.rule == a.rule  # the alert keeps the rule, place and headline that opened it
+        assert a.first.rule == a.rule == "mass_flow_point"  # the most precise place leads the incident
     # found in a later run: the corridor joins the point's alert (an update, not a new alert)
     alerts = merge([point], []).alerts
     r = merge([corridor], alerts)
