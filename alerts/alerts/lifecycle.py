@@ -211,13 +211,13 @@ def _condition_ended_at(session: Session, alert: Alert) -> datetime | None:
 
 
 def tell_reporters(session: Session, alert: Alert, change: str) -> None:
-    """The informants behind an event report hear what became of it (their own channel and
-    language): see :mod:`alerts.delivery.feedback`."""
-    if alert.type != "event" or not alert.reporters:
+    """The informants behind an event report hear what became of it through their own
+    subscription (``reporter``), in its language."""
+    if alert.type != "event" or not alert.reporters or change not in ("confirmed", "dismissed", "resolved"):
         return
-    if importlib.util.find_spec("alerts.delivery.feedback") is None:
+    if importlib.util.find_spec("alerts.delivery.outbox") is None:
         return
-    importlib.import_module("alerts.delivery.feedback").enqueue_feedback(session, alert, change)
+    importlib.import_module("alerts.delivery.outbox").enqueue_feedback(session, alert, change, list(alert.reporters))
 
 
 # --- JSON ------------------------------------------------------------------------------------

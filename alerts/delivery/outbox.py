@@ -83,6 +83,35 @@ def _filter(sub) -> SubscriptionFilter:
     )
 
 
+def _record_message(session: Session, alert, event: str) -> AlertMessage:
+    """The snapshot of this alert version as told (once per version)."""
+    session.flush()  # the alert needs its id
+    message = message_for_alert(session, alert, event)
+    if not repo.add_alert_message(session, alert_id=alert.id, version=message.version, event=event,
+                                  sent_at=message.updated_at, payload=message.to_dict()):
+        told = repo.alert_message_event(session, alert.id, message.version)
+        if told != event:
+            # the unique (subscription, alert, version) rule would silently swallow this news
+            raise ValueError(f"alert {alert.id}: version {message.version} was already told as '{told}'; "
+                             f"increase alert.version before telling '{event}'")
+    return message
+
+
+def enqueue_feedback(session: Session, alert, event: str, reporters: list[str], *, now: datetime | None = None) -> int:
+    """Tell the informants who reported an event what became of it (confirmed, dismissed,
+    resolved), through their own subscriptions (``reporter``), at once. Returns new rows."""
+    subs = [s for s in repo.active_subscriptions(session) if s.reporter and s.reporter in reporters]
+    if not subs:
+        return 0
+    now = now or datetime.now(UTC)
+    message = _record_message(session, alert, event)
+    return repo.insert_deliveries(session, [
+        {"alert_id": alert.id, "alert_version": message.version, "subscription_id": s.id, "event": event,
+         "mode": "immediate", "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
+        for s in subs
+    ])
+
+
 def enqueue(session: Session, alert, event: str = "created", *, now: datetime | None = None,
             settings: DeliverySettings | None = None) -> int:
     """Write the deliveries for this version of ``alert``; returns how many new rows.
@@ -98,20 +127,13 @@ def enqueue(session: Session, alert, event: str = "created", *, now: datetime | 
         raise ValueError(f"alert {alert.id}: event must be one of {', '.join(EVENTS)}, got {event!r}")
     ds = settings or get_delivery_settings()
     now = now or datetime.now(UTC)
-    session.flush()  # the alert needs its id
-    message = message_for_alert(session, alert, event)
-    if not repo.add_alert_message(session, alert_id=alert.id, version=message.version, event=event,
-                                  sent_at=message.updated_at, payload=message.to_dict()):
-        told = repo.alert_message_event(session, alert.id, message.version)
-        if told != event:
-            # the unique (subscription, alert, version) rule would silently swallow this news
-            raise ValueError(f"alert {alert.id}: version {message.version} was already told as '{told}'; "
-                             f"increase alert.version before telling '{event}'")
+    message = _record_message(session, alert, event)
     facts = AlertFacts(type=alert.type, severity=alert.severity, corridor_code=alert.corridor_code,
                        pcodes=message.pcodes, geometry=message.geometry,
                        escalation_tier=alert.escalation_tier or 1)
     heard_as = EVENT_HEARD_AS.get(event)
-    subs = [s for s in repo.active_subscriptions(session) if heard_as is None or heard_as in (s.hears or (heard_as,))]
+    subs = [s for s in repo.active_subscriptions(session)
+            if s.reporter is None and (heard_as is None or heard_as in (s.hears or (heard_as,)))]
     told = repo.told_subscription_ids(session, alert.id) if event not in ("created", "reopened") else set()
     told_only = event in ("resolved", "closed", "dismissed", "reminder") or (event == "confirmed" and bool(told))
     ids = matching_ids([_filter(s) for s in subs], facts, resolution=told_only, already_told=told)

@@ -12,6 +12,8 @@ Language = Literal["fr", "en"]
 AlertType = Literal["mass", "early", "late", "unexpected", "hazard", "event"]
 Severity = Literal["minor", "moderate", "severe", "extreme"]
 Mode = Literal["immediate", "digest"]
+REPORTER_DOC = ("user name of a key informant or enumerator: this subscription is their own channel and carries "
+                "only feedback on their reports (confirmed, dismissed, resolved), never other alerts")
 Hears = Literal["new", "update", "verification", "resolution"]
 HEARS_DOC = ("which changes it hears: new (created, reopened), update (escalated, reminders), verification "
              "(confirmed), resolution (resolved, all clear); a false alarm always reaches everyone told")
@@ -37,6 +39,7 @@ class SubscriptionIn(BaseModel):
     active: bool = True
     hears: list[Hears] = Field(default_factory=lambda: ["new", "update", "verification", "resolution"],
                                min_length=1, description=HEARS_DOC)
+    reporter: str | None = Field(default=None, max_length=80, description=REPORTER_DOC)
 
 
 class SubscriptionPatch(BaseModel):
@@ -58,3 +61,4 @@ class SubscriptionPatch(BaseModel):
     secret: str | None = None
     active: bool | None = None
     hears: list[Hears] | None = Field(default=None, min_length=1, description=HEARS_DOC)
+    reporter: str | None = Field(default=None, max_length=80, description=REPORTER_DOC)

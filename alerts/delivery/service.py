@@ -150,7 +150,7 @@ def subscription_json(sub: Subscription, *, secret: str | None = None) -> dict[s
         "corridors": list(sub.corridors or []), "pcodes": list(sub.pcodes or []),
         "area": to_geojson(to_shape(sub.area)) if sub.area is not None else None,
         "mode": sub.mode, "tier": sub.tier, "active": sub.active, "hears": list(sub.hears or []),
-        "secret": secret, "has_secret": bool(sub.secret),
+        "reporter": sub.reporter, "secret": secret, "has_secret": bool(sub.secret),
         "created_by": sub.created_by,
         "created_at": sub.created_at.isoformat() if sub.created_at else None,
         "updated_at": sub.updated_at.isoformat() if sub.updated_at else None,

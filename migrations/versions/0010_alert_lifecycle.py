@@ -1,5 +1,6 @@
 """alerts: verification, corroboration, outcome, history, reopening, late and held alerts;
-subscriptions choose which changes they hear.
+subscriptions choose which changes they hear; a reporter's subscription carries the
+feedback on their own reports.
 
 Revision ID: 0010
 Revises: 0007
@@ -44,9 +45,11 @@ def upgrade() -> None:
     op.create_index('ix_alerts_created_at_type', 'alerts', ['created_at', 'type'])
     op.add_column('subscriptions', sa.Column('hears', postgresql.ARRAY(sa.Text()), nullable=False,
                                              server_default='{new,update,verification,resolution}'))
+    op.add_column('subscriptions', sa.Column('reporter', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column('subscriptions', 'reporter')
     op.drop_column('subscriptions', 'hears')
     op.drop_index('ix_alerts_created_at_type', table_name='alerts')
     op.drop_index('ix_alerts_rule_place_live', table_name='alerts')

@@ -15,7 +15,7 @@ from alerts.delivery.models import Delivery
 from tests.integration.test_delivery_factories import Clock, make_subscription
 from tests.integration.test_delivery_outbox import dispatcher
 from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
-from tests.integration.test_ingest_support import record
+from tests.integration.test_ingest_support import FMP, record
 from tests.unit.test_channel_servers import smtp_sink
 from ttt.db import session_scope
 
@@ -238,3 +238,38 @@ def test_evidence_on_update_covers_the_whole_window_not_the_newest_batch(api, se
     assert len(shown["evidence"]["observations"]) == 4
     with session.bind.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alerts WHERE rule_id = 'unexpected_origin'")).scalar() == 1
+
+
+def test_informants_hear_what_became_of_their_report_on_their_own_channel(client, session, make_user, auth,
+                                                                        network):  # noqa: F811
+    make_subscription(session, name="Informateur Konna", address="konna@example.org", reporter="informant-konna")
+    make_subscription(session, name="Informant Sio", address="sio@example.org", language="en",
+                      reporter="informant-sio")
+    make_subscription(session, name="Préfet de Mopti", address="prefet@example.org", pcodes=["ML05"])
+    session.commit()
+    konna = auth(make_user("enumerator", name="informant-konna")[1])
+    sio = auth(make_user("enumerator", name="informant-sio")[1])
+    analyst = auth(make_user("analyst")[1])
+    when = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    first = client.post("/api/v1/alerts", headers=konna, json={
+        "id": "r1", "event_kind": "conflict", "flow_point": FMP, "occurred_at": when}).json()
+    false = client.post("/api/v1/alerts", headers=sio, json={
+        "id": "r2", "event_kind": "bushfire", "location": {"lon": -1.63, "lat": 14.1}, "occurred_at": when}).json()
+    with smtp_sink() as sink:
+        assert client.post(f"/api/v1/alerts/{first['id']}/verify", headers=analyst,
+                           json={"verdict": "confirmed"}).status_code == 200
+        assert client.post(f"/api/v1/alerts/{false['id']}/verify", headers=analyst,
+                           json={"verdict": "dismissed"}).status_code == 200
+        sent = send_all(sink, datetime.now(UTC))
+        assert client.post(f"/api/v1/alerts/{first['id']}/resolve", headers=analyst,
+                           json={"mode": "mediation"}).status_code == 200
+        sent += send_all(sink, datetime.now(UTC))
+    by_to: dict[str, list[str]] = {}
+    for m in sent:
+        by_to.setdefault(m["To"], []).append(m["Subject"])
+    konna_subjects = by_to["konna@example.org"]
+    assert len(konna_subjects) == 2, konna_subjects
+    assert konna_subjects[0].startswith("[TTT] Alerte confirmée") and konna_subjects[1].startswith("[TTT] Alerte levée")
+    assert len(by_to["sio@example.org"]) == 1 and "FALSE ALARM" in by_to["sio@example.org"][0]  # in English
+    # the prefect hears the confirmed report and its resolution, never the dismissed one
+    assert len(by_to["prefet@example.org"]) == 2 and not any("FAUSSE" in s for s in by_to["prefet@example.org"])
