@@ -14,8 +14,8 @@ from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig
 from alerts.delivery.models import Delivery
 from tests.integration.test_delivery_factories import Clock, make_subscription
 from tests.integration.test_delivery_outbox import dispatcher
-from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
 from tests.integration.test_ingest_support import FMP, record
+from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
 from tests.unit.test_channel_servers import smtp_sink
 from ttt.db import session_scope
 
