@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from alerts.alerts import service
+from alerts.alerts.lifecycle import tick
 from alerts.alerts.models import Alert
 from alerts.engine import evaluate_now
 from ttt.db import session_scope
@@ -36,10 +37,11 @@ def play_story(now: datetime | None = None) -> dict[str, int]:
     """Evaluate the rules, then play the events; returns alerts by state (status/verification)."""
     now = now or datetime.now(UTC)
     with session_scope() as s:
-        evaluate_now(s)
+        evaluate_now(s, now=now)
     with session_scope() as s:
         if s.scalar(select(func.count()).select_from(Alert).where(Alert.created_by.in_(INFORMANTS))):
             return _states(s)
+        tick(s, now + timedelta(days=4))  # the seasons' alerts are history: closed as they will be in days
         konna, sio = (_user(s, n, "enumerator") for n in INFORMANTS)
         analyst, partner = _user(s, "demo-analyst", "analyst"), _user(s, "demo-partner", "partner")
 

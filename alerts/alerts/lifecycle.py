@@ -174,6 +174,8 @@ def tick(session: Session, now: datetime | None = None, lifecycle: Lifecycle | N
     for alert in repo.live_alerts_for_tick(session, now - timedelta(hours=soonest)):
         policy = lifecycle.of(alert.type)
         ended = _condition_ended_at(session, alert)
+        if ended is not None and alert.created_at is not None:
+            ended = max(ended, alert.created_at)  # an alert raised late still gets its hours
         if policy.auto_close_hours is not None and ended is not None and ended + timedelta(hours=policy.auto_close_hours) <= now:
             alert.status, alert.resolved_at, alert.resolved_by = "resolved", now, SYSTEM
             alert.resolve_note = f"closed automatically {policy.auto_close_hours:g} h after the situation ended"

@@ -435,6 +435,7 @@ class AlertFilter:
     since: datetime | None = None
     until: datetime | None = None
     scopes: tuple[str, ...] = ()
+    held_visible_to: str | None = None  # None: held alerts shown; a name: only that reporter's held ones
     limit: int = 50
     offset: int = 0
 
@@ -456,6 +457,8 @@ def _filtered(f: AlertFilter) -> Select:
         q = q.where(func.coalesce(Alert.window_end, Alert.created_at) >= f.since)
     if f.until:
         q = q.where(func.coalesce(Alert.window_start, Alert.created_at) <= f.until)
+    if f.held_visible_to is not None:
+        q = q.where(Alert.held.is_(False) | Alert.reporters.contains([f.held_visible_to]))
     if f.scopes:
         q = q.where(
             text(

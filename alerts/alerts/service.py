@@ -298,7 +298,13 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
 # --- reading and acting on alerts --------------------------------------------------------------
 
 
+STAFF_ROLES = ("admin", "analyst")
+
+
 def visible(user: Principal, alert: Alert) -> bool:
+    """In the user's areas; an alert waiting for confirmation only for staff and its reporters."""
+    if alert.held and user.role not in STAFF_ROLES and user.name not in (alert.reporters or []):
+        return False
     return user.unrestricted or any(user.in_scope(p) for p in (alert.pcodes or []))
 
 
@@ -311,6 +317,7 @@ def get_alert(session: Session, user: Principal, alert_id: int, *, for_update: b
 
 def list_alerts(session: Session, user: Principal, f: repo.AlertFilter) -> tuple[list[Alert], int]:
     f.scopes = tuple(user.scopes)
+    f.held_visible_to = None if user.role in STAFF_ROLES else user.name
     return repo.list_alerts(session, f)
 
 

@@ -191,6 +191,8 @@ def delivery_log(session: Session, *, alert_id: int | None, status: str | None, 
 
 
 def _visible(alert, user: Principal) -> bool:
+    if getattr(alert, "held", False) and user.role not in ("admin", "analyst"):
+        return False  # waiting for confirmation: told to nobody yet
     if not user.scopes:
         return True
     return any(user.in_scope(p) for p in (alert.pcodes or []))

@@ -5,8 +5,9 @@ section of the rules file): who hears it when, when it comes back, when it ends.
   ``after_confirmation`` (told only once an analyst or admin confirms it);
 - ``reopen_factor``: a resolved or dismissed alert stays closed under more of the same; a
   finding at least this many times its figure at closing (or of a higher severity) reopens it;
-- ``auto_close_hours``: hours after the condition ended (window over) before an alert nobody
-  resolved is closed with an "all clear" (null: never);
+- ``auto_close_hours``: hours after the condition ended (window over, hazard ended; at the
+  earliest after the alert was raised) before an alert nobody resolved is closed with an
+  "all clear" (null: never);
 - ``remind_after_hours``: a confirmed alert nobody resolved reminds its recipients this often;
 - ``late_after_hours``: an alert about events older than this when raised (a history load, a
   phone offline for weeks) is recorded but goes to the daily digest, marked late;

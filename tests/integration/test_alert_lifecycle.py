@@ -185,8 +185,10 @@ def test_confirmed_alerts_remind_and_close_with_an_all_clear(api, session):
             assert tick(s, now + timedelta(hours=25)) == {"closed": [], "reminded": [alert_id]}
             assert tick(s, now + timedelta(hours=26)) == {"closed": [], "reminded": []}
         reminders = send_all(sink, now + timedelta(hours=26))
-        window_end = datetime.fromisoformat(api.get(alert_id)["window_end"])
-        with session_scope() as s:  # 48 h after the window ended: closed, all clear
+        shown = api.get(alert_id)
+        window_end = max(datetime.fromisoformat(shown["window_end"]), datetime.fromisoformat(shown["created_at"]))
+        with session_scope() as s:  # 48 h after the window ended (and it was raised): closed, all clear
+            assert tick(s, window_end + timedelta(hours=47))["closed"] == []
             assert tick(s, window_end + timedelta(hours=48, minutes=1))["closed"] == [alert_id]
         all_clear = send_all(sink, window_end + timedelta(hours=49))
     assert [m["To"] for m in reminders] == ["prefet@example.org"]

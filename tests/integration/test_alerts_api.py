@@ -172,6 +172,11 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
                                               .order_by(Delivery.id))]
 
     assert events() == []
+    # ...and only staff and its reporters see it (not in partners' lists, feed or OGC)
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).status_code == 404
+    assert client.get("/api/v1/alerts", headers=partner).json()["total"] == 0
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=enum).status_code == 200
+    assert client.get("/ogc/collections/alerts/items", headers=partner).json()["features"] == []
     assert client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "confirmed"}, headers=partner).status_code == 403
     analyst = auth(make_user("analyst", name="dtm-analyst")[1])
     r = client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "verifying", "note": "calling the chief"},
@@ -181,6 +186,7 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
                     headers=analyst)
     assert r.status_code == 200 and r.json()["verification"] == "confirmed"
     assert r.json()["verified"]["by"] == "dtm-analyst" and events() == ["confirmed"]
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).status_code == 200
     r = client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "dismissed"}, headers=analyst)
     assert r.status_code == 409 and "already confirmed by dtm-analyst" in r.json()["detail"]
 
@@ -284,6 +290,7 @@ def test_partners_see_herd_positions_only_to_a_tenth_of_a_degree(client, make_us
                                             "severity": "severe"}, headers=enum)
     assert r.status_code == 201, r.text
     alert_id = r.json()["id"]
+    assert client.post(f"/api/v1/alerts/{alert_id}/verify", json={"verdict": "confirmed"}, headers=admin).status_code == 200
     assert client.get(f"/api/v1/alerts/{alert_id}", headers=admin).json()["geometry"] == \
         {"type": "Point", "coordinates": [-3.456, 14.567]}
     coarse = client.get(f"/api/v1/alerts/{alert_id}", headers=partner).json()["geometry"]
