@@ -187,10 +187,11 @@ def test_reported_event_and_its_resolution_reach_the_outbox_through_the_alerts_a
         "headline": "Affrontement entre éleveurs et agriculteurs près de Konna"})
     assert r.status_code == 201, r.text
     alert_id = r.json()["id"]
-    cap = client.get(f"/api/v1/alerts/{alert_id}.cap", headers=h)  # not taken for /alerts/{id}
-    assert cap.status_code == 200 and XSD.validate(etree.fromstring(cap.content)), cap.text
-    # an informant's report is told once an analyst confirms it
+    # an informant's report is told once an analyst confirms it; until then partners do not see it
+    assert client.get(f"/api/v1/alerts/{alert_id}.cap", headers=h).status_code == 404
     analyst = auth(make_user("analyst")[1])
+    cap = client.get(f"/api/v1/alerts/{alert_id}.cap", headers=analyst)  # not taken for /alerts/{id}
+    assert cap.status_code == 200 and XSD.validate(etree.fromstring(cap.content)), cap.text
     assert client.post(f"/api/v1/alerts/{alert_id}/verify", headers=analyst, json={"verdict": "confirmed"}).status_code == 200
     assert client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=h, json={"note": "médiation faite"}).status_code == 200
     rows = session.execute(text(
