@@ -34,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from alerts.delivery.message import AlertMessage
 from alerts.delivery.render import render_parts
+from ttt.facts import MOVEMENT_ALERT_TYPES
 from ttt.geo import buffer_m
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -133,7 +134,7 @@ def _urgency(message: AlertMessage) -> str:
 def _certainty(message: AlertMessage) -> str:
     # movement alerts rest on counted herds; a reported event is possible on one report, likely
     # with one independent corroboration, observed with two or once confirmed
-    if message.type in ("mass", "early", "late", "unexpected") or message.verification == "confirmed":
+    if message.type in MOVEMENT_ALERT_TYPES or message.verification == "confirmed":
         return "Observed"
     if message.type == "event":
         return ("Possible", "Likely", "Observed")[min(message.corroborations, 2)]

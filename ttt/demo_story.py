@@ -74,7 +74,8 @@ def _states(session) -> dict[str, int]:
     rows = session.execute(select(Alert.status, Alert.verification, Alert.resolved_by, Alert.reopened_from)).all()
     out: Counter[str] = Counter()
     for status, verification, resolved_by, reopened_from in rows:
-        out["closed" if status == "resolved" and resolved_by == "ttt" else status] += 1
+        closed = status == "resolved" and (resolved_by or "").split(" ")[0] == "ttt"
+        out["closed" if closed else status] += 1
         out[verification] += 1
         out["reopened"] += reopened_from is not None
     return dict(out)

@@ -12,8 +12,6 @@ until an analyst or admin confirms them. An alert about events older than
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
 from alerts.alerts.models import Alert
+from alerts.privacy import actor, role_label
 from alerts.rules.lifecycle import Lifecycle
 from ttt.errors import Conflict
 
@@ -42,9 +41,11 @@ def _iso(dt: datetime) -> str:
 
 
 def add_history(alert: Alert, change: str, by: str | None, at: datetime, note: str | None = None,
-                **extra: Any) -> None:
-    """Append one ``{at, by, change, note}`` entry (a new list: JSONB columns change by value)."""
-    entry = {"at": _iso(at), "by": by or SYSTEM, "change": change, "note": note, **extra}
+                label: str | None = None, **extra: Any) -> None:
+    """Append one ``{at, by, change, note}`` entry (a new list: JSONB columns change by value).
+    ``label`` is who acted as non-admins see them (an organisation or a role)."""
+    entry = {"at": _iso(at), "by": by or SYSTEM, "by_label": label or (SYSTEM if by in (None, SYSTEM) else None),
+             "change": change, "note": note, **extra}
     alert.history = [*(alert.history or []), entry]
 
 
@@ -58,12 +59,13 @@ def notify(session: Session, alert: Alert, event: str) -> None:
     alert is held for confirmation."""
     if event not in NOTIFY_EVENTS or alert.held:
         return
-    if importlib.util.find_spec("alerts.delivery.outbox") is None:
-        return
-    importlib.import_module("alerts.delivery.outbox").enqueue(session, alert, event)
+    from alerts.delivery import outbox  # here, not at the top: the outbox imports this package's models
+
+    outbox.enqueue(session, alert, event)
 
 
-def on_raised(alert: Alert, event: str, now: datetime, lifecycle: Lifecycle, by: str | None) -> None:
+def on_raised(alert: Alert, event: str, now: datetime, lifecycle: Lifecycle, by: str | None,
+              label: str | None = None) -> None:
     """A new (or reopened) alert: held or not, late or not, and its first history entry."""
     policy = lifecycle.of(alert.type)
     alert.held = policy.delivery == "after_confirmation" and alert.verification != "confirmed"
@@ -73,7 +75,7 @@ def on_raised(alert: Alert, event: str, now: datetime, lifecycle: Lifecycle, by:
     note = None
     if event == "reopened":
         note = f"materially worse than alert {alert.reopened_from} when it was closed"
-    add_history(alert, event, by, now, note)
+    add_history(alert, event, by, now, note, label)
     if alert.late:
         add_history(alert, "late", SYSTEM, now, f"about events older than {late:g} h: daily digest only")
     if alert.held:
@@ -84,7 +86,7 @@ def on_raised(alert: Alert, event: str, now: datetime, lifecycle: Lifecycle, by:
 
 
 def verify(session: Session, alert: Alert, user_name: str, verdict: str, note: str | None,
-           now: datetime | None = None) -> Alert:
+           now: datetime | None = None, label: str | None = None) -> Alert:
     """new -> verifying -> confirmed | dismissed (new -> confirmed | dismissed directly too).
     A verdict once given is final; anything else is a 409 that says why."""
     now = now or datetime.now(UTC)
@@ -92,15 +94,15 @@ def verify(session: Session, alert: Alert, user_name: str, verdict: str, note: s
         raise Conflict(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
     current = alert.verification or "new"
     if current in ("confirmed", "dismissed"):
-        raise Conflict(f"alert {alert.id} was already {current} by {alert.verified_by} at {_iso(alert.verified_at)}; "
-                       "a verdict is final")
+        raise Conflict(f"alert {alert.id} was already {current} by {_verdict_label(alert)} at "
+                       f"{_iso(alert.verified_at)}; a verdict is final")
     if verdict == "verifying" and current == "verifying":
         raise Conflict(f"alert {alert.id} is already being verified")
     alert.verification = verdict
     if verdict != "verifying":
         alert.verified_at, alert.verified_by, alert.verify_note = now, user_name, note
     bump(alert, now)
-    add_history(alert, verdict, user_name, now, note)
+    add_history(alert, verdict, user_name, now, note, label)
     session.flush()
     if verdict == "confirmed" and alert.held:
         alert.held = False  # first time anyone is told: as a confirmed alert
@@ -116,28 +118,30 @@ def verify(session: Session, alert: Alert, user_name: str, verdict: str, note: s
 # --- corroboration -------------------------------------------------------------------------
 
 
-def reported_by(alert: Alert, reporter: str, report_id: str, now: datetime, *, after_close: bool = False) -> None:
+def reported_by(alert: Alert, reporter: str, report_id: str, now: datetime, *, after_close: bool = False,
+                label: str | None = None) -> None:
     """Count independent reporters: a second report by the same person corroborates nothing."""
     reporters = list(alert.reporters or [])
     if after_close:
-        add_history(alert, "report", reporter, now, f"report {report_id} after the alert was closed; it stays closed")
+        add_history(alert, "report", reporter, now, f"report {report_id} after the alert was closed; it stays closed",
+                    label)
     if reporter in reporters:
         return
     reporters.append(reporter)
     alert.reporters = reporters
     if len(reporters) > 1:
         alert.corroborations = len(reporters) - 1
-        add_history(alert, "corroborated", reporter, now, f"independent report {report_id}")
+        add_history(alert, "corroborated", reporter, now, f"independent report {report_id}", label)
 
 
 # --- resolution --------------------------------------------------------------------------
 
 
 def resolve(session: Session, alert: Alert, user_name: str, outcome: dict[str, Any] | None,
-            now: datetime | None = None) -> Alert:
+            now: datetime | None = None, label: str | None = None) -> Alert:
     now = now or datetime.now(UTC)
     if alert.verification == "dismissed":
-        raise Conflict(f"alert {alert.id} was dismissed as a false alarm by {alert.verified_by}; "
+        raise Conflict(f"alert {alert.id} was dismissed as a false alarm by {_verdict_label(alert)}; "
                        "a dismissed alert cannot be resolved")
     if alert.status == "resolved":
         raise Conflict(f"alert {alert.id} was already resolved by {alert.resolved_by} at {_iso(alert.resolved_at)}")
@@ -148,17 +152,17 @@ def resolve(session: Session, alert: Alert, user_name: str, outcome: dict[str, A
     if outcome.get("reprisal_risk") is not None:
         alert.reprisal_risk = outcome["reprisal_risk"]
     bump(alert, now)
-    add_history(alert, "resolved", user_name, now, note, **({"mode": outcome["mode"]} if outcome.get("mode") else {}))
+    add_history(alert, "resolved", user_name, now, note, label, **({"mode": outcome["mode"]} if outcome.get("mode") else {}))
     session.flush()
     notify(session, alert, "resolved")
     tell_reporters(session, alert, "resolved")
     return alert
 
 
-def acknowledged(alert: Alert, user_name: str, now: datetime, note: str | None) -> None:
+def acknowledged(alert: Alert, user_name: str, now: datetime, note: str | None, label: str | None = None) -> None:
     if alert.verification == "dismissed":
         raise Conflict(f"alert {alert.id} was dismissed as a false alarm; there is nothing to acknowledge")
-    add_history(alert, "acknowledged", user_name, now, note)
+    add_history(alert, "acknowledged", user_name, now, note, label)
 
 
 # --- time-based: auto-close and reminders ------------------------------------------------
@@ -217,22 +221,33 @@ def tell_reporters(session: Session, alert: Alert, change: str) -> None:
     subscription (``reporter``), in its language."""
     if alert.type != "event" or not alert.reporters or change not in ("confirmed", "dismissed", "resolved"):
         return
-    if importlib.util.find_spec("alerts.delivery.outbox") is None:
-        return
-    importlib.import_module("alerts.delivery.outbox").enqueue_feedback(session, alert, change, list(alert.reporters))
+    from alerts.delivery import outbox
+
+    outbox.enqueue_feedback(session, alert, change, list(alert.reporters))
 
 
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def lifecycle_json(alert: Alert) -> dict[str, Any]:
+def _verdict_label(alert: Alert, role: str | None = None) -> str | None:
+    """Who gave the verdict, as ``role`` sees it (people's names for admins only)."""
+    label = next((h.get("by_label") for h in reversed(alert.history or [])
+                  if h.get("change") == alert.verification), None)
+    return actor(role, alert.verified_by, label or "analyst")
+
+
+def lifecycle_json(alert: Alert, role: str | None = None) -> dict[str, Any]:
+    """The lifecycle fields of the alert contract as ``role`` sees them (alerts.privacy)."""
     return {
         "verification": alert.verification or "new",
         "verified": None if alert.verified_at is None else
-        {"by": alert.verified_by, "at": _iso(alert.verified_at), "note": alert.verify_note},
+        {"by": _verdict_label(alert, role), "at": _iso(alert.verified_at), "note": alert.verify_note},
         "corroborations": alert.corroborations or 0,
         "outcome": alert.outcome,
-        "history": list(alert.history or []),
+        "history": [{"at": h.get("at"), "by": actor(role, h.get("by"), h.get("by_label") or role_label(None)),
+                     "change": h.get("change"), "note": h.get("note"),
+                     **{k: v for k, v in h.items() if k not in ("at", "by", "by_label", "change", "note")}}
+                    for h in alert.history or []],
         "reopened_from": alert.reopened_from,
         "held": bool(alert.held),
         "late": bool(alert.late),

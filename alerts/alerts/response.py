@@ -30,7 +30,7 @@ MODES = ("mediation", "rerouting", "dispute_committee", "security_forces", "herd
          "no_action_needed", "false_alarm", "other")
 CASUALTIES = ("killed", "injured", "displaced", "animals_lost", "crop_damage_ha")
 TIMES = ("acknowledge", "verify", "resolve")
-SERVICE = "ttt"  # resolved_by of an alert the service closed itself
+SERVICE = "ttt"  # resolved_by of an alert the service closed itself ("ttt (hazard ended)" too)
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class AlertTimes:
 
     @property
     def state(self) -> str:
-        if self.status == "resolved" and self.resolved_by == SERVICE:
+        by = self.resolved_by or ""
+        if self.status == "resolved" and (by == SERVICE or by.startswith(SERVICE + " (")):
             return "closed"
         return self.status
 

@@ -15,17 +15,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import box
 from sqlalchemy.orm import Session
 
 from alerts.alerts import lifecycle as life
 from alerts.alerts import repository as repo
+from alerts.alerts import rerouting
 from alerts.alerts.lifecycle import NOTIFY_EVENTS, notify  # noqa: F401  (the delivery hook's home)
 from alerts.alerts.models import ALERT_SEVERITIES, Alert
+from alerts.privacy import actor, evidence_for, role_label
 from alerts.rules.dedup import AlertState, Change, merge
 from alerts.rules.lifecycle import Lifecycle
 from alerts.rules.model import SPECIES, Evidence, Finding
 from ttt.errors import Conflict, NotFound, ValidationFailed
+from ttt.facts import corridor_place, fp_place
+from ttt.location_policy import GENERALISED, alert_geometry, sees_exact
 from ttt.users import Principal
 
 EVENT_KINDS = (
@@ -67,6 +70,7 @@ def record_findings(
     *,
     now: datetime | None = None,
     created_by: str | None = None,
+    created_label: str | None = None,
     extra: Callable[[Finding], dict[str, Any]] | None = None,
     lifecycle: Lifecycle | None = None,
 ) -> tuple[list[Alert], list[Alert]]:
@@ -92,7 +96,7 @@ def record_findings(
             if extra:
                 for k, v in extra(change.finding).items():
                     setattr(alert, k, v)
-            life.on_raised(alert, change.event, now, lifecycle, created_by)
+            life.on_raised(alert, change.event, now, lifecycle, created_by, created_label)
             session.add(alert)
             session.flush()
             created.append(alert)
@@ -106,9 +110,10 @@ def record_findings(
                         setattr(alert, k, v)
             _widen(session, alert)
             life.add_history(alert, change.event, created_by, now,
-                             f"{added} more observation(s)" if added > 0 else None)
+                             f"{added} more observation(s)" if added > 0 else None, created_label)
             session.flush()
             updated.append(alert)
+        rerouting.attach(session, alert, now)
         notify(session, alert, change.event)
     return created, updated
 
@@ -232,9 +237,9 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     if fp is not None:
         corridor = corridor or (network.corridors[fp.corridor].code if fp.corridor >= 0 else None)
         geom = geom or fp.location
-        place = f"fp:{fp.code}"
+        place = fp_place(fp.code)
     elif corridor is not None:
-        place = f"corridor:{corridor}"
+        place = corridor_place(corridor)
     else:
         c = geom.centroid
         place = f"cell:{round(c.y, 1):.1f},{round(c.x, 1):.1f}"
@@ -266,20 +271,21 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
         dedup_key=key, place=place,
         evidence=Evidence(rule=f"event:{kind}", rule_version="event", observed={"reports": 1}, baseline=None,
                           threshold=None, observations=(report_id,),
-                          details={"reported_by": user.name, "description": body.get("description") or ""}),
+                          details={"reported_by": user.name, "reporter_role": user.role,
+                                   "description": body.get("description") or ""}),
         geometry=geom, suppress_hours=EVENT_SUPPRESS_HOURS,
     )
     created, updated = record_findings(
-        session, [finding], lambda f: pcodes, now=now, created_by=user.name,
+        session, [finding], lambda f: pcodes, now=now, created_by=user.name, created_label=role_label(user.role),
         extra=lambda f: {"event_kind": kind, "reprisal_risk": body.get("reprisal_risk")}, lifecycle=lifecycle,
     )
     if created:
-        life.reported_by(created[0], user.name, report_id, now)
+        life.reported_by(created[0], user.name, report_id, now, label=role_label(user.role))
         return created[0], True
     if updated:
         alert = updated[0]
         alert.evidence = {**alert.evidence, "observed": {"reports": len(alert.observation_ids or [])}}
-        life.reported_by(alert, user.name, report_id, now)
+        life.reported_by(alert, user.name, report_id, now, label=role_label(user.role))
         return alert, False
     alerts = repo.alerts_by_key(session, finding.dedup_key)
     existing = next((a for a in reversed(alerts) if report_id in (a.observation_ids or [])), None)
@@ -290,7 +296,7 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     # the event was resolved or dismissed and this report is no worse: kept for the record
     closed = alerts[-1]
     closed.observation_ids = sorted({*(closed.observation_ids or []), report_id})
-    life.reported_by(closed, user.name, report_id, now, after_close=True)
+    life.reported_by(closed, user.name, report_id, now, after_close=True, label=role_label(user.role))
     session.flush()
     return closed, False
 
@@ -326,11 +332,13 @@ def acknowledge(session: Session, user: Principal, alert_id: int, note: str | No
     if alert.status == "resolved":
         raise Conflict(f"alert {alert_id} is resolved; it cannot be acknowledged")
     if alert.status == "acknowledged":
-        raise Conflict(f"alert {alert_id} was already acknowledged by {alert.acknowledged_by} at "
+        raise Conflict(f"alert {alert_id} was already acknowledged by "
+                       f"{actor(user.role, alert.acknowledged_by, alert.acknowledged_by_label)} at "
                        f"{alert.acknowledged_at.isoformat()}")
     now = datetime.now(UTC)
-    life.acknowledged(alert, user.name, now, note)
+    life.acknowledged(alert, user.name, now, note, role_label(user.role))
     alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.acknowledge_note = "acknowledged", now, user.name, note
+    alert.acknowledged_by_label = role_label(user.role)
     alert.updated_at = now
     alert.version += 1
     session.flush()
@@ -340,12 +348,17 @@ def acknowledge(session: Session, user: Principal, alert_id: int, note: str | No
 def resolve(session: Session, user: Principal, alert_id: int, outcome: dict[str, Any] | None) -> Alert:
     """Resolve with a structured outcome (mode, casualties, damage, reprisal risk, who acted, note)."""
     alert = get_alert(session, user, alert_id, for_update=True)
-    return life.resolve(session, alert, user.name, outcome)
+    if alert.status == "resolved" and alert.verification != "dismissed":
+        raise Conflict(f"alert {alert_id} was already resolved by "
+                       f"{actor(user.role, alert.resolved_by, alert.resolved_by_label)} at {alert.resolved_at.isoformat()}")
+    life.resolve(session, alert, user.name, outcome, label=role_label(user.role))
+    alert.resolved_by_label = role_label(user.role)
+    return alert
 
 
 def verify(session: Session, user: Principal, alert_id: int, verdict: str, note: str | None) -> Alert:
     alert = get_alert(session, user, alert_id, for_update=True)
-    return life.verify(session, alert, user.name, verdict, note)
+    return life.verify(session, alert, user.name, verdict, note, label=role_label(user.role))
 
 
 def response_stats(session: Session, user: Principal, first: date, last: date, interval: str, *,
@@ -375,12 +388,11 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def alert_json(alert: Alert, user: Principal | None = None) -> dict[str, Any]:
-    """The alert as the API contract shows it. Partners see places to 0.1 degree, not the
-    exact positions of herds (armed groups exploit them)."""
-    geom = to_shape(alert.geom) if alert.geom is not None else None
-    if geom is not None and user is not None and user.role == "partner" and alert.flow_point_code is None:
-        minx, miny, maxx, maxy = geom.bounds
-        geom = box(_down(minx), _down(miny), _up(maxx), _up(maxy))
+    """The alert as the API contract shows it to ``user``: the location policy decides the
+    geometry (exact for admin/analyst, whole 0.1 degree cells for everyone else) and the
+    people policy who acted and what a reporter wrote (alerts.privacy)."""
+    role = user.role if user is not None else None
+    geom = alert_geometry(role, to_shape(alert.geom) if alert.geom is not None else None)
     return {
         "id": alert.id,
         "type": alert.type,
@@ -397,17 +409,20 @@ def alert_json(alert: Alert, user: Principal | None = None) -> dict[str, Any]:
         "occurrences": alert.occurrences,
         "rule": alert.rule_id,
         "rule_version": alert.rule_version,
-        "evidence": alert.evidence or {},
+        "evidence": evidence_for(role, alert.evidence),
         "geometry": _geojson(geom),
+        "location": "exact" if sees_exact(role) else GENERALISED,
         "reprisal_risk": alert.reprisal_risk,
         "version": alert.version,
         "created_at": _iso(alert.created_at),
         "updated_at": _iso(alert.updated_at),
         "acknowledged": None if alert.acknowledged_at is None else
-        {"by": alert.acknowledged_by, "at": _iso(alert.acknowledged_at), "note": alert.acknowledge_note},
+        {"by": actor(role, alert.acknowledged_by, alert.acknowledged_by_label), "at": _iso(alert.acknowledged_at),
+         "note": alert.acknowledge_note},
         "resolved": None if alert.resolved_at is None else
-        {"by": alert.resolved_by, "at": _iso(alert.resolved_at), "note": alert.resolve_note},
-        **life.lifecycle_json(alert),
+        {"by": actor(role, alert.resolved_by, alert.resolved_by_label), "at": _iso(alert.resolved_at),
+         "note": alert.resolve_note},
+        **life.lifecycle_json(alert, role),
     }
 
 
@@ -415,18 +430,6 @@ def _geojson(geom) -> dict[str, Any] | None:
     from ttt.geo import to_geojson
 
     return to_geojson(geom) if geom is not None else None
-
-
-def _down(v: float) -> float:
-    import math
-
-    return math.floor(v * 10) / 10
-
-
-def _up(v: float) -> float:
-    import math
-
-    return math.ceil(v * 10) / 10
 
 
 def finding_json(f: Finding) -> dict[str, Any]:

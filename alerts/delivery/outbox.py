@@ -72,7 +72,7 @@ def message_for_alert(session: Session, alert, event: str, *, public_url: str | 
         window_start=alert.window_start, window_end=alert.window_end, kind=alert.event_kind,
         url=f"{public_url}/api/v1/alerts/{alert.id}", verification=alert.verification or "new",
         corroborations=alert.corroborations or 0, late=bool(alert.late), reopened_from=alert.reopened_from,
-    )
+    ).for_recipients()
 
 
 def _filter(sub) -> SubscriptionFilter:
@@ -129,7 +129,7 @@ def enqueue(session: Session, alert, event: str = "created", *, now: datetime | 
     now = now or datetime.now(UTC)
     message = _record_message(session, alert, event)
     facts = AlertFacts(type=alert.type, severity=alert.severity, corridor_code=alert.corridor_code,
-                       pcodes=message.pcodes, geometry=message.geometry,
+                       pcodes=message.pcodes, geometry=_geometry(alert.geom),  # exact: matching stays inside ttt
                        escalation_tier=alert.escalation_tier or 1)
     heard_as = EVENT_HEARD_AS.get(event)
     subs = [s for s in repo.active_subscriptions(session)

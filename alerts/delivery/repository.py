@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -158,12 +158,13 @@ def alerts_due_for_escalation(session: Session, *, older_than: datetime, severit
     ))
 
 
-def record_acknowledgement(session: Session, alert: Alert, *, who: str, at: datetime, note: str | None) -> None:
+def record_acknowledgement(session: Session, alert: Alert, *, who: str, at: datetime, note: str | None,
+                           label: str | None = None) -> None:
     """Who/when on the alert; a change of the alert is a new version (as in the alerts service)."""
     alert.acknowledged_at = at
     alert.acknowledged_by = who
-    alert.history = [*(alert.history or []), {"at": at.isoformat(), "by": who, "change": "acknowledged",
-                                               "note": note or None}]
+    alert.history = [*(alert.history or []), {"at": at.isoformat(), "by": who, "by_label": label,
+                                               "change": "acknowledged", "note": note or None}]
     if note:
         alert.acknowledge_note = note
     if alert.status == "open":
@@ -251,14 +252,3 @@ def delete_finished_before(session: Session, cutoff: datetime) -> int:
 def mark_acknowledged(session: Session, delivery_id: int, at: datetime) -> None:
     session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.acknowledged_at.is_(None))
                     .values(acknowledged_at=at))
-
-
-# --- scheduler leader lock ----------------------------------------------------------------
-
-
-def try_advisory_lock(connection, key: int) -> bool:
-    return bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-
-
-def advisory_unlock(connection, key: int) -> None:
-    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})

@@ -1,4 +1,4 @@
-"""Request bodies for subscriptions (the contract in issue 7: extend, never rename)."""
+"""Request bodies for subscriptions (a published contract: extend, never rename)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ttt.facts import ALERT_TYPES, SEVERITIES
+from ttt.http.schemas import Open
+
 Kind = Literal["authority", "partner", "staff"]
 ChannelName = Literal["email", "sms", "webhook", "log"]
 Language = Literal["fr", "en"]
-AlertType = Literal["mass", "early", "late", "unexpected", "hazard", "event"]
-Severity = Literal["minor", "moderate", "severe", "extreme"]
+AlertType = Literal[ALERT_TYPES]  # type: ignore[valid-type]
+Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 Mode = Literal["immediate", "digest"]
 REPORTER_DOC = ("user name of a key informant or enumerator: this subscription is their own channel and carries "
                 "only feedback on their reports (confirmed, dismissed, resolved), never other alerts")
@@ -62,3 +65,32 @@ class SubscriptionPatch(BaseModel):
     active: bool | None = None
     hears: list[Hears] | None = Field(default=None, min_length=1, description=HEARS_DOC)
     reporter: str | None = Field(default=None, max_length=80, description=REPORTER_DOC)
+
+
+# --- answers (documented in /openapi.json; see ttt.http.schemas.Open) ---------------------
+
+
+class SubscriptionOut(Open):
+    id: int
+    name: str
+    channel: str
+    address: str
+    language: str
+    alert_types: list[str]
+    min_severity: str
+    active: bool
+    secret: str | None = Field(description="shown only when just created or changed")
+    has_secret: bool
+
+
+class DeliveryOut(Open):
+    """One delivery of one alert version to one subscription, with every attempt."""
+
+    id: int
+    alert_id: int
+    alert_version: int
+    event: str
+    status: str
+    attempts: int
+    subscription: dict[str, Any]
+    attempt_log: list[dict[str, Any]]

@@ -3,7 +3,7 @@ subscriptions choose which changes they hear; a reporter's subscription carries 
 feedback on their own reports.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0014
 
 A dismissed alert is over like a resolved one: the "one live alert per dedup key" index
 leaves both out, so a reopened alert can take the key again.
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0010'
-down_revision: str | None = '0007'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -195,7 +195,8 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
     r = client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", json={"note": "mediation committee informed"},
                     headers=partner)
     assert r.status_code == 200 and r.json()["status"] == "acknowledged"
-    assert r.json()["acknowledged"]["by"] == "rbm-mopti" and r.json()["acknowledged"]["note"] == "mediation committee informed"
+    # who acted: a role for non-admins (alerts.privacy), the account for admins
+    assert r.json()["acknowledged"]["by"] == "partner organisation" and r.json()["acknowledged"]["note"] == "mediation committee informed"
     assert client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers=partner).status_code == 409
     outcome = {"mode": "mediation", "killed": 0, "injured": 2, "displaced": 0, "animals_lost": 3, "crop_damage_ha": 1.5,
                "reprisal_risk": False, "acted_by": "comité de médiation de Konna", "note": "settled"}
@@ -203,11 +204,16 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
                        headers=partner).status_code == 422
     r = client.post(f"/api/v1/alerts/{alert['id']}/resolve", json=outcome, headers=partner)
     assert r.status_code == 200 and r.json()["status"] == "resolved" and r.json()["reprisal_risk"] is False
-    assert r.json()["resolved"]["by"] == "rbm-mopti" and r.json()["resolved"]["at"]
+    assert r.json()["resolved"]["by"] == "partner organisation" and r.json()["resolved"]["at"]
+    admin = auth(make_user("admin")[1])
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=admin).json()["resolved"]["by"] == "rbm-mopti"
     assert r.json()["outcome"] == outcome
     assert client.post(f"/api/v1/alerts/{alert['id']}/resolve", headers=partner).status_code == 409
     assert events() == ["confirmed", "resolved"]
-    shown = client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).json()
+    seen = client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).json()  # roles, not names
+    assert [h["by"] for h in seen["history"]][:3] == ["enumerator", "ttt", "ttt"]
+    assert seen["verified"]["by"] == "analyst" and seen["history"][-1]["by"] == "partner organisation"
+    shown = client.get(f"/api/v1/alerts/{alert['id']}", headers=admin).json()
     assert [(h["change"], h["by"]) for h in shown["history"]] == [
         ("created", "informant-konna"), ("late", "ttt"), ("held", "ttt"), ("escalated", "informant-konna"),
         ("updated", "informant-sio"), ("corroborated", "informant-sio"), ("verifying", "dtm-analyst"),
