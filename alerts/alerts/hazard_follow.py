@@ -21,8 +21,8 @@ from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
-from alerts.alerts.models import Alert
 from alerts.alerts.lifecycle import add_history
+from alerts.alerts.models import Alert
 from alerts.alerts.service import notify
 from alerts.rules.config import RuleSet
 from alerts.rules.engine import evaluate

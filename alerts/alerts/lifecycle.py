@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
 from alerts.alerts.models import Alert
+from alerts.alerts.response import MODES
 from alerts.privacy import actor, role_label
 from alerts.rules.lifecycle import Lifecycle
 from ttt.errors import Conflict
 
 SYSTEM = "ttt"  # the service itself, in history entries
 NOTIFY_EVENTS = ("created", "reopened", "escalated", "confirmed", "dismissed", "reminder", "resolved", "closed")
-OUTCOME_MODES = ("mediation", "rerouting", "dispute_committee", "security_forces", "herders_moved_on",
-                 "no_action_needed", "false_alarm", "other")
+OUTCOME_MODES = MODES
 VERDICTS = ("verifying", "confirmed", "dismissed")
 
 

@@ -17,12 +17,13 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alerts.alerts.response import VERIFICATIONS
 from ttt.db import Base, utcnow
 from ttt.facts import ALERT_TYPES
 from ttt.facts import SEVERITIES as ALERT_SEVERITIES
 
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
-VERIFICATIONS = ("new", "verifying", "confirmed", "dismissed")
+
 LIVE_SQL = "status <> 'resolved' AND verification <> 'dismissed'"
 
 

@@ -25,9 +25,9 @@ from corridors.stats.hxl_csv import Column, write_table
 from corridors.stats.periods import period_starts
 
 STATUSES = ("open", "acknowledged", "resolved", "closed")
-VERIFICATIONS = ("new", "verifying", "confirmed", "dismissed")
+VERIFICATIONS = ("new", "verifying", "confirmed", "dismissed")  # alerts.alerts.models uses these
 MODES = ("mediation", "rerouting", "dispute_committee", "security_forces", "herders_moved_on",
-         "no_action_needed", "false_alarm", "other")
+         "no_action_needed", "false_alarm", "other")  # how an alert was resolved (outcome.mode)
 CASUALTIES = ("killed", "injured", "displaced", "animals_lost", "crop_damage_ha")
 TIMES = ("acknowledge", "verify", "resolve")
 SERVICE = "ttt"  # resolved_by of an alert the service closed itself ("ttt (hazard ended)" too)

@@ -14,7 +14,14 @@ from alerts.alerts import service
 from alerts.alerts.lifecycle import OUTCOME_MODES
 from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
 from alerts.alerts.repository import AlertFilter
-from alerts.alerts.schemas import AlertOut, BacktestOut, EvaluateOut, ReportedOut, RuleSetOut
+from alerts.alerts.schemas import (
+    AlertOut,
+    BacktestOut,
+    EvaluateOut,
+    ReportedOut,
+    ResponseStatsOut,
+    RuleSetOut,
+)
 from ttt.errors import ValidationFailed
 from ttt.http.deps import CurrentUser, DbSession, require_roles
 from ttt.http.paging import page
@@ -166,7 +173,8 @@ def post_resolve(alert_id: int, user: CurrentUser, session: DbSession, body: Res
 
 
 @router.get("/stats/response", dependencies=[require_roles(*RESPONDERS)],
-            responses={200: {"content": {"text/csv": {}}, "description": "figures as JSON, or CSV with HXL tags"}},
+            responses={200: {"model": ResponseStatsOut, "content": {"text/csv": {}},
+                             "description": "figures as JSON, or CSV with HXL tags"}},
             summary="How alerts were answered: states, time to acknowledge/verify/resolve, outcomes, casualties")
 def get_response_stats(
     user: CurrentUser,

@@ -58,3 +58,16 @@ class BacktestOut(Open):
     by_type: dict[str, int]
     by_rule: dict[str, int]
     by_place: dict[str, int]
+
+
+class ResponseStatsOut(Open):
+    """How alerts were answered, per period and in total (see docs/LIFECYCLE.md)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    interval: str
+    periods: list[dict[str, Any]] = Field(description="period_start, alerts, by_status, by_verification, reopened, "
+                                                      "hours_to {acknowledge, verify, resolve}, outcomes, casualties, "
+                                                      "never_acknowledged")
+    total: dict[str, Any]
+    filters: dict[str, Any]

@@ -23,7 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TYPES = ("mass", "early", "late", "unexpected", "hazard", "event")
+from ttt.facts import ALERT_TYPES
+
+TYPES = ALERT_TYPES
 DELIVERY = ("immediate", "after_confirmation")
 
 

@@ -185,10 +185,10 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
     r = client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "confirmed", "note": "chief confirms"},
                     headers=analyst)
     assert r.status_code == 200 and r.json()["verification"] == "confirmed"
-    assert r.json()["verified"]["by"] == "dtm-analyst" and events() == ["confirmed"]
+    assert r.json()["verified"]["by"] == "analyst" and events() == ["confirmed"]  # names: admins only
     assert client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).status_code == 200
     r = client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "dismissed"}, headers=analyst)
-    assert r.status_code == 409 and "already confirmed by dtm-analyst" in r.json()["detail"]
+    assert r.status_code == 409 and "already confirmed by analyst" in r.json()["detail"]
 
     # enumerators report but do not acknowledge
     assert client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers=enum).status_code == 403

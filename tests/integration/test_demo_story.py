@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ttt.demo import seed_demo
-from ttt.demo_story import play_story
+from ttt.demo import play_story, seed_demo
 
 pytestmark = pytest.mark.slow
 

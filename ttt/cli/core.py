@@ -159,8 +159,7 @@ def demo(
     run the rules, and act on alerts so every state shows (new, verifying, confirmed,
     dismissed, acknowledged, resolved with an outcome, reopened, closed)."""
     from ttt.cli.common import console
-    from ttt.demo import seed_demo
-    from ttt.demo_story import play_story
+    from ttt.demo import play_story, seed_demo
 
     seed_demo(seed=seed, force=force)
     states = play_story()
