@@ -51,6 +51,8 @@ POLICY: list[tuple[str, str, frozenset[str] | str]] = [
     ("GET", r"^/api/v1/alerts(/.*)?$", EVERYONE),
     ("POST", r"^/api/v1/alerts$", EVERYONE),
     ("POST", r"^/api/v1/alerts/[^/]+/(acknowledge|resolve)$", frozenset({"partner", "analyst", "admin"})),
+    # only analysts and admins give a verdict (confirm, dismiss)
+    ("POST", r"^/api/v1/alerts/[^/]+/verify$", STAFF),
     # delivery configuration and its log: staff only (recipients are public officials' phones)
     ("GET POST PATCH DELETE", r"^/api/v1/(subscriptions|deliveries)(/.*)?$", STAFF),
 ]
