@@ -5,6 +5,7 @@ then BF-C02), and the email the subscriber receives names that alternative."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from alerts.delivery.jobs import build_dispatcher
 from tests.integration.test_delivery_factories import make_subscription
@@ -47,9 +48,14 @@ def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_use
     assert words.startswith("Itinéraire de remplacement : couloir Gorom-Gorom – Dori – Fada N'Gourma via Djibo – Dori, +")
     assert "jours de marche en plus, aucun point d'eau connu" in words
 
+    # the demo season is history: its alerts go to the daily digest, marked late; the digest hour comes
+    with session.bind.begin() as conn:
+        assert set(conn.execute(text("SELECT DISTINCT mode FROM deliveries")).scalars()) == {"digest"}
+        conn.execute(text("UPDATE deliveries SET next_attempt_at = now() - interval '1 second'"))
     build_dispatcher().run_once()
     mails = [m for m in sink.messages if "centre-nord@example.org" in m["To"]]
     assert mails, "the subscriber of BF-C01 got no email"
+    assert all("tardive" in m.get_body(("plain",)).get_content() for m in mails)
     bodies = [" ".join(m.get_body(("plain",)).get_content().split()) for m in mails]
     assert any(words in b for b in bodies), bodies
 
