@@ -92,7 +92,7 @@ INSERT_COLUMNS: dict[str, str] = {
     "cross_border": "bool", "has_certificate": "bool", "already_counted": "bool", "notes": "text",
     "enumerator_id": "int4", "source": "text", "received_at": "timestamptz",
     "content_hash": "text", "distance_m": "float8", "km_along": "float8", "off_corridor": "bool",
-    "adm2_pcode": "text",
+    "adm2_pcode": "text", "replaces": "uuid", "review": "text", "flags": "jsonb",
 }
 
 _TABLE_COLUMNS = [c for c in INSERT_COLUMNS if c not in ("lon", "lat")] + ["geom"]
@@ -209,3 +209,170 @@ def list_observations(session: Session, f: ListFilter) -> tuple[list[dict[str, A
         {**params, "limit": f.limit, "offset": f.offset},
     ).mappings().all()
     return [dict(r) for r in rows], int(total)
+
+
+# --------------------------------------------------------------------------- versions (edits, rejections)
+
+#: Move observations out of the current set into observation_history, in one statement; the
+#: rollup triggers take them out of the statistics and the rules no longer read them.
+_ARCHIVE_SQL = text(
+    "WITH gone AS (DELETE FROM observations o USING unnest(CAST(:ids AS uuid[]), CAST(:by AS uuid[])) "
+    "AS a(id, replaced_by) WHERE o.id = a.id RETURNING o.*, a.replaced_by AS _replaced_by) "
+    "INSERT INTO observation_history (observation_id, reason, replaced_by, archived_at, archived_by, "
+    "content_hash, enumerator_id, row, geom) "
+    "SELECT g.id, :reason, g._replaced_by, now(), :user, g.content_hash, g.enumerator_id, "
+    "to_jsonb(g) - 'geom' - '_replaced_by', g.geom FROM gone g RETURNING observation_id"
+)
+
+
+def archive(session: Session, ids: Sequence[uuid.UUID], reason: str, replaced_by: Sequence[uuid.UUID | None] | None = None,
+            user_id: int | None = None) -> set[uuid.UUID]:
+    """Move current observations to the history (``replaced`` by an edit or ``rejected``);
+    returns the ids moved."""
+    if not ids:
+        return set()
+    by = list(replaced_by) if replaced_by is not None else [None] * len(ids)
+    rows = session.execute(_ARCHIVE_SQL, {"ids": [str(i) for i in ids], "by": [None if b is None else str(b) for b in by],
+                                          "reason": reason, "user": user_id}).scalars()
+    return set(rows)
+
+
+def restore(session: Session, observation_id: uuid.UUID) -> bool:
+    """Bring a rejected observation back into the current set (and the rules queue)."""
+    row = session.execute(
+        text("DELETE FROM observation_history WHERE observation_id = :id AND reason = 'rejected' "
+             "RETURNING row, geom"), {"id": observation_id}).first()
+    if row is None:
+        return False
+    session.execute(
+        text("INSERT INTO observations SELECT (jsonb_populate_record(NULL::observations, "
+             "CAST(:row AS jsonb) || jsonb_build_object('geom', CAST(:geom AS text)))).*"),
+        {"row": to_json(row[0]).decode(), "geom": row[1]})
+    session.execute(text("INSERT INTO rule_queue (observation_id, enqueued_at) VALUES (:id, now()) "
+                         "ON CONFLICT (observation_id) DO NOTHING"), {"id": observation_id})
+    return True
+
+
+def archived(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str, uuid.UUID | None]]:
+    """Ids already in the history: id -> (content hash, reason, replaced_by)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        text("SELECT observation_id, content_hash, reason, replaced_by FROM observation_history "
+             "WHERE observation_id = ANY(CAST(:ids AS uuid[]))"), {"ids": [str(i) for i in ids]}).all()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+@dataclass(frozen=True)
+class Version:
+    id: uuid.UUID
+    current: bool
+    enumerator_id: int | None
+    replaced_by: uuid.UUID | None
+
+
+def versions(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Version]:
+    """Where each id is: current (observations) or in the history (with what replaced it)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        text("SELECT id, true, enumerator_id, NULL::uuid FROM observations WHERE id = ANY(CAST(:ids AS uuid[])) "
+             "UNION ALL SELECT observation_id, false, enumerator_id, replaced_by FROM observation_history "
+             "WHERE observation_id = ANY(CAST(:ids AS uuid[]))"), {"ids": [str(i) for i in ids]}).all()
+    return {r[0]: Version(r[0], r[1], r[2], r[3]) for r in rows}
+
+
+def replacing(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Current observations that name one of ``ids`` in ``replaces`` (an edit that arrived before
+    the version it replaces): replaced id -> replacing id."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        text("SELECT replaces, id FROM observations WHERE replaces = ANY(CAST(:ids AS uuid[])) ORDER BY received_at"),
+        {"ids": [str(i) for i in ids]}).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def set_flags(session: Session, flags: dict[uuid.UUID, list[dict[str, str]]]) -> None:
+    """Replace the automatic flags of some observations (review becomes flagged when any)."""
+    if not flags:
+        return
+    session.execute(
+        text("UPDATE observations o SET flags = f.flags, review = CASE WHEN o.review = 'approved' THEN o.review "
+             "WHEN jsonb_array_length(f.flags) > 0 THEN 'flagged' ELSE 'received' END "
+             "FROM json_to_recordset(CAST(:rows AS json)) AS f(id uuid, flags jsonb) WHERE o.id = f.id"),
+        {"rows": to_json([{"id": str(k), "flags": v} for k, v in flags.items()]).decode()})
+
+
+# --------------------------------------------------------------------------- QA context
+
+
+def point_distributions(session: Session, flow_point_ids: Sequence[int], before: datetime, last_n: int = 200
+                        ) -> dict[int, tuple[int, float, float]]:
+    """Per flow point, over its last ``last_n`` herds before ``before``: (herds, q1, q3) of the
+    total animals per herd."""
+    if not flow_point_ids:
+        return {}
+    rows = session.execute(text(
+        "SELECT p.fp, count(t.total), percentile_cont(0.25) WITHIN GROUP (ORDER BY t.total), "
+        "percentile_cont(0.75) WITHIN GROUP (ORDER BY t.total) "
+        "FROM unnest(CAST(:fps AS int[])) AS p(fp) CROSS JOIN LATERAL ("
+        "  SELECT cattle + sheep + goats + camels + donkeys + horses + other AS total FROM observations o "
+        "  WHERE o.flow_point_id = p.fp AND o.observed_at < :before ORDER BY o.observed_at DESC LIMIT :n) t "
+        "GROUP BY p.fp"), {"fps": sorted(set(flow_point_ids)), "before": before, "n": last_n}).all()
+    return {r[0]: (int(r[1]), float(r[2]), float(r[3])) for r in rows}
+
+
+def upstream_matches(session: Session, herds: list[dict[str, Any]], days: float) -> dict[str, tuple[str, datetime]]:
+    """Herds (``key``, ``fp``, ``t``, ``origin``, ``destination``, species counts) seen with the
+    same origin, destination and composition at another flow point within ``days`` before:
+    key -> (that flow point's code, when)."""
+    if not herds:
+        return {}
+    species = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
+    rows = session.execute(text(
+        "SELECT h.key, fp.code, m.observed_at FROM json_to_recordset(CAST(:herds AS json)) AS h("
+        "key text, fp int, t timestamptz, origin text, destination text, "
+        + ", ".join(f"{s} int" for s in species) + ") "
+        "CROSS JOIN LATERAL (SELECT o.flow_point_id, o.observed_at FROM observations o "
+        "  WHERE o.observed_at < h.t AND o.observed_at >= h.t - make_interval(secs => :secs) "
+        "  AND o.flow_point_id IS NOT NULL AND o.flow_point_id <> h.fp "
+        "  AND o.origin = h.origin AND o.destination = h.destination AND "
+        + " AND ".join(f"o.{s} = h.{s}" for s in species)
+        + " ORDER BY o.observed_at DESC LIMIT 1) m JOIN flow_points fp ON fp.id = m.flow_point_id"),
+        {"herds": to_json(herds, fallback=_json_default).decode(), "secs": days * 86400.0}).all()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+# --------------------------------------------------------------------------- zero reports
+
+_ZERO_INSERT = text(
+    "WITH u AS (SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS u(id uuid, flow_point_id int, "
+    "first_day date, last_day date, reported_at timestamptz, notes text, enumerator_id int, source text, "
+    "received_at timestamptz, content_hash text)), "
+    "ins AS (INSERT INTO zero_reports (id, flow_point_id, first_day, last_day, reported_at, notes, enumerator_id, "
+    "source, received_at, content_hash) SELECT * FROM u ON CONFLICT (id) DO NOTHING RETURNING id) "
+    "SELECT u.id, z.content_hash FROM u JOIN zero_reports z ON z.id = u.id "
+    "WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = u.id)"
+)
+
+
+def insert_zero_reports(session: Session, rows: list[dict[str, Any]]) -> dict[uuid.UUID, str]:
+    """Insert zero reports; returns id -> stored hash of those that already existed."""
+    if not rows:
+        return {}
+    payload = to_json(rows, fallback=_json_default).decode()
+    return {r[0]: r[1] for r in session.execute(_ZERO_INSERT, {"rows": payload})}
+
+
+def drop_flag(session: Session, ids: Sequence[uuid.UUID], code: str) -> None:
+    """Remove one automatic flag (e.g. an edit's unknown original has now arrived)."""
+    if not ids:
+        return
+    session.execute(text(
+        "UPDATE observations o SET flags = f.kept, review = CASE WHEN o.review = 'approved' THEN o.review "
+        "WHEN jsonb_array_length(f.kept) > 0 THEN 'flagged' ELSE 'received' END "
+        "FROM (SELECT o2.id, coalesce(jsonb_agg(e) FILTER (WHERE e->>'code' <> :code), '[]'::jsonb) AS kept "
+        "      FROM observations o2 LEFT JOIN LATERAL jsonb_array_elements(o2.flags) e ON true "
+        "      WHERE o2.id = ANY(CAST(:ids AS uuid[])) GROUP BY o2.id) f WHERE o.id = f.id"),
+        {"ids": [str(i) for i in ids], "code": code})

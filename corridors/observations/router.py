@@ -151,3 +151,22 @@ async def post_kobo(request: Request, session: DbSession) -> JSONResponse:
 
     status, body = await run_in_threadpool(work)
     return JSONResponse(body, status_code=status)
+
+
+@router.post("/ingest/kobo/preview", dependencies=[require_roles("admin", "analyst")],
+             summary="Show how a sample KoBo submission maps (fields read, fields ignored, validation); stores nothing")
+async def preview_kobo_post(request: Request) -> dict:
+    try:
+        payload = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed([{"field": "body", "message": "expected a JSON object (a KoBo submission)"}]) from None
+    if isinstance(payload, list) and len(payload) > get_settings().max_batch:
+        raise PayloadTooLarge(f"send at most {get_settings().max_batch} submissions per request")
+    return ingest_service.preview_kobo(payload)
+
+
+@router.get("/ingest/kobo/preview", dependencies=[require_roles("admin", "analyst")],
+            summary="The KoBo field map in effect for a form (formhub/uuid or _xform_id_string)")
+def preview_kobo_get(form: str | None = None) -> dict:
+    sample = {"_xform_id_string": form} if form else {}
+    return {"form": form, "field_map": ingest_service.kobo_field_map(sample)}
