@@ -111,6 +111,7 @@ class ObservationHistory(Base):
     observation_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     reason: Mapped[str] = mapped_column(String(10))  # replaced | rejected
     replaced_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    replaces: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))  # the version this one replaced
     archived_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -122,6 +123,7 @@ class ObservationHistory(Base):
         CheckConstraint("reason in ('replaced', 'rejected')", name="reason"),
         Index("ix_observation_history_observation_id", "observation_id", unique=True),
         Index("ix_observation_history_replaced_by", "replaced_by"),
+        Index("ix_observation_history_replaces", "replaces"),
     )
 
 

@@ -159,6 +159,9 @@ class ListFilter:
     source: str | None = None
     enumerator_id: int | None = None
     scopes: tuple[str, ...] = ()
+    review: str | None = None  # received | flagged | approved | rejected
+    flag: str | None = None  # an automatic flag code
+    id: uuid.UUID | None = None
     limit: int = 100
     offset: int = 0
 
@@ -169,7 +172,15 @@ _LIST_COLUMNS = (
     "o.camels, o.donkeys, o.horses, o.other, o.men, o.women, o.boys, o.girls, o.origin, "
     "o.destination, o.flow_type, o.reason, o.cross_border, o.has_certificate, o.already_counted, "
     "o.notes, u.name AS enumerator, o.source, o.received_at, c.code AS corridor, o.distance_m, "
-    "o.km_along, o.off_corridor, o.adm2_pcode"
+    "o.km_along, o.off_corridor, o.adm2_pcode, o.replaces, o.review, o.flags, o.reviewed_at, "
+    "rv.name AS reviewed_by, o.review_note"
+)
+
+#: Rejected observations, read back from the history in the shape of the observations table.
+_REJECTED = (
+    "(SELECT (jsonb_populate_record(NULL::observations, h.row || jsonb_build_object("
+    "'geom', CAST(h.geom AS text), 'review', 'rejected'))).* FROM observation_history h "
+    "WHERE h.reason = 'rejected')"
 )
 
 
@@ -198,9 +209,20 @@ def list_observations(session: Session, f: ListFilter) -> tuple[list[dict[str, A
     if f.scopes:
         where.append("o.adm2_pcode LIKE ANY(CAST(:scopes AS text[]))")
         params["scopes"] = [s.upper() + "%" for s in f.scopes]
+    if f.review and f.review != "rejected":
+        where.append("o.review = :review")
+        params["review"] = f.review
+    if f.flag:
+        where.append("o.flags @> CAST(:flag AS jsonb)")
+        params["flag"] = to_json([{"code": f.flag}]).decode()
+    if f.id is not None:
+        where.append("o.id = :id")
+        params["id"] = f.id
+    table = _REJECTED if f.review == "rejected" else "observations"
     base = (
-        " FROM observations o LEFT JOIN flow_points fp ON fp.id = o.flow_point_id "
+        f" FROM {table} o LEFT JOIN flow_points fp ON fp.id = o.flow_point_id "
         "LEFT JOIN corridors c ON c.id = o.corridor_id LEFT JOIN users u ON u.id = o.enumerator_id "
+        "LEFT JOIN users rv ON rv.id = o.reviewed_by "
         "WHERE " + " AND ".join(where)
     )
     total = session.execute(text("SELECT count(*)" + base), params).scalar_one()
@@ -218,9 +240,9 @@ def list_observations(session: Session, f: ListFilter) -> tuple[list[dict[str, A
 _ARCHIVE_SQL = text(
     "WITH gone AS (DELETE FROM observations o USING unnest(CAST(:ids AS uuid[]), CAST(:by AS uuid[])) "
     "AS a(id, replaced_by) WHERE o.id = a.id RETURNING o.*, a.replaced_by AS _replaced_by) "
-    "INSERT INTO observation_history (observation_id, reason, replaced_by, archived_at, archived_by, "
+    "INSERT INTO observation_history (observation_id, reason, replaced_by, replaces, archived_at, archived_by, "
     "content_hash, enumerator_id, row, geom) "
-    "SELECT g.id, :reason, g._replaced_by, now(), :user, g.content_hash, g.enumerator_id, "
+    "SELECT g.id, :reason, g._replaced_by, g.replaces, now(), :user, g.content_hash, g.enumerator_id, "
     "to_jsonb(g) - 'geom' - '_replaced_by', g.geom FROM gone g RETURNING observation_id"
 )
 
@@ -283,12 +305,16 @@ def versions(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Vers
 
 
 def replacing(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-    """Current observations that name one of ``ids`` in ``replaces`` (an edit that arrived before
-    the version it replaces): replaced id -> replacing id."""
+    """Versions (current or already replaced themselves) that name one of ``ids`` in
+    ``replaces``, i.e. edits that arrived before the version they replace: replaced id ->
+    replacing id."""
     if not ids:
         return {}
     rows = session.execute(
-        text("SELECT replaces, id FROM observations WHERE replaces = ANY(CAST(:ids AS uuid[])) ORDER BY received_at"),
+        text("SELECT replaces, id FROM (SELECT replaces, id, received_at FROM observations "
+             "WHERE replaces = ANY(CAST(:ids AS uuid[])) UNION ALL SELECT replaces, observation_id, archived_at "
+             "FROM observation_history WHERE reason = 'replaced' AND replaces = ANY(CAST(:ids AS uuid[]))) v "
+             "ORDER BY received_at"),
         {"ids": [str(i) for i in ids]}).all()
     return {r[0]: r[1] for r in rows}
 
@@ -376,3 +402,22 @@ def drop_flag(session: Session, ids: Sequence[uuid.UUID], code: str) -> None:
         "      FROM observations o2 LEFT JOIN LATERAL jsonb_array_elements(o2.flags) e ON true "
         "      WHERE o2.id = ANY(CAST(:ids AS uuid[])) GROUP BY o2.id) f WHERE o.id = f.id"),
         {"ids": [str(i) for i in ids], "code": code})
+
+
+def set_review(session: Session, observation_id: uuid.UUID, review: str, user_id: int | None, note: str | None) -> None:
+    session.execute(text("UPDATE observations SET review = :r, reviewed_by = :u, reviewed_at = now(), review_note = :n "
+                         "WHERE id = :id"), {"r": review, "u": user_id, "n": note, "id": observation_id})
+
+
+def version_history(session: Session, observation_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every archived version of the chain an observation belongs to (oldest first)."""
+    rows = session.execute(text(
+        "WITH RECURSIVE back(id, depth) AS (SELECT CAST(:id AS uuid), 0 UNION "
+        "  SELECT h.observation_id, b.depth + 1 FROM back b JOIN observation_history h ON h.replaced_by = b.id "
+        "  WHERE b.depth < 100) "
+        "SELECT h.observation_id, h.reason, h.replaced_by, h.archived_at, h.row FROM back b "
+        "JOIN observation_history h ON h.observation_id = b.id ORDER BY b.depth DESC"), {"id": observation_id}).all()
+    return [{"id": str(r[0]), "reason": r[1], "replaced_by": None if r[2] is None else str(r[2]),
+             "archived_at": r[3].isoformat(), "counts": {s: r[4].get(s) for s in
+                                                         ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")},
+             "observed_at": r[4].get("observed_at")} for r in rows]

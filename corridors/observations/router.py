@@ -7,6 +7,7 @@ answering, so a client is never told "accepted" for something a failed commit th
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,7 +19,9 @@ from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from corridors.ingest import service as ingest_service
+from corridors.observations import review as review_service
 from corridors.observations import service
+from corridors.observations.quality import FLAGS as QA_FLAGS
 from corridors.observations.repository import ListFilter
 from ttt.api.deps import CurrentUser, DbSession, require_roles
 from ttt.api.fastjson import FastJsonRoute
@@ -63,19 +66,45 @@ def get_observations(
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     source: Annotated[str | None, Query(pattern="^(api|openrosa|kobo|csv)$")] = None,
+    review: Annotated[str | None, Query(pattern="^(received|flagged|approved|rejected)$",
+                                        description="review state")] = None,
+    flag: Annotated[str | None, Query(description="an automatic flag: " + ", ".join(QA_FLAGS))] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
     for name, t in (("from", from_), ("to", to)):
         if t is not None and t.tzinfo is None:
             raise ValidationFailed([{"field": name, "message": "expected a date-time with a timezone offset"}])
+    if flag is not None and flag not in QA_FLAGS:
+        raise ValidationFailed([{"field": "flag", "message": f"expected one of {', '.join(QA_FLAGS)}, got {flag!r}"}])
     f = ListFilter(corridor=corridor, flow_point=flow_point, start=from_, end=to, source=source,
-                   limit=limit, offset=offset)
+                   review=review, flag=flag, limit=limit, offset=offset)
     items, total = service.list_observations(session, user, f)
     nxt = None
     if offset + len(items) < total:
         nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
     return {"items": items, "total": total, "next": nxt}
+
+
+class ReviewIn(BaseModel):
+    review: str = Field(description="received, flagged, approved or rejected")
+    note: str | None = Field(default=None, max_length=2000, description="why (shown to other reviewers)")
+
+
+@router.post("/observations/{observation_id}/review", dependencies=[require_roles(*review_service.REVIEWERS)],
+             summary="Review a count: approve, flag or reject it (rejected counts leave statistics and rules)")
+def post_review(observation_id: uuid.UUID, body: ReviewIn, user: CurrentUser, session: DbSession) -> dict:
+    out = review_service.review(session, user, observation_id, body.review, body.note)
+    session.commit()
+    return out
+
+
+@router.get("/observations/{observation_id}/history", dependencies=[require_roles(*review_service.REVIEWERS)],
+            summary="Earlier versions of a count (replaced by edits), oldest first")
+def get_history(observation_id: uuid.UUID, session: DbSession) -> dict:
+    from corridors.observations.repository import version_history
+
+    return {"id": str(observation_id), "versions": version_history(session, observation_id)}
 
 
 def _decode(data: bytes) -> str:

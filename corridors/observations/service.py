@@ -366,6 +366,10 @@ def observation_json(r: dict[str, Any]) -> dict[str, Any]:
         "enumerator": r["enumerator"], "source": r["source"], "received_at": r["received_at"].isoformat(),
         "corridor": r["corridor"], "distance_m": r["distance_m"], "km_along": r["km_along"],
         "off_corridor": r["off_corridor"], "adm2_pcode": r["adm2_pcode"],
+        "replaces": None if r["replaces"] is None else str(r["replaces"]),
+        "review": r["review"], "flags": r["flags"] or [],
+        "reviewed_by": r["reviewed_by"], "reviewed_at": r["reviewed_at"].isoformat() if r["reviewed_at"] else None,
+        "review_note": r["review_note"],
     }
 
 

@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('observation_id', sa.UUID(), nullable=False),
     sa.Column('reason', sa.String(length=10), nullable=False),
     sa.Column('replaced_by', sa.UUID(), nullable=True),
+    sa.Column('replaces', sa.UUID(), nullable=True),
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('archived_by', sa.Integer(), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
@@ -61,6 +62,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_observation_history_observation_id', 'observation_history', ['observation_id'], unique=True)
     op.create_index('ix_observation_history_replaced_by', 'observation_history', ['replaced_by'], unique=False)
+    op.create_index('ix_observation_history_replaces', 'observation_history', ['replaces'], unique=False)
 
     op.create_table('zero_reports',
     sa.Column('id', sa.UUID(), nullable=False),
@@ -103,6 +105,7 @@ def downgrade() -> None:
     op.drop_column('flow_points', 'report_days_per_week')
     op.drop_index('ix_zero_reports_flow_point_days', table_name='zero_reports')
     op.drop_table('zero_reports')
+    op.drop_index('ix_observation_history_replaces', table_name='observation_history')
     op.drop_index('ix_observation_history_replaced_by', table_name='observation_history')
     op.drop_index('ix_observation_history_observation_id', table_name='observation_history')
     op.drop_table('observation_history')
