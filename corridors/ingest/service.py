@@ -182,6 +182,13 @@ def receive_kobo(session: Session, payload: Any, principal: Principal,
         raws.append(rec.raw if rec else it)
         ignored.append(rec.ignored if rec else [])
     outcome = ingest(session, raws, source="kobo", enumerator=principal, ignored=ignored)
+    for r, it in zip(outcome.results, items, strict=True):
+        if r.status == "rejected" and r.ignored and any(e["field"] == "counts" for e in r.errors):
+            forms = form_keys(it) if isinstance(it, Mapping) else []
+            r.errors.append({"field": "ignored", "message":
+                             f"fields not read: {', '.join(r.ignored)}; if they hold the counts, map them to ours "
+                             f"(e.g. {{\"{r.ignored[0]}\": \"cattle\"}}) in TTT_KOBO_FORM_FIELD_MAPS under this "
+                             f"form's id ({' or '.join(forms) or 'formhub/uuid or _xform_id_string'})"})
     body = outcome.to_json()
     if outcome.count("rejected"):
         conflict_only = all(r.code == "conflict" for r in outcome.results if r.status == "rejected")
