@@ -22,6 +22,7 @@ from alerts.alerts import repository as repo
 from alerts.alerts import service
 from alerts.alerts.models import RuleRun
 from alerts.chunks import CHUNK_ROWS
+from alerts.flagged import mark_flagged
 from alerts.incremental import queued_findings
 from alerts.rules.config import DEFAULT_RULES_FILE, RuleSet, load_rules, parse_rules
 from alerts.rules.dedup import merge
@@ -74,6 +75,7 @@ def _pcodes(session: Session, network: repo.Network):
 
 def _record(session: Session, findings: list[Finding], network: repo.Network, now: datetime,
             run: RuleRun) -> RunResult:
+    mark_flagged(session, findings)
     created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now)
     run.created, run.updated = len(created), len(updated)
     run.finished_at = datetime.now(UTC)

@@ -22,9 +22,10 @@ FLAGS = ("replaces_unknown", "implausible_herd", "outside_distribution", "gps_fa
 class QaLimits:
     """Thresholds of the automatic flags (override any of them with TTT_QA_LIMITS)."""
 
-    animals_per_herder: float = 500.0  #: more animals than this per herder (or with no herder at all)
-    iqr_fence: float = 6.0  #: flag a herd above q3 + fence x IQR of the point's recent herds...
-    min_herds: int = 20  #: ...when the point has at least this many herds to compare with
+    animals_per_herder: float = 1000.0  #: more animals than this per herder (or with no herder at all)
+    iqr_fence: float = 6.0  #: flag a herd above q3 + fence x IQR of the point's recent herds,
+    times_median: float = 10.0  #: and above this many times their median,
+    min_herds: int = 20  #: when the point has at least this many herds to compare with
     gps_km: float = 5.0  #: GPS this far from the named flow point
     clock_ahead_minutes: float = 2.0  #: observed after it was received (device clock ahead)
     clock_behind_days: float = 90.0  #: observed this long before it was received
@@ -61,7 +62,7 @@ def herd_flags(
     gps: tuple[float, float] | None,
     point: tuple[float, float] | None,
     point_code: str | None,
-    distribution: tuple[int, float, float] | None,
+    distribution: tuple[int, float, float, float] | None,
     upstream: tuple[str, datetime] | None,
     limits: QaLimits,
     device: bool = True,
@@ -76,8 +77,8 @@ def herd_flags(
         out.append(flag("implausible_herd", f"{animals} animals for {herders} herder(s): more than "
                                             f"{limits.animals_per_herder:g} animals per herder"))
     if distribution is not None:
-        n, q1, q3 = distribution
-        fence = q3 + limits.iqr_fence * max(q3 - q1, 1.0)
+        n, q1, median, q3 = distribution
+        fence = max(q3 + limits.iqr_fence * max(q3 - q1, 1.0), limits.times_median * median)
         if n >= limits.min_herds and animals > fence:
             out.append(flag("outside_distribution", f"{animals} animals, far above the usual herd at "
                                                     f"{point_code} (half of its last {n} herds had "

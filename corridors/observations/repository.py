@@ -334,19 +334,19 @@ def set_flags(session: Session, flags: dict[uuid.UUID, list[dict[str, str]]]) ->
 
 
 def point_distributions(session: Session, flow_point_ids: Sequence[int], before: datetime, last_n: int = 200
-                        ) -> dict[int, tuple[int, float, float]]:
-    """Per flow point, over its last ``last_n`` herds before ``before``: (herds, q1, q3) of the
-    total animals per herd."""
+                        ) -> dict[int, tuple[int, float, float, float]]:
+    """Per flow point, over its last ``last_n`` herds before ``before``: (herds, q1, median, q3)
+    of the total animals per herd."""
     if not flow_point_ids:
         return {}
     rows = session.execute(text(
         "SELECT p.fp, count(t.total), percentile_cont(0.25) WITHIN GROUP (ORDER BY t.total), "
-        "percentile_cont(0.75) WITHIN GROUP (ORDER BY t.total) "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY t.total), percentile_cont(0.75) WITHIN GROUP (ORDER BY t.total) "
         "FROM unnest(CAST(:fps AS int[])) AS p(fp) CROSS JOIN LATERAL ("
         "  SELECT cattle + sheep + goats + camels + donkeys + horses + other AS total FROM observations o "
         "  WHERE o.flow_point_id = p.fp AND o.observed_at < :before ORDER BY o.observed_at DESC LIMIT :n) t "
         "GROUP BY p.fp"), {"fps": sorted(set(flow_point_ids)), "before": before, "n": last_n}).all()
-    return {r[0]: (int(r[1]), float(r[2]), float(r[3])) for r in rows}
+    return {r[0]: (int(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows}
 
 
 def upstream_matches(session: Session, herds: list[dict[str, Any]], days: float) -> dict[str, tuple[str, datetime]]:
@@ -421,3 +421,13 @@ def version_history(session: Session, observation_id: uuid.UUID) -> list[dict[st
              "archived_at": r[3].isoformat(), "counts": {s: r[4].get(s) for s in
                                                          ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")},
              "observed_at": r[4].get("observed_at")} for r in rows]
+
+
+def flagged_among(session: Session, ids: Sequence[str]) -> dict[str, list[str]]:
+    """Which of these observations are flagged for review, with their flag codes."""
+    if not ids:
+        return {}
+    rows = session.execute(text(
+        "SELECT id, flags FROM observations WHERE id = ANY(CAST(:ids AS uuid[])) AND review = 'flagged'"),
+        {"ids": list(ids)}).all()
+    return {str(r[0]): [f["code"] for f in r[1]] for r in rows}
