@@ -170,7 +170,8 @@ def backtest(session: Session, start: date | datetime, end: date | datetime, rul
     step("loading observations")
     observations = repo.load_observations(session, network, until=until)
     step(f"evaluating {len(rules.rules)} rules over {len(observations)} observations")
-    findings = evaluate(repo.snapshot(network, observations), rules, now=until, since=since)
+    findings = evaluate(repo.snapshot(network, observations, repo.zero_days(session, network, None, until)),
+                        rules, now=until, since=since)
     step("grouping findings into alerts")
     alerts = merge(findings, []).alerts
     by_type: dict[str, int] = {}

@@ -256,6 +256,9 @@ class Snapshot:
     flow_points: tuple[FlowPoint, ...] = ()
     calendars: tuple[Any, ...] = ()
     hazards: tuple[Hazard, ...] = ()
+    #: flow point index -> UTC day starts (epoch seconds) its enumerator reported "no herd
+    #: passed": known zeros, unlike days nobody reported (unknown)
+    zero_days: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     def corridor_country(self) -> list[tuple[str, ...]]:
         return [c.countries for c in self.corridors]

@@ -431,3 +431,17 @@ def flagged_among(session: Session, ids: Sequence[str]) -> dict[str, list[str]]:
         "SELECT id, flags FROM observations WHERE id = ANY(CAST(:ids AS uuid[])) AND review = 'flagged'"),
         {"ids": list(ids)}).all()
     return {str(r[0]): [f["code"] for f in r[1]] for r in rows}
+
+
+def zero_report_days(session: Session, since: datetime | None, until: datetime) -> dict[int, list[int]]:
+    """Per flow point id, the UTC days (as epoch seconds of their start) reported "no herd
+    passed" between ``since`` and ``until``, days with a counted herd left out."""
+    rows = session.execute(text(
+        "SELECT z.flow_point_id, array_agg(DISTINCT extract(epoch FROM d)::bigint ORDER BY extract(epoch FROM d)::bigint) "
+        "FROM zero_reports z, generate_series(CAST(z.first_day AS timestamp), CAST(z.last_day AS timestamp), interval '1 day') AS d "
+        "WHERE z.last_day >= CAST(:since AS date) AND z.first_day <= CAST(:until AS date) "
+        "AND d BETWEEN CAST(:since AS date) AND CAST(:until AS date) "
+        "AND NOT EXISTS (SELECT 1 FROM daily_rollups r WHERE r.flow_point_id = z.flow_point_id AND r.day = d::date) "
+        "GROUP BY z.flow_point_id"),
+        {"since": since or datetime(1900, 1, 1), "until": until}).all()
+    return {r[0]: list(r[1]) for r in rows}
