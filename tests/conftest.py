@@ -20,6 +20,8 @@ os.environ["TTT_ENVIRONMENT"] = "test"
 os.environ["TTT_SECRET_KEY"] = "test-secret-key-not-for-production-0123456789"
 os.environ.setdefault("TTT_LOG_LEVEL", "WARNING")
 os.environ.pop("TTT_RULES_FILE", None)
+# test receivers (webhooks, SMS gateway) listen on loopback; tests/security/test_outbound.py unsets this
+os.environ.setdefault("TTT_OUTBOUND_ALLOW", "127.0.0.0/8,::1/128")
 
 from ttt.config import get_settings  # noqa: E402
 

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     rate_limit_per_min: int = 600
     rate_limit_burst: int | None = None
     rate_limit_anonymous_per_min: int = 120
+    outbound_allow: str = ""  # CIDRs outbound requests may reach although not public (ttt/outbound.py)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

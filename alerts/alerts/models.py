@@ -54,6 +54,9 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(Text)
     resolve_note: Mapped[str | None] = mapped_column(Text)
+    # what non-admins see of who acted (an organisation or a role; see alerts.privacy)
+    acknowledged_by_label: Mapped[str | None] = mapped_column(Text)
+    resolved_by_label: Mapped[str | None] = mapped_column(Text)
     escalation_tier: Mapped[int] = mapped_column(Integer, default=1)
     # rules engine bookkeeping
     place: Mapped[str | None] = mapped_column(Text)

@@ -90,6 +90,16 @@ class AlertMessage:
                 return text
         return f"{self.type} alert {self.id}"
 
+    def for_recipients(self) -> AlertMessage:
+        """The copy that may leave ttt (e-mail, SMS, webhooks, CAP, Atom, pages): geometry
+        generalised to whole grid cells, no reporter's name or words (location and people
+        policies: ttt.location_policy, alerts.privacy). Idempotent."""
+        from alerts.privacy import evidence_for
+        from ttt.location_policy import recipient_geometry
+
+        return dataclasses.replace(self, geometry=recipient_geometry(self.geometry),
+                                   evidence=evidence_for(None, dict(self.evidence)))
+
     def with_ack_url(self, ack_url: str | None) -> AlertMessage:
         """A copy carrying one recipient's acknowledgement link."""
         return dataclasses.replace(self, ack_url=ack_url)

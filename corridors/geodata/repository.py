@@ -4,6 +4,7 @@ areas, resources) and the read-only queries behind the OGC API collections, incl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint, Hazard, Resource
 from ttt.facts import SPECIES
+from ttt.location_policy import GENERALISED, sql_cell_box, sql_snap
 from ttt.scope import pcode_in_sql, pcodes_in_sql, prefix_patterns
 
 MODELS = {
@@ -334,23 +336,32 @@ OBSERVATIONS_EXACT_SOURCE = CollectionSource(
     properties=(*_OBS_COMMON, ("km_along", "o.km_along"), ("location", "'exact'")),
     scope_sql=pcode_in_sql("o.adm2_pcode"),
 )
-# Roles without the right to exact herd locations see the flow point, else a 0.1 degree
-# (about 11 km) grid node, and no km along the corridor (corridor + km would pin the herd);
-# bbox filters apply to what is shown, so they cannot probe for the exact spot.
+# Roles without the right to exact herd locations (ttt.location_policy) see the nearest
+# 0.1 degree (about 11 km) grid node of the flow point, else of the herd, and no km along the
+# corridor (corridor + km would pin the herd); bbox filters apply to what is shown, so they
+# cannot probe for the exact spot.
 OBSERVATIONS_COARSE_SOURCE = CollectionSource(
     table="observations o",
     id_expr="o.id",
-    geom_expr="coalesce(f.geom, ST_SnapToGrid(o.geom, 0.1))",
+    geom_expr=sql_snap("coalesce(f.geom, o.geom)"),
     id_cast="uuid",
     joins=_OBS_JOINS,
     time_start="o.observed_at",
     properties=(
         *_OBS_COMMON,
         ("km_along", "NULL::float8"),
-        ("location", "CASE WHEN f.geom IS NULL THEN 'grid_0.1deg' ELSE 'flow_point' END"),
+        ("location", f"'{GENERALISED}'"),
     ),
     scope_sql=pcode_in_sql("o.adm2_pcode"),
 )
+
+# Alerts for the same roles: the whole grid cells covering the alert's geometry.
+ALERTS_COARSE_SOURCE = dataclasses.replace(ALERTS_SOURCE, geom_expr=sql_cell_box("a.geom"))
+
+
+def own_observations(src: CollectionSource, user_id: int) -> CollectionSource:
+    """The source restricted to one enumerator's submissions (as in the JSON API)."""
+    return dataclasses.replace(src, table=f"(SELECT * FROM observations WHERE enumerator_id = {int(user_id)}) o")
 
 
 def _where(

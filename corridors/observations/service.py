@@ -31,6 +31,7 @@ from corridors.observations.schemas import (
 )
 from corridors.observations.zero_reports import ZeroReportIn
 from ttt.config import get_settings
+from ttt.location_policy import GENERALISED, sees_exact, snap_point
 from ttt.users import Principal
 
 SOURCES = ("api", "openrosa", "kobo", "csv")
@@ -341,7 +342,21 @@ def list_observations(session: Session, user: Principal, f: repo.ListFilter) -> 
         f.enumerator_id = user.id
     f.scopes = tuple(user.scopes)
     rows, total = repo.list_observations(session, f)
-    return [observation_json(r) for r in rows], total
+    items = [observation_json(r) for r in rows]
+    if not sees_exact(user.role):
+        items = [generalised(item) for item in items]
+    return items, total
+
+
+def generalised(item: dict[str, Any]) -> dict[str, Any]:
+    """An observation as roles without exact locations see it (ttt.location_policy): the
+    nearest grid node, and no distance or km along the corridor (they would pin the herd)."""
+    loc = item.get("location") or {}
+    if loc.get("lon") is not None and loc.get("lat") is not None:
+        lon, lat = snap_point(loc["lon"], loc["lat"])
+        item["location"] = {"lon": lon, "lat": lat}
+    item.update(distance_m=None, km_along=None, location_precision=GENERALISED)
+    return item
 
 
 def observation_json(r: dict[str, Any]) -> dict[str, Any]:

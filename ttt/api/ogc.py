@@ -2,9 +2,11 @@
 
 Collections: corridors, flow-points, hazards, alerts, observations. Same bearer tokens as
 the API (QGIS and GDAL send headers: ``GDAL_HTTP_HEADERS="Authorization: Bearer ..."``).
-Exact observation locations are served to admin and analyst roles only; other roles get the
-flow point's location, or the nearest node of a 0.1 degree grid, and no km along the
-corridor; users with scopes see only observations and alerts inside them. Parsing and documents live in corridors.geodata.ogc_core.
+What each role sees of locations is decided by ttt.location_policy: exact for admin and
+analyst; for the others, observations at the nearest 0.1 degree grid node (of the flow
+point, else of the herd) without km along the corridor, and alerts as the whole 0.1 degree
+cells covering them. Enumerators see only their own observations; users with scopes see
+only observations and alerts inside them. Parsing and documents live in corridors.geodata.ogc_core.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from ttt.errors import NotFound, TTTError
 from ttt.http.deps import CurrentUser, DbSession
 from ttt.http.paging import next_link
 from ttt.http.schemas import Feature, FeatureCollection, Link, Open
+from ttt.location_policy import sees_exact
 from ttt.users import Principal
 
 
@@ -70,7 +73,6 @@ class ItemsOut(FeatureCollection):
 
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
-EXACT_LOCATION_ROLES = ("admin", "analyst")
 
 COLLECTIONS: dict[str, Collection] = {
     c.id: c
@@ -81,7 +83,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("hazards", "Hazards", "Bushfires, floods, droughts, disease, insecurity and conflict areas.", True),
         Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).", True),
         Collection("observations", "Herd observations",
-                   "Counted herds. Exact locations for admin/analyst roles; others see the flow point or a 0.1 degree cell.",
+                   "Counted herds. Exact locations for admin/analyst roles; others see the nearest 0.1 degree grid node.",
                    True),
     )
 }
@@ -99,11 +101,13 @@ def _source(cid: str, user: Principal) -> repo.CollectionSource:
         return repo.FLOW_POINTS_SOURCE
     if cid == "hazards":
         return repo.HAZARDS_SOURCE
+    exact = sees_exact(user.role)
     if cid == "alerts":
-        return repo.ALERTS_SOURCE
-    if user.role in EXACT_LOCATION_ROLES:
-        return repo.OBSERVATIONS_EXACT_SOURCE
-    return repo.OBSERVATIONS_COARSE_SOURCE
+        return repo.ALERTS_SOURCE if exact else repo.ALERTS_COARSE_SOURCE
+    src = repo.OBSERVATIONS_EXACT_SOURCE if exact else repo.OBSERVATIONS_COARSE_SOURCE
+    if user.role == "enumerator":
+        src = repo.own_observations(src, user.id)
+    return src
 
 
 def _collection(cid: str) -> Collection:
