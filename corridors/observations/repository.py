@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from corridors.observations.placement import BatchPlacer
-from ttt.facts import COUNT_COLUMNS
+from ttt.facts import COUNT_COLUMNS, SPECIES
 from ttt.jsonkit import plain
 from ttt.scope import pcode_in_sql, prefix_patterns
 from ttt.versioned import versioned
@@ -346,7 +346,7 @@ def upstream_matches(session: Session, herds: list[dict[str, Any]], days: float)
     key -> (that flow point's code, when)."""
     if not herds:
         return {}
-    species = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
+    species = SPECIES
     rows = session.execute(text(
         "SELECT h.key, fp.code, m.observed_at FROM json_to_recordset(CAST(:herds AS json)) AS h("
         "key text, fp int, t timestamptz, origin text, destination text, "
@@ -357,7 +357,7 @@ def upstream_matches(session: Session, herds: list[dict[str, Any]], days: float)
         "  AND o.origin = h.origin AND o.destination = h.destination AND "
         + " AND ".join(f"o.{s} = h.{s}" for s in species)
         + " ORDER BY o.observed_at DESC LIMIT 1) m JOIN flow_points fp ON fp.id = m.flow_point_id"),
-        {"herds": to_json(herds, fallback=_json_default).decode(), "secs": days * 86400.0}).all()
+        {"herds": to_json(herds, fallback=plain).decode(), "secs": days * 86400.0}).all()
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
@@ -378,7 +378,7 @@ def insert_zero_reports(session: Session, rows: list[dict[str, Any]]) -> dict[uu
     """Insert zero reports; returns id -> stored hash of those that already existed."""
     if not rows:
         return {}
-    payload = to_json(rows, fallback=_json_default).decode()
+    payload = to_json(rows, fallback=plain).decode()
     return {r[0]: r[1] for r in session.execute(_ZERO_INSERT, {"rows": payload})}
 
 
@@ -409,8 +409,7 @@ def version_history(session: Session, observation_id: uuid.UUID) -> list[dict[st
         "SELECT h.observation_id, h.reason, h.replaced_by, h.archived_at, h.row FROM back b "
         "JOIN observation_history h ON h.observation_id = b.id ORDER BY b.depth DESC"), {"id": observation_id}).all()
     return [{"id": str(r[0]), "reason": r[1], "replaced_by": None if r[2] is None else str(r[2]),
-             "archived_at": r[3].isoformat(), "counts": {s: r[4].get(s) for s in
-                                                         ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")},
+             "archived_at": r[3].isoformat(), "counts": {s: r[4].get(s) for s in SPECIES},
              "observed_at": r[4].get("observed_at")} for r in rows]
 
 

@@ -13,16 +13,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from corridors.observations import repository as repo
-from corridors.observations.service import observation_json
-from ttt.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from corridors.observations.service import list_observations
+from ttt.errors import Conflict, NotFound, ValidationFailed
 from ttt.users import Principal
 
 REVIEW_STATES = ("received", "flagged", "approved", "rejected")
 REVIEWERS = ("admin", "analyst")
 
 
-def _find(session: Session, observation_id: uuid.UUID, review: str | None = None) -> dict[str, Any] | None:
-    rows, _ = repo.list_observations(session, repo.ListFilter(id=observation_id, review=review, limit=1))
+def _find(session: Session, user: Principal, observation_id: uuid.UUID, review: str | None = None
+          ) -> dict[str, Any] | None:
+    """The observation as this user may see it (scopes, location policy), or None."""
+    rows, _ = list_observations(session, user, repo.ListFilter(id=observation_id, review=review, limit=1))
     return rows[0] if rows else None
 
 
@@ -30,22 +32,20 @@ def review(session: Session, user: Principal, observation_id: uuid.UUID, state: 
     """Set the review state of one observation; returns it as listed."""
     if state not in REVIEW_STATES:
         raise ValidationFailed([{"field": "review", "message": f"expected one of {', '.join(REVIEW_STATES)}, got {state!r}"}])
-    current = _find(session, observation_id)
-    rejected = None if current is not None else _find(session, observation_id, "rejected")
+    current = _find(session, user, observation_id)
+    rejected = None if current is not None else _find(session, user, observation_id, "rejected")
     row = current or rejected
     if row is None:
         v = repo.versions(session, [observation_id]).get(observation_id)
-        if v is not None and v.replaced_by is not None:
+        if v is not None and v.replaced_by is not None and (not user.scopes or user.role == "admin"):
             raise Conflict(f"this count was replaced by an edit ({v.replaced_by}); review the current version")
         raise NotFound(f"no observation {observation_id}")
-    if user.scopes and not user.in_scope(row["adm2_pcode"]):
-        raise Forbidden("this count is outside your areas")
     if rejected is not None and state != "rejected":
         repo.restore(session, observation_id)
     if state == "rejected":
         if current is not None:  # who rejected it and why travel with the archived row
             repo.set_review(session, observation_id, current["review"], user.id, note)
             repo.archive(session, [observation_id], "rejected", user_id=user.id)
-        return observation_json(_find(session, observation_id, "rejected"))
+        return _find(session, user, observation_id, "rejected")
     repo.set_review(session, observation_id, state, user.id, note)
-    return observation_json(_find(session, observation_id))
+    return _find(session, user, observation_id)
