@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from corridors.ingest import service as ingest_service
 from corridors.observations import review as review_service
 from corridors.observations import service
-from corridors.observations.quality import FLAGS as QA_FLAGS
 from corridors.observations.answers import (
     BatchOut,
     CsvReportOut,
@@ -31,6 +30,7 @@ from corridors.observations.answers import (
     ObservationOut,
     ReviewedOut,
 )
+from corridors.observations.quality import FLAGS as QA_FLAGS
 from corridors.observations.repository import ListFilter
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed

@@ -11,13 +11,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.integration import test_alerts_api as alerts_api
 from tests.integration import test_ingest_support as support
 from tests.integration.test_alerts_api import herd
-from tests.integration.test_alerts_api import network as alerts_network  # noqa: F401 - fixture
-from tests.integration.test_ingest_support import FMP, count_rows, record
+from tests.integration.test_ingest_support import count_rows, record
 from tests.integration.test_openrosa_api import COLLECT_HEADERS, submission
 
 network = support.network  # shared fixture
+alerts_network = alerts_api.network  # shared fixture: the alerts tests' corridor and staff subscription
 live_url = support.live_url  # shared fixture
 
 URL = "/api/v1/observations"
@@ -110,7 +111,8 @@ def test_a_rejected_count_leaves_statistics_and_rules_and_comes_back_when_approv
     assert client.post(f"{URL}/{keep['id']}/review", json={"review": "maybe"}, headers=analyst).status_code == 422
 
 
-def test_flagged_herds_count_in_rules_and_are_named_in_the_evidence(client, make_user, auth, alerts_network):
+@pytest.mark.usefixtures("alerts_network")
+def test_flagged_herds_count_in_rules_and_are_named_in_the_evidence(client, make_user, auth):
     admin = auth(make_user("admin")[1])
     enum = auth(make_user("enumerator")[1])
     day = datetime(2025, 12, 10, tzinfo=UTC)

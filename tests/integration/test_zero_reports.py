@@ -11,14 +11,15 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.integration import test_alerts_api as alerts_api
 from tests.integration import test_ingest_support as support
 from tests.integration.test_alerts_api import herd
-from tests.integration.test_alerts_api import network as alerts_network  # noqa: F401 - fixture
 from tests.integration.test_ingest_support import FMP, count_rows, record
 from tests.integration.test_kobo_api import kobo_submission
 from tests.integration.test_openrosa_api import COLLECT_HEADERS
 
 network = support.network  # shared fixture
+alerts_network = alerts_api.network  # shared fixture: the alerts tests' corridor and staff subscription
 live_url = support.live_url  # shared fixture
 URL = "/api/v1/observations"
 
@@ -102,7 +103,8 @@ def test_statistics_tell_known_days_from_unknown_ones(client, make_user, auth):
     assert corridor["totals"]["days_reported"] == 6
 
 
-def test_zero_report_days_enter_the_mass_baseline_and_silent_days_do_not(client, make_user, auth, alerts_network):
+@pytest.mark.usefixtures("alerts_network")
+def test_zero_report_days_enter_the_mass_baseline_and_silent_days_do_not(client, make_user, auth):
     admin = auth(make_user("admin")[1])
     enum = auth(make_user("enumerator")[1])
     day = datetime(2025, 12, 10, tzinfo=UTC)
