@@ -32,6 +32,7 @@ from corridors.observations.answers import (
 )
 from corridors.observations.quality import FLAGS as QA_FLAGS
 from corridors.observations.repository import ListFilter
+from corridors.quality.router import router as quality_router
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
 from ttt.http.deps import CurrentUser, DbSession, require_roles
@@ -42,6 +43,7 @@ from ttt.users import Principal, authenticate
 
 # FastJsonRoute: bulk JSON bodies parsed in Rust (see ttt.http.fastjson)
 router = APIRouter(prefix="/api/v1", tags=["observations"], route_class=FastJsonRoute)
+router.include_router(quality_router)  # /api/v1/quality: data quality of these counts
 
 WRITERS = ("admin", "analyst", "enumerator")
 READERS = ("admin", "analyst", "enumerator")
