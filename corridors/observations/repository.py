@@ -347,16 +347,20 @@ def upstream_matches(session: Session, herds: list[dict[str, Any]], days: float)
     if not herds:
         return {}
     species = SPECIES
+    # one scan of the batch's time span, hash-joined on the herd's description (not one index
+    # probe per herd: at a season's scale that is millions of row visits per batch)
     rows = session.execute(text(
-        "SELECT h.key, fp.code, m.observed_at FROM json_to_recordset(CAST(:herds AS json)) AS h("
+        "WITH h AS (SELECT * FROM json_to_recordset(CAST(:herds AS json)) AS h("
         "key text, fp int, t timestamptz, origin text, destination text, "
-        + ", ".join(f"{s} int" for s in species) + ") "
-        "CROSS JOIN LATERAL (SELECT o.flow_point_id, o.observed_at FROM observations o "
-        "  WHERE o.observed_at < h.t AND o.observed_at >= h.t - make_interval(secs => :secs) "
-        "  AND o.flow_point_id IS NOT NULL AND o.flow_point_id <> h.fp "
-        "  AND o.origin = h.origin AND o.destination = h.destination AND "
+        + ", ".join(f"{s} int" for s in species) + ")), "
+        "span AS (SELECT min(t) - make_interval(secs => :secs) AS lo, max(t) AS hi FROM h) "
+        "SELECT DISTINCT ON (h.key) h.key, fp.code, o.observed_at FROM span, h JOIN observations o "
+        "ON o.origin = h.origin AND o.destination = h.destination AND "
         + " AND ".join(f"o.{s} = h.{s}" for s in species)
-        + " ORDER BY o.observed_at DESC LIMIT 1) m JOIN flow_points fp ON fp.id = m.flow_point_id"),
+        + " JOIN flow_points fp ON fp.id = o.flow_point_id "
+        "WHERE o.observed_at >= span.lo AND o.observed_at < span.hi AND o.flow_point_id <> h.fp "
+        "AND o.observed_at < h.t AND o.observed_at >= h.t - make_interval(secs => :secs) "
+        "ORDER BY h.key, o.observed_at DESC"),
         {"herds": to_json(herds, fallback=plain).decode(), "secs": days * 86400.0}).all()
     return {r[0]: (r[1], r[2]) for r in rows}
 
