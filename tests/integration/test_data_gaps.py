@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from corridors.quality.service import check_data_gaps
-from tests.integration import test_ingest_support as support
-from tests.integration.test_ingest_support import FMP, count_rows, record
+from tests.integration import ingest_factories as support
+from tests.integration.ingest_factories import FMP, count_rows, record
 from ttt.db import session_scope
 
 network = support.network  # shared fixture

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.integration import test_ingest_support as support
-from tests.integration.test_ingest_support import FMP, count_rows, record
+from tests.integration import ingest_factories as support
+from tests.integration.ingest_factories import FMP, count_rows, record
 from tests.integration.test_kobo_api import kobo_submission
 from tests.integration.test_openrosa_api import COLLECT_HEADERS, submission
 

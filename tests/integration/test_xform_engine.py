@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from corridors.ingest.openrosa import load_form
 from corridors.observations.schemas import ValidationOptions, validate_record
-from tests.integration import test_ingest_support as support
-from tests.integration.test_ingest_support import FMP
+from tests.integration import ingest_factories as support
+from tests.integration.ingest_factories import FMP
 from tests.integration.test_openrosa_api import COLLECT_HEADERS
 
 network = support.network  # shared fixture
