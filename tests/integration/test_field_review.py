@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.integration import test_alerts_api as alerts_api
 from tests.integration import ingest_factories as support
-from tests.integration.test_alerts_api import herd
+from tests.integration import test_alerts_api as alerts_api
 from tests.integration.ingest_factories import count_rows, record
+from tests.integration.test_alerts_api import herd
 from tests.integration.test_openrosa_api import COLLECT_HEADERS, submission
 
 network = support.network  # shared fixture
