@@ -36,8 +36,13 @@ class EditPlan:
 
 
 def _may_edit(v: repo.Version, who: Principal | None) -> bool:
-    """The CLI (no principal), admins and analysts edit any count; others only their own."""
-    return who is None or who.role in ("admin", "analyst") or v.enumerator_id == who.id
+    """The CLI (no principal), admins and analysts edit any count in their areas; others only
+    their own."""
+    if who is None:
+        return True
+    if who.role in ("admin", "analyst"):
+        return not who.scopes or who.in_scope(v.adm2_pcode)
+    return v.enumerator_id == who.id
 
 
 def _current_end(session: Session, v: repo.Version) -> uuid.UUID | None:

@@ -282,6 +282,7 @@ class Version:
     current: bool
     enumerator_id: int | None
     replaced_by: uuid.UUID | None
+    adm2_pcode: str | None = None
 
 
 def versions(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Version]:
@@ -289,10 +290,12 @@ def versions(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Vers
     if not ids:
         return {}
     rows = session.execute(
-        text("SELECT id, true, enumerator_id, NULL::uuid FROM observations WHERE id = ANY(CAST(:ids AS uuid[])) "
-             "UNION ALL SELECT observation_id, false, enumerator_id, replaced_by FROM observation_history "
-             "WHERE observation_id = ANY(CAST(:ids AS uuid[]))"), {"ids": [str(i) for i in ids]}).all()
-    return {r[0]: Version(r[0], r[1], r[2], r[3]) for r in rows}
+        text("SELECT id, true, enumerator_id, NULL::uuid, adm2_pcode FROM observations "
+             "WHERE id = ANY(CAST(:ids AS uuid[])) "
+             "UNION ALL SELECT observation_id, false, enumerator_id, replaced_by, row->>'adm2_pcode' "
+             "FROM observation_history WHERE observation_id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": [str(i) for i in ids]}).all()
+    return {r[0]: Version(r[0], r[1], r[2], r[3], r[4]) for r in rows}
 
 
 def replacing(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:

@@ -345,6 +345,9 @@ def list_observations(session: Session, user: Principal, f: repo.ListFilter) -> 
     items = [observation_json(r) for r in rows]
     if not sees_exact(user.role):
         items = [generalised(item) for item in items]
+    if user.role != "admin":  # reviewers' names, like other actors' names, for admins only
+        for item in items:
+            item["reviewed_by"] = None
     return items, total
 
 
@@ -356,6 +359,9 @@ def generalised(item: dict[str, Any]) -> dict[str, Any]:
         lon, lat = snap_point(loc["lon"], loc["lat"])
         item["location"] = {"lon": lon, "lat": lat}
     item.update(distance_m=None, km_along=None, location_precision=GENERALISED)
+    # a distance from a known point would pin the herd as well: keep the flag, not the figure
+    item["flags"] = [{**f, "reason": "GPS position far from the named flow point"}
+                     if f.get("code") == "gps_far_from_point" else f for f in item.get("flags") or []]
     return item
 
 
