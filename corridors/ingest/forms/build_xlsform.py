@@ -33,8 +33,7 @@ SURVEY_COLUMNS = [
 #: The server's rules, stated in the form so a phone never finalises what the server refuses
 #: (``required`` expressions, never constraints on empty answers: those are not evaluated).
 HERD = "${zero_report} != 'yes'"
-SPECIES_NAMES = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-SOME_ANIMALS = " + ".join(f"${{{n}}}" for n in SPECIES_NAMES[:-1]) + " + . > 0"
+SOME_ANIMALS = " + ".join(f"${{{n}}}" for n in SPECIES[:-1]) + " + . > 0"  # on the last count question
 COUNT_OK = ". >= 0 and . <= 100000"
 COUNT_MSG = ("A whole number from 0 to 100000", "Un nombre entier de 0 à 100000")
 SOME_MSG = ("A whole number from 0 to 100000, and at least one animal counted (else answer 'no herd passed')",
