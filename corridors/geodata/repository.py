@@ -281,6 +281,10 @@ HAZARDS_SOURCE = CollectionSource(
         ("ends_at", "h.ends_at"),
         ("source", "h.source"),
         ("description", "h.description"),
+        ("feed", "h.feed_id"),
+        ("source_id", "h.source_id"),
+        ("source_version", "h.source_version"),
+        ("pulled_at", "h.pulled_at"),
     ),
 )
 
