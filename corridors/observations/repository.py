@@ -327,7 +327,7 @@ def set_flags(session: Session, flags: dict[uuid.UUID, list[dict[str, str]]]) ->
 # --------------------------------------------------------------------------- QA context
 
 
-def point_distributions(session: Session, flow_point_ids: Sequence[int], before: datetime, last_n: int = 200
+def point_distributions(session: Session, flow_point_ids: Sequence[int], before: datetime, last_n: int = 100
                         ) -> dict[int, tuple[int, float, float, float]]:
     """Per flow point, over its last ``last_n`` herds before ``before``: (herds, q1, median, q3)
     of the total animals per herd."""
