@@ -75,9 +75,10 @@ def _pcodes(session: Session, network: repo.Network):
 
 
 def _record(session: Session, findings: list[Finding], network: repo.Network, now: datetime,
-            run: RuleRun) -> RunResult:
+            run: RuleRun, rules: RuleSet) -> RunResult:
     mark_flagged(session, findings)
-    created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now)
+    created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now,
+                                               lifecycle=rules.lifecycle)
     run.created, run.updated = len(created), len(updated)
     run.finished_at = datetime.now(UTC)
     return RunResult([a.id for a in created], [a.id for a in updated], run.observations)
@@ -100,7 +101,7 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     findings, since = queued_findings(session, network, rules, obs_ids, now, chunk_rows)
     run = repo.add_run(session, RuleRun(kind="queue", rules_version=rules.version, since=since, until=now,
                                         observations=len(claimed), started_at=now))
-    result = _record(session, findings, network, now, run)
+    result = _record(session, findings, network, now, run, rules)
     repo.delete_queue(session, [q for q, _ in claimed])
     return result
 
@@ -122,7 +123,7 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
     run.observations = len(observations)
     findings = evaluate(repo.snapshot(network, observations), rules, now=now, since=since,
                         only=lambda r: r.type == "hazard")
-    result = _record(session, findings, network, now, run)
+    result = _record(session, findings, network, now, run, rules)
     followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
     result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
     return result
@@ -130,7 +131,8 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
 
 def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime | None = None,
                  max_batches: int = 50) -> RunResult:
-    """Drain the queue (up to ``max_batches`` batches) then run the time-based checks."""
+    """Drain the queue (up to ``max_batches`` batches), run the time-based checks, then close
+    alerts whose condition ended and remind about confirmed ones nobody resolved."""
     rules = rules or active_rules()
     total = RunResult()
     for _ in range(max_batches):
@@ -139,6 +141,9 @@ def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime |
             break
         total.add(r)
     total.add(run_time_checks(session, rules, now))
+    from alerts.alerts.lifecycle import tick  # auto-close (all clear) and reminders
+
+    tick(session, now, rules.lifecycle)
     return total
 
 
@@ -177,7 +182,7 @@ def backtest(session: Session, start: date | datetime, end: date | datetime, rul
     findings = evaluate(repo.snapshot(network, observations, repo.zero_days(session, network, None, until)),
                         rules, now=until, since=since)
     step("grouping findings into alerts")
-    alerts = merge(findings, []).alerts
+    alerts = merge(findings, [], rules.lifecycle).alerts
     by_type: dict[str, int] = {}
     by_place: dict[str, int] = {}
     by_rule: dict[str, int] = {}

@@ -1,7 +1,7 @@
 """field data: edits (observation history), review state and QA flags, zero reports, data gaps
 
 Revision ID: 0012
-Revises: 0014
+Revises: 0010
 
 - observations gain ``replaces`` (the instance an edit replaces), ``review`` (received,
   flagged, approved; rejected ones live in observation_history), ``flags`` (automatic QA
@@ -22,7 +22,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0012'
-down_revision: str | None = '0014'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
