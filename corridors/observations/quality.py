@@ -29,7 +29,7 @@ class QaLimits:
     gps_km: float = 5.0  #: GPS this far from the named flow point
     clock_ahead_minutes: float = 2.0  #: observed after it was received (device clock ahead)
     clock_behind_days: float = 90.0  #: observed this long before it was received
-    upstream_days: float = 10.0  #: walking time within which the same herd may be seen upstream
+    upstream_days: float = 10.0  #: walking time within which the same herd may be seen upstream (0: no check)
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> QaLimits:

@@ -272,7 +272,7 @@ def _flag(session: Session, rows: list[dict[str, Any]], fps: list[repo.FlowPoint
               "destination": row["destination"], **{s: row[s] for s in SPECIES}}
              for row, fp in zip(rows, fps, strict=True)
              if fp is not None and row["origin"] and row["destination"] and not row["already_counted"]]
-    upstream = repo.upstream_matches(session, herds, limits.upstream_days)
+    upstream = repo.upstream_matches(session, herds, limits.upstream_days) if limits.upstream_days > 0 else {}
     device = source in ("openrosa", "kobo")
     for row, fp, o in zip(rows, fps, obs, strict=True):
         flags = []
