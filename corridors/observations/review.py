@@ -49,3 +49,10 @@ def review(session: Session, user: Principal, observation_id: uuid.UUID, state: 
         return _find(session, user, observation_id, "rejected")
     repo.set_review(session, observation_id, state, user.id, note)
     return _find(session, user, observation_id)
+
+
+def history(session: Session, user: Principal, observation_id: uuid.UUID) -> dict[str, Any]:
+    """Earlier versions of a count the user may see (current or rejected), oldest first."""
+    if _find(session, user, observation_id) is None and _find(session, user, observation_id, "rejected") is None:
+        raise NotFound(f"no observation {observation_id} in your areas (for an earlier version, ask for the current one)")
+    return {"id": str(observation_id), "versions": repo.version_history(session, observation_id)}

@@ -113,10 +113,8 @@ def post_review(observation_id: uuid.UUID, body: ReviewIn, user: CurrentUser, se
 @router.get("/observations/{observation_id}/history", dependencies=[require_roles(*review_service.REVIEWERS)],
             response_model=HistoryOut,
             summary="Earlier versions of a count (replaced by edits), oldest first")
-def get_history(observation_id: uuid.UUID, session: DbSession) -> dict:
-    from corridors.observations.repository import version_history
-
-    return {"id": str(observation_id), "versions": version_history(session, observation_id)}
+def get_history(observation_id: uuid.UUID, user: CurrentUser, session: DbSession) -> dict:
+    return review_service.history(session, user, observation_id)
 
 
 def _decode(data: bytes) -> str:

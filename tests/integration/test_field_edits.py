@@ -57,6 +57,11 @@ def test_a_json_edit_chain_leaves_one_herd_with_the_last_values(client, make_use
     again = client.post(URL, json={"observations": [a, b, c]}, headers=auth(token)).json()
     assert (again["accepted"], again["duplicate"], again["rejected"]) == (0, 3, 0)
     assert herds(engine) == [(c["id"], 130)] and count_rows(engine, "observation_history") == 2
+    analyst = auth(make_user("analyst")[1])
+    versions = client.get(f"{URL}/{c['id']}/history", headers=analyst).json()["versions"]
+    assert [(v["id"], v["counts"]["cattle"], v["replaced_by"]) for v in versions] == [
+        (a["id"], 100, b["id"]), (b["id"], 120, c["id"])]
+    assert client.get(f"{URL}/{c['id']}/history", headers=auth(token)).status_code == 403
 
 
 def test_versions_arriving_in_any_order_end_with_the_last_one(client, make_user, auth, engine):
@@ -80,6 +85,17 @@ def test_an_edit_chain_inside_one_batch_and_two_edits_of_one_version(client, mak
     r = client.post(URL, json={"observations": [a, b, b2]}, headers=auth(token)).json()
     assert r["accepted"] == 3
     assert herds(engine) == [(b2["id"], 125)]
+
+
+def test_a_scoped_analyst_edits_only_counts_in_their_areas(client, make_user, auth, engine):
+    _, enum = make_user("enumerator")
+    a = record(counts={"cattle": 100})  # at ML05-FMP-03, in ML0506
+    client.post(URL, json={"observations": [a]}, headers=auth(enum))
+    _, elsewhere = make_user("analyst", scopes=["BF"])
+    edit = record(flow_point="BF52-FMP-01", location=..., counts={"cattle": 1}, replaces=a["id"])
+    r = client.post(URL, json={"observations": [edit]}, headers=auth(elsewhere)).json()
+    assert r["results"][0]["flags"] == ["replaces_unknown"]  # not replaced, not revealed
+    assert count_rows(engine, "observations") == 2
 
 
 def test_an_edit_of_an_unknown_or_someone_elses_count_is_stored_and_flagged(client, make_user, auth, engine):
