@@ -42,6 +42,21 @@ MESSAGES = {
     "edited": {"en": "Thank you: the corrected count replaces the one sent before.",
                "fr": "Merci : le comptage corrigé remplace celui envoyé avant."},
     "ignored": {"en": " Not used (unknown fields): ", "fr": " Non utilisés (champs inconnus) : "},
+    "check": {"en": " Please check: ", "fr": " À vérifier : "},
+}
+
+#: What an enumerator reads on the phone about each automatic flag (the reviewer sees the reason).
+FLAG_WORDS = {
+    "implausible_herd": {"en": "many animals for few herders", "fr": "beaucoup d'animaux pour peu de bergers"},
+    "outside_distribution": {"en": "a herd much bigger than usual at this point",
+                             "fr": "un troupeau bien plus grand que d'habitude à ce point"},
+    "gps_far_from_point": {"en": "the GPS position is far from the flow point",
+                           "fr": "la position GPS est loin du point de suivi"},
+    "device_clock": {"en": "the phone's date or time looks wrong", "fr": "la date ou l'heure du téléphone semble fausse"},
+    "counted_upstream": {"en": "the same herd may have been counted at another point",
+                         "fr": "le même troupeau a peut-être été compté à un autre point"},
+    "replaces_unknown": {"en": "the form it corrects was not found, so it was kept as a new count",
+                         "fr": "le formulaire corrigé est introuvable : gardé comme nouveau comptage"},
 }
 
 
@@ -153,7 +168,9 @@ def receive_submission(session: Session, xml: bytes, principal: Principal, lang:
 def _reply_for(r: ItemResult, lang: str, created: int) -> Reply:
     if r.status == "accepted":
         key = "zero_report" if "zero_report" in r.extra else "edited" if "replaces" in r.extra else "accepted"
-        return Reply(created, _msg(key, lang), result=r)
+        words = [FLAG_WORDS[f][lang] for f in r.extra.get("flags", []) if f in FLAG_WORDS]
+        return Reply(created, _msg(key, lang) + (_msg("check", lang) + "; ".join(words) + "." if words else ""),
+                     result=r)
     if r.status == "duplicate":
         return Reply(created, _msg("duplicate", lang), result=r)
     if r.code == "conflict":

@@ -77,8 +77,10 @@ def test_a_phone_clock_ahead_is_flagged(live_url, make_user):
     ahead = (datetime.now(UTC) + timedelta(minutes=8)).isoformat(timespec="milliseconds")
     with httpx.Client(base_url=live_url + "/openrosa", headers=COLLECT_HEADERS,
                       auth=httpx.DigestAuth("issa", token), timeout=30) as c:
-        r = c.post("/submission", files={"xml_submission_file": ("s.xml", submission(observed_at=ahead), "text/xml")})
-        assert r.status_code == 201
+        r = c.post("/submission", files={"xml_submission_file": ("s.xml", submission(observed_at=ahead), "text/xml")},
+                   headers={"Accept-Language": "fr"})
+        assert r.status_code == 201  # accepted, and the enumerator is told what to check
+        assert "À vérifier : la date ou l'heure du téléphone semble fausse." in r.text
         listed = httpx.get(live_url + URL, params={"flag": "device_clock"},
                            headers={"Authorization": f"Bearer {token}"}).json()["items"]
     assert len(listed) == 1 and "device clock is probably ahead" in listed[0]["flags"][0]["reason"]
