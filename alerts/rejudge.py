@@ -125,7 +125,7 @@ def rejudge_withdrawn(session: Session, network: repo.Network, rules: RuleSet, n
         start = alert.window_start or alert.created_at
         findings = place_findings(session, network, rules, now, start - timedelta(seconds=1),
                                   history_start(start, rules), corridor_ids, fp_ids,
-                                  only=lambda r: r.id in rule_ids, chunk_rows=chunk_rows)
+                                  only=lambda r, ids=frozenset(rule_ids): r.id in ids, chunk_rows=chunk_rows)
         holding = _holding(alert, findings)
         if holding:
             _update(session, alert, holding, gone, now)

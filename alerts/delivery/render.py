@@ -125,6 +125,10 @@ def render_parts(message: AlertMessage, language: str) -> dict[str, str]:
 
 
 def render_email(message: AlertMessage, language: str) -> EmailContent:
+    if getattr(message, "is_notice", False):  # a data-gap notice for data managers (delivery.notices)
+        from alerts.delivery.notices import render_notice
+
+        return render_notice(message, language_or_default(language))  # type: ignore[arg-type]
     subject = " ".join(_render("email_subject.txt", language, m=message).split())
     return EmailContent(
         subject=subject,
@@ -145,6 +149,10 @@ def render_digest(messages: Sequence[AlertMessage], language: str, day: date | d
 
 def render_sms(message: AlertMessage, language: str, *, max_parts: int = 2, fold: bool = True) -> str:
     """The fullest SMS text that fits ``max_parts`` parts, always ending with the ack link."""
+    if getattr(message, "is_notice", False):
+        from alerts.delivery.notices import render_notice_sms
+
+        return render_notice_sms(message, language, max_parts=max_parts, fold=fold)  # type: ignore[arg-type]
     full = " ".join(_render("sms.txt", language, m=message).split())
     medium = " ".join(_render("sms_medium.txt", language, m=message).split())
     short = " ".join(_render("sms_short.txt", language, m=message).split())
@@ -163,6 +171,10 @@ def render_sms_digest(messages: Sequence[AlertMessage], language: str, *, max_pa
 def webhook_payload(message: AlertMessage, language: str, *, event_id: str | None = None) -> dict[str, Any]:
     """The JSON a partner system receives: readable texts plus the structured facts."""
     lang = language_or_default(language)
+    if getattr(message, "is_notice", False):
+        from alerts.delivery.notices import notice_webhook_payload
+
+        return notice_webhook_payload(message, lang, event_id=event_id)  # type: ignore[arg-type]
     parts = render_parts(message, lang)
     data = message.to_dict()
     data.pop("evidence", None)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -133,10 +133,13 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert outbox rows; one that already exists for (subscription, alert, version) is skipped."""
     if not rows:
         return 0
-    inserted = session.scalars(
-        insert(Delivery).values(list(rows)).on_conflict_do_nothing(constraint="uq_deliveries_once_per_version")
-        .returning(Delivery.id)
-    ).all()
+    stmt = insert(Delivery).values(list(rows))
+    if rows[0].get("notice_id") is not None:  # a notice's step: once per subscription (partial unique index)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["subscription_id", "notice_id", "alert_version"],
+                                           index_where=text("notice_id IS NOT NULL"))
+    else:
+        stmt = stmt.on_conflict_do_nothing(constraint="uq_deliveries_once_per_version")
+    inserted = session.scalars(stmt.returning(Delivery.id)).all()
     return len(inserted)
 
 

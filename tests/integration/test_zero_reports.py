@@ -4,10 +4,9 @@ baseline counting known zero days as samples while silent days stay out of it.""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
-
-import io
 
 import httpx
 import hxl
