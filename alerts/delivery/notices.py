@@ -49,6 +49,7 @@ class NoticeMessage:
     allowed_days: int | None = None
     expected_days_per_week: float | None = None
     resumed_on: date | None = None
+    closed_at: datetime | None = None
     url: str | None = None
     ack_url: str | None = None  # nothing to acknowledge: always None
     is_notice: bool = True
@@ -60,7 +61,8 @@ class NoticeMessage:
 
     @property
     def updated_at(self) -> datetime:
-        return self.opened_at
+        """When this step happened (stable across retries)."""
+        return self.closed_at if self.event == "gap_closed" and self.closed_at else self.opened_at
 
     @property
     def version(self) -> int:
@@ -97,7 +99,7 @@ def notice_message(session: Session, notice_id: int, event: str, public_url: str
         notice_id=row["id"], event=event, flow_point_code=row["code"], flow_point_name=row["name"],
         opened_at=row["opened_at"], last_report=row["last_known_day"], days_without=d.get("days_without_report"),
         allowed_days=d.get("allowed_days"), expected_days_per_week=d.get("expected_days_per_week"),
-        resumed_on=_day(d.get("resumed_on")), url=f"{public_url}/api/v1/quality/notices?open=true",
+        resumed_on=_day(d.get("resumed_on")), closed_at=row["closed_at"], url=f"{public_url}/api/v1/quality/notices?open=true",
     )
 
 
@@ -124,7 +126,7 @@ def render_notice_sms(n: NoticeMessage, language: str, *, max_parts: int = 2, fo
 
 def notice_webhook_payload(n: NoticeMessage, language: str, *, event_id: str | None = None) -> dict[str, Any]:
     content = render_notice(n, language)
-    return {"type": f"notice.{n.event}", "id": event_id, "timestamp": datetime.now(UTC).isoformat(),
+    return {"type": f"notice.{n.event}", "id": event_id, "timestamp": n.updated_at.astimezone(UTC).isoformat(),
             "language": language, "data": {**n.to_dict(), "subject": content.subject, "text": content.text}}
 
 

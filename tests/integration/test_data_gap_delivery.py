@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig
+from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig, WebhookChannel
+from alerts.delivery.channels.webhook import generate_secret
 from alerts.delivery.notices import data_gap_job
-from tests.channel_servers import free_port, smtp_sink  # free_port: nothing listens, refused
+from tests.channel_servers import free_port, http_receiver, smtp_sink, standard_webhooks_signature
 from tests.integration import ingest_factories as support
 from tests.integration.delivery_factories import Clock, deliveries, dispatcher, make_subscription
 from tests.integration.ingest_factories import FMP, record
@@ -80,6 +81,7 @@ def test_a_mail_server_down_is_retried_and_the_notice_arrives_once(client, make_
     make_subscription(session, name="DTM data team", kind="staff", address="dtm@example.org", language="en")
     session.commit()
     data_gap_job(today=date(2026, 1, 29))
+    # nothing listens on a free port: the connection is refused, as when the mail server is down
     registry = ChannelRegistry([EmailChannel(EmailConfig(host="127.0.0.1", port=free_port(), timeout_s=2))])
     clock = Clock(datetime.now(UTC) + timedelta(minutes=1))
     assert dispatcher(registry, clock).run_once().retrying == 1
@@ -92,3 +94,25 @@ def test_a_mail_server_down_is_retried_and_the_notice_arrives_once(client, make_
         clock.advance(hours=1)
         assert dispatcher(registry, clock).run_once().sent == 0  # sent once, never again
     assert len(sink.messages) == 1 and sink.messages[0]["Message-ID"].startswith(f"<ttt-delivery-{d.id}@")
+
+
+def test_a_staff_webhook_gets_the_notice_signed_and_in_its_language(client, make_user, auth, session):
+    enum = auth(make_user("enumerator")[1])
+    client.post(URL, json={"observations": [zero(d) for d in working_days(date(2026, 1, 5), 19)]}, headers=enum)
+    secret = generate_secret()
+    with http_receiver() as hook:
+        make_subscription(session, name="Data platform", kind="staff", channel="webhook", address=hook.url,
+                          secret=secret, language="fr")
+        make_subscription(session, name="Partner platform", kind="partner", channel="webhook", address=hook.url,
+                          secret=secret, language="en")
+        session.commit()
+        data_gap_job(today=date(2026, 1, 29))
+        registry = ChannelRegistry([WebhookChannel()])
+        assert dispatcher(registry, Clock(datetime.now(UTC) + timedelta(minutes=1))).run_once().sent == 1
+    (r,) = hook.requests
+    assert r.headers["webhook-signature"] == standard_webhooks_signature(
+        secret, r.headers["webhook-id"], r.headers["webhook-timestamp"], r.body)
+    body = r.json()
+    assert body["type"] == "notice.gap_opened" and body["language"] == "fr"
+    assert body["data"]["flow_point"] == FMP and body["data"]["last_report"] == "2026-01-23"
+    assert body["data"]["subject"].startswith("[TTT] Lacune de données : aucun rapport de Konna")
