@@ -202,10 +202,13 @@ def claim_digest_companions(session: Session, delivery: Delivery, now: datetime)
 
 
 def newer_version_queued(session: Session, delivery: Delivery) -> int | None:
-    """A later version of the same alert for the same subscription, pending or sent."""
+    """A later version of the same alert (or step of the same notice) for the same
+    subscription, pending or sent."""
+    about = (Delivery.notice_id == delivery.notice_id) if delivery.notice_id is not None \
+        else (Delivery.alert_id == delivery.alert_id)
     return session.scalar(
         select(func.max(Delivery.alert_version)).where(
-            Delivery.subscription_id == delivery.subscription_id, Delivery.alert_id == delivery.alert_id,
+            Delivery.subscription_id == delivery.subscription_id, about,
             Delivery.alert_version > delivery.alert_version, Delivery.status.in_(("pending", "sent")))
     )
 

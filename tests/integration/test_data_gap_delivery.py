@@ -63,7 +63,7 @@ def test_data_managers_hear_a_gap_open_and_close_in_their_language_and_nobody_el
     assert subjects == ["[TTT] Rapports repris : Konna (ML05-FMP-03)", "[TTT] Reports resumed: Konna (ML05-FMP-03)"]
     assert "resumed on 2 Feb 2026" in next(m for m in sink.messages if m["To"] == "dtm@example.org").get_body(
         ("plain",)).get_content()
-    rows = deliveries(session)
+    rows = deliveries(session)[:4]
     assert {(d.subscription_id, d.event, d.status) for d in rows} == {
         (fr.id, "gap_opened", "sent"), (en.id, "gap_opened", "sent"),
         (fr.id, "gap_closed", "sent"), (en.id, "gap_closed", "sent")}
@@ -72,6 +72,28 @@ def test_data_managers_hear_a_gap_open_and_close_in_their_language_and_nobody_el
     log = client.get("/api/v1/deliveries", headers=auth(make_user("admin")[1])).json()["items"]
     assert sorted(d["event"] for d in log) == ["gap_closed", "gap_closed", "gap_opened", "gap_opened"]
     assert all(d["alert_id"] is None and d["notice_id"] == rows[0].notice_id for d in log)
+
+    # silent again ten days later: a new gap, told again (the earlier one's news does not hide it)
+    assert data_gap_job(today=date(2026, 2, 12)).opened == [FMP]
+    with smtp_sink() as sink:
+        assert send_all(sink) == 2
+    assert {m["To"] for m in sink.messages} == {"donnees@example.org", "dtm@example.org"}
+
+
+def test_a_gap_that_opened_and_closed_before_anything_went_out_is_told_as_resumed_only(client, make_user, auth,
+                                                                                       session):
+    enum = auth(make_user("enumerator")[1])
+    client.post(URL, json={"observations": [zero(d) for d in working_days(date(2026, 1, 5), 19)]}, headers=enum)
+    make_subscription(session, name="DTM data team", kind="staff", address="dtm@example.org", language="en")
+    session.commit()
+    data_gap_job(today=date(2026, 1, 29))
+    client.post(URL, json={"observations": [zero(date(2026, 2, 2))]}, headers=enum)
+    data_gap_job(today=date(2026, 2, 3))
+    with smtp_sink() as sink:
+        send_all(sink)
+        send_all(sink)
+    assert [m["Subject"] for m in sink.messages] == ["[TTT] Reports resumed: Konna (ML05-FMP-03)"]
+    assert sorted(d.status for d in deliveries(session)) == ["sent", "superseded"]
 
 
 def test_a_mail_server_down_is_retried_and_the_notice_arrives_once(client, make_user, auth, session):
