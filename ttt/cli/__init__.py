@@ -31,6 +31,10 @@ def _register_optional() -> None:
 
     app.add_typer(network_app, name="network")
 
+    from ttt.cli.feeds import feeds_app
+
+    app.add_typer(feeds_app, name="feeds")
+
 
 def main() -> None:
     _register_optional()
