@@ -135,9 +135,13 @@ def flow_point(session: Session, code: str) -> dict[str, Any] | None:
 
 
 def admin_area(session: Session, pcode: str) -> dict[str, Any] | None:
+    """An area as a point: a point on its outline's surface, else (gazetteers without
+    outlines) the centre of its flow points."""
     return session.execute(text(
-        "SELECT pcode, name, ST_AsBinary(ST_PointOnSurface(geom)) AS wkb FROM admin_areas "
-        "WHERE pcode = :p AND geom IS NOT NULL"), {"p": pcode}).mappings().one_or_none()
+        "SELECT a.pcode, a.name, ST_AsBinary(coalesce(ST_PointOnSurface(a.geom), ("
+        "  SELECT ST_Centroid(ST_Collect(f.geom)) FROM flow_points f "
+        "  WHERE :p IN (f.adm0_pcode, f.adm1_pcode, f.adm2_pcode)))) AS wkb "
+        "FROM admin_areas a WHERE a.pcode = :p"), {"p": pcode}).mappings().one_or_none()
 
 
 def areas_crossed(session: Session, geom: BaseGeometry, flow_points: Sequence[str]) -> list[dict[str, Any]]:

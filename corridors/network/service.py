@@ -168,7 +168,7 @@ def resolve(session: Session, view: NetworkView, value: str, field: str, params:
             return Place(value, label, int(fp["edge_id"]), float(fp["fraction"]))
         return _located(session, value, label, shapely.from_wkb(bytes(fp["wkb"])), field, params)
     area = repo.admin_area(session, value)
-    if area is not None:
+    if area is not None and area["wkb"] is not None:
         return _located(session, value, f"{area['name']} ({area['pcode']})", shapely.from_wkb(bytes(area["wkb"])),
                         field, params)
     raise ValidationFailed([{"field": field, "message": f"unknown place {value!r}: expected a flow point code, "

@@ -212,3 +212,22 @@ def test_herds_counted_on_a_closed_corridor_are_told_the_way_round_it(client, ma
     best = closed["evidence"]["rerouting"]["alternatives"][0]
     assert best["corridors"] == ["B"]
     assert best["detour_km"] == pytest.approx(km(J1, B_TOP, J2) - km(J1, J2), abs=0.3)
+
+
+def test_areas_by_p_code_with_or_without_an_outline(client, partner):
+    from shapely.geometry import box
+
+    from corridors.geodata.models import AdminArea
+
+    two_ways()
+    with session_scope() as s:
+        s.add(AdminArea(pcode="BF56", name="Sahel", level=1, geom=from_shape(box(0.9, LAT - 0.1, 1.1, LAT + 0.1), srid=4326)))
+        s.add(AdminArea(pcode="BF49", name="Centre-Nord", level=1))  # a gazetteer entry without outline
+        s.execute(text("UPDATE flow_points SET adm1_pcode = 'BF49' WHERE code = 'FP-O'"))
+    r = routes(client, partner, **{"from": "BF49", "to": "BF56"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["from"], body["to"]) == ("Centre-Nord (BF49)", "Sahel (BF56)")
+    p = body["features"][0]["properties"]
+    assert p["corridors"] == ["S", "A", "E"]
+    assert {a["pcode"] for a in p["areas"]} == {"BF49", "BF56"}  # by the flow point, by the outline
