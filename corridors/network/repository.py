@@ -175,14 +175,14 @@ def hazards_near(session: Session, at: datetime, kinds: Sequence[str] | None, wi
 def conflicts_near(session: Session, at: datetime, days: float, kinds: Sequence[str],
                    within_m: float) -> list[dict[str, Any]]:
     """(edge, event alert) pairs for the conflict-kind event alerts of the ``days`` before
-    ``at`` not resolved by then."""
+    ``at`` neither resolved by then nor dismissed as false."""
     return list(session.execute(text(
         "SELECT e.id AS edge_id, a.id AS ref, a.event_kind AS kind, a.severity, a.headline AS description, "
         "       ST_Distance(e.geom::geography, a.geom::geography) AS distance_m "
         "FROM alerts a JOIN network_edges e ON ST_DWithin(e.geom, a.geom, :deg) "
         "WHERE a.type = 'event' AND a.event_kind = ANY(CAST(:kinds AS text[])) AND a.geom IS NOT NULL "
         "  AND coalesce(a.window_end, a.created_at) BETWEEN :since AND :at "
-        "  AND (a.resolved_at IS NULL OR a.resolved_at > :at) "
+        "  AND (a.resolved_at IS NULL OR a.resolved_at > :at) AND a.verification <> 'dismissed' "
         "  AND ST_DWithin(e.geom::geography, a.geom::geography, :m)"),
         {"at": at, "since": at - timedelta(days=days), "kinds": list(kinds), "m": within_m,
          "deg": within_m / _M_PER_DEG_MIN}).mappings())

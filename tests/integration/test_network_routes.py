@@ -231,3 +231,18 @@ def test_areas_by_p_code_with_or_without_an_outline(client, partner):
     p = body["features"][0]["properties"]
     assert p["corridors"] == ["S", "A", "E"]
     assert {a["pcode"] for a in p["areas"]} == {"BF49", "BF56"}  # by the flow point, by the outline
+
+
+def test_a_conflict_dismissed_as_false_closes_nothing(client, partner, make_user, auth):
+    two_ways()
+    admin = auth(make_user("admin")[1])
+    r = client.post("/api/v1/alerts", headers=admin, json={
+        "event_kind": "conflict", "severity": "severe", "corridor": "A", "location": {"lon": 0.5, "lat": LAT}})
+    assert r.status_code == 201, r.text
+    q = {"from": "FP-O", "to": "FP-D"}  # now: the report is of today
+    assert client.get("/api/v1/network/routes", params=q, headers=partner).json()["features"][0][
+        "properties"]["corridors"] == ["S", "B", "E"]
+    assert client.post(f"/api/v1/alerts/{r.json()['id']}/verify", headers=admin,
+                       json={"verdict": "dismissed", "note": "rumeur"}).status_code == 200
+    assert client.get("/api/v1/network/routes", params=q, headers=partner).json()["features"][0][
+        "properties"]["corridors"] == ["S", "A", "E"]
