@@ -7,7 +7,7 @@
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status + " " + url))));
 
   function baseMap(el) {
-    const map = L.map(el, { preferCanvas: true, attributionControl: !!el.dataset.basemap });
+    const map = L.map(el, { attributionControl: !!el.dataset.basemap });
     if (el.dataset.basemap) L.tileLayer(el.dataset.basemap, { maxZoom: 14 }).addTo(map);
     map.setView([14, 0], 5);
     return map;
