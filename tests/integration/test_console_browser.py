@@ -43,6 +43,7 @@ def test_analyst_scoped_to_one_country_works_the_queue(live, chromium, session, 
     page.wait_for_function("document.getElementById('map-status').textContent.includes('alerts')")
     assert page.text_content("#map-status").startswith("1 ")
     assert page.locator(".leaflet-interactive").count() >= 3  # corridor, flow point, alert
+    page.wait_for_timeout(500)  # let the renderer settle before the picture
     screenshot(page, "console-map-1366")
 
     page.click("nav >> text=Alerts")

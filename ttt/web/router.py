@@ -54,6 +54,11 @@ def landing(request: Request, session: DbSession) -> Response:
     return page(request, "landing.html")
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/console/sign-in")
 def sign_in_form(request: Request, next: str = "/console", error: str | None = None) -> Response:  # noqa: A002
     pre = secrets.token_urlsafe(24)

@@ -22,7 +22,7 @@
     const layers = L.featureGroup().addTo(map);
     const corridor = alertEl.dataset.corridor;
     const geometry = JSON.parse(alertEl.dataset.geometry || "{}");
-    const done = () => { if (layers.getLayers().length) map.fitBounds(layers.getBounds().pad(0.3)); };
+    const done = () => { if (layers.getLayers().length) map.fitBounds(layers.getBounds().pad(0.3), { animate: false }); };
     if (geometry && geometry.type) L.geoJSON(geometry, { style: { color: "#d2521d", weight: 2 }, pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 8, color: "#d2521d" }) }).addTo(layers);
     if (corridor) get("/api/v1/corridors/" + encodeURIComponent(corridor)).then((f) => { L.geoJSON(f, { style: { color: "#0b5cad", weight: 3 } }).addTo(layers); done(); }).catch(done);
     else done();
@@ -66,7 +66,7 @@
         dashArray: f.properties.status === "closed" ? "6 6" : null } })
         .bindTooltip(esc(f.properties.name) + " (" + esc(f.properties.code) + ")").addTo(groups.corridors);
     });
-    if (!fitted && groups.corridors.getLayers().length) { map.fitBounds(groups.corridors.getBounds().pad(0.05)); fitted = true; }
+    if (!fitted && groups.corridors.getLayers().length) { map.fitBounds(groups.corridors.getBounds().pad(0.05), { animate: false }); fitted = true; }
   }
 
   function drawHazards(p) {
