@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ttt import web_sessions as sessions
-from ttt.api.deps import DbSession
 from ttt.config import get_settings
+from ttt.http.deps import DbSession
 from ttt.users import Principal
 from ttt.web import views
 from ttt.web.render import STAFF, page
