@@ -85,11 +85,23 @@
       q.set("format", "csv"); document.getElementById("csv").href = stats.dataset.api + "?" + q;
     });
   }
+  // completeness of the points shown (staff only: the quality API is for data managers)
   const quality = document.getElementById("quality");
   if (quality) {
+    const codes = new Set(quality.dataset.codes.split(",").filter(Boolean));
+    const fill = (t, v) => t.replace(/\{(\w+)\}/g, (_, k) => v[k] ?? "");
     fetch(quality.dataset.api, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)).then((d) => {
-      const item = d && d.items && d.items[0];
-      if (item && item.completeness !== undefined) quality.textContent = quality.dataset.label + " : " + Math.round(item.completeness * 100) + " %";
+      const items = ((d && d.items) || []).filter((i) => codes.has(i.flow_point));
+      if (!items.length) return;
+      const sum = (k) => items.reduce((n, i) => n + (i[k] || 0), 0);
+      const last = items.map((i) => i.last_report || "").sort().pop() || "-";
+      quality.textContent = fill(quality.dataset.label, { reported: sum("days_reported"), days: sum("days_in_period"),
+        percent: Math.round(100 * sum("days_reported") / Math.max(1, sum("days_in_period"))), last });
+      items.filter((i) => i.data_gap).forEach((i) => {
+        const p = document.createElement("p"); p.className = "error";
+        p.textContent = i.name + ": " + fill(quality.dataset.gap, { last: i.last_report || "-" });
+        quality.after(p);
+      });
     }).catch(() => {});
   }
 })();
