@@ -142,7 +142,9 @@
       const pr = f.properties || {};
       L.geoJSON(f, { style: { color: ["#6a1b9a", "#00838f", "#9e9d24"][i % 3], weight: 6 - i, opacity: 0.8 } }).addTo(groups.routes);
       const li = document.createElement("li");
-      li.textContent = (pr.corridors || []).map((c) => c.name || c.code || c).join(" → ") + " · " + (pr.length_km ?? "?") + " " + labels.km +
+      const lang = document.documentElement.lang;
+      if (pr.text && (pr.text[lang] || pr.text.en)) { li.textContent = pr.text[lang] || pr.text.en; list.appendChild(li); return; }
+      li.textContent = (pr.corridors || []).map((c) => (pr.corridor_names || {})[c] || c).join(" → ") + " · " + (pr.length_km ?? "?") + " " + labels.km +
         (pr.walking_days != null ? " · " + pr.walking_days + " " + labels.days : "") +
         (pr.detour_km != null ? " · " + labels.detour + " +" + pr.detour_km + " " + labels.km : "");
       list.appendChild(li);
