@@ -1,7 +1,7 @@
 """console: sign-in sessions (token exchanged for an HttpOnly cookie)
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0010
 """
 from collections.abc import Sequence
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0016'
-down_revision: str | None = '0008'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
