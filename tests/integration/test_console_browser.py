@@ -31,28 +31,45 @@ def sign_in(page, base: str, token: str) -> None:
     page.wait_for_url(f"{base}/console")
 
 
-def test_analyst_scoped_to_one_country_works_the_queue(live, chromium, session, make_user):
+def test_analyst_scoped_to_one_country_works_the_queue(live, chromium, session, make_user, client, auth):
     seeded = seed_two_countries(session)
     _, token = make_user("analyst", scopes=["ML"])
+    _, informant = make_user("enumerator", scopes=["ML"])
+    report = client.post("/api/v1/alerts", headers=auth(informant), json={
+        "event_kind": "crop_destruction", "severity": "moderate", "flow_point": "ML-FP-1",
+        "headline": "Herd in the rice fields near Boni"})
+    assert report.status_code == 201, report.text
     page = chromium.page()
     sign_in(page, live.url, token)
 
     # the map shows this country's open alert and not the other's
     page.select_option("select[name=lang]", "en")
     page.wait_for_selector("#map.leaflet-container")
-    page.wait_for_function("document.getElementById('map-status').textContent.includes('alerts')")
-    assert page.text_content("#map-status").startswith("1 ")
+    page.wait_for_selector("#map-status[data-alerts]")
+    assert page.get_attribute("#map-status", "data-alerts") == "1" and page.text_content("#map-status").startswith("1 ")
+    assert page.locator("path.leaflet-interactive[fill='#2f7d4a']").count() == 1  # only Boni, not Seytenga
     assert page.locator(".leaflet-interactive").count() >= 3  # corridor, flow point, alert
     page.wait_for_timeout(500)  # let the renderer settle before the picture
     screenshot(page, "console-map-1366")
 
     page.click("nav >> text=Alerts")
     rows = page.locator("table.list tbody tr")
-    assert rows.count() == 1 and "Mopti" in rows.first.inner_text()
+    assert rows.count() == 2  # the informant's report waits for a decision, so it comes first
+    assert "rice fields" in rows.nth(0).inner_text() and "Mopti" in rows.nth(1).inner_text()
     screenshot(page, "console-inbox-1366")
 
+    # confirm the event report: it is then delivered like any alert
+    rows.nth(0).locator("a").click()
+    page.check("input[name=verdict][value=confirmed]")
+    page.fill("form[data-api$='/verify'] textarea[name=note]", "Confirmed by the chef de village")
+    page.click("form[data-api$='/verify'] button")
+    page.wait_for_selector(".badge.vf-confirmed")
+    assert client.get(f"/api/v1/alerts/{report.json()['id']}", headers=auth(token)).json()["verification"] == "confirmed"
+    page.click("nav >> text=Alerts")
+    rows = page.locator("table.list tbody tr")
+
     # acknowledge, then resolve with an outcome, through the page's forms
-    rows.first.locator("a").click()
+    rows.filter(has_text="Mopti").locator("a").click()
     page.fill("form[data-api$='/acknowledge'] textarea[name=note]", "Seen by the regional office")
     page.click("form[data-api$='/acknowledge'] button")
     page.wait_for_selector(".badge.st-acknowledged")
@@ -111,11 +128,11 @@ def test_api_docs_render_offline_and_authorize_takes_a_token(live, chromium, mak
     page.fill(".auth-container input", token)
     page.click(".auth-btn-wrapper .authorize")
     page.click(".btn-done")
-    page.click("#operations-users-get_me_api_v1_me_get .opblock-summary")
-    page.click("#operations-users-get_me_api_v1_me_get .try-out__btn")
-    page.click("#operations-users-get_me_api_v1_me_get .execute")
-    page.wait_for_selector("#operations-users-get_me_api_v1_me_get .live-responses-table .response-col_status")
-    status = page.inner_text("#operations-users-get_me_api_v1_me_get .live-responses-table .response-col_status")
+    op = page.locator(".opblock.opblock-get", has=page.locator(".opblock-summary-path[data-path='/api/v1/me']"))
+    op.locator(".opblock-summary").click()
+    op.locator(".try-out__btn").click()
+    op.locator(".execute").click()
+    status = op.locator(".live-responses-table tbody .response-col_status").first.inner_text()
     assert status.strip().startswith("200")
     screenshot(page, "api-docs-1366")
     page.goto(f"{live.url}/redoc")

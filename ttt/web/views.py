@@ -63,7 +63,8 @@ def map_context(session: Session, user: Principal) -> dict[str, Any]:
 
 def _queue_key(a: dict[str, Any]) -> tuple:
     sev = ALERT_SEVERITIES.index(a["severity"]) if a.get("severity") in ALERT_SEVERITIES else 0
-    return (_VERIFY_ORDER.get(a.get("verification") or "", 2), _STATUS_ORDER.get(a.get("status"), 3), -sev,
+    # held = told to nobody until someone confirms it: the most urgent decision of all
+    return (not a.get("held"), _VERIFY_ORDER.get(a.get("verification") or "", 2), _STATUS_ORDER.get(a.get("status"), 3), -sev,
             "" if a.get("updated_at") is None else _neg(a["updated_at"]))
 
 

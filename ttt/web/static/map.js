@@ -32,6 +32,7 @@
   const el = document.getElementById("map");
   if (!el) return;
   const labels = JSON.parse(el.dataset.labels || "{}");
+  const visible = new Set((el.dataset.points || "").split(","));  // the points inside this user's scopes
   const seasons = JSON.parse(el.dataset.seasons || "[]");
   const form = document.getElementById("filters");
   const status = document.getElementById("map-status");
@@ -104,11 +105,12 @@
       .forEach((a) => {
         const color = SEV[a.severity] || "#d2521d";
         L.geoJSON(a.geometry, { style: { color, weight: 2, fillOpacity: 0.2 },
-          pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 7, color, fillOpacity: 0.8 }) })
+          pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 8, color: "#fff", weight: 2, fillColor: color, fillOpacity: 0.95 }) })
           .bindPopup("<b>" + esc(a.headline) + "</b><br>" + esc(a.type) + " · " + esc(a.severity) +
             '<br><a href="/console/alerts/' + a.id + '">' + esc(labels.open) + "</a>").addTo(groups.alerts);
       });
-    status.textContent = (data.items || []).length + " " + labels.alerts;
+    status.textContent = labels.alerts.replace("{n}", (data.items || []).length);
+    status.dataset.alerts = (data.items || []).length;
   }
 
   async function refresh() {
@@ -120,7 +122,7 @@
 
   Promise.all([
     get("/api/v1/corridors?limit=1000").then((d) => (corridors = d.features || [])),
-    get("/api/v1/flow-points?limit=1000").then((d) => (points = d.features || [])),
+    get("/api/v1/flow-points?limit=1000").then((d) => (points = (d.features || []).filter((f) => visible.has(f.properties.code)))),
     get("/api/v1/hazards?limit=1000").then((d) => (hazards = d.features || [])).catch(() => []),
   ]).then(refresh).catch((e) => (status.textContent = labels.error + ": " + e.message));
   form.addEventListener("change", refresh);
