@@ -69,7 +69,7 @@ def test_analyst_scoped_to_one_country_works_the_queue(live, chromium, session, 
     rows = page.locator("table.list tbody tr")
 
     # acknowledge, then resolve with an outcome, through the page's forms
-    rows.filter(has_text="Mopti").locator("a").click()
+    rows.filter(has_text="Mopti herds").locator("a").click()
     page.fill("form[data-api$='/acknowledge'] textarea[name=note]", "Seen by the regional office")
     page.click("form[data-api$='/acknowledge'] button")
     page.wait_for_selector(".badge.st-acknowledged")

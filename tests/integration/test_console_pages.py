@@ -91,6 +91,7 @@ def test_scoped_analyst_sees_only_their_country(client, make_user, seeded):
     sign_in(client, token)
     inbox = client.get("/console/alerts?lang=en").text
     assert "Mopti herds" in inbox and "Dori herds" not in inbox
+    assert "Boni" in inbox and "Corridor de Mopti" in inbox  # names, not only codes
     assert client.get(f"/console/alerts/{seeded['alerts']['BF']}").status_code == 404
     page = client.get("/console").text
     assert "ML-C01" in page and "BF-C01" not in page

@@ -61,6 +61,13 @@ def map_context(session: Session, user: Principal) -> dict[str, Any]:
             "flow_points": points}
 
 
+def place_names(session: Session) -> dict[str, str]:
+    """Names of corridors and flow points by code: people read names, codes come second."""
+    names = {c.code: c.name for c in places.corridor_list(session)}
+    names.update({p.code: p.name for p in places.flow_points(session)})
+    return names
+
+
 def _queue_key(a: dict[str, Any]) -> tuple:
     sev = ALERT_SEVERITIES.index(a["severity"]) if a.get("severity") in ALERT_SEVERITIES else 0
     # held = told to nobody until someone confirms it: the most urgent decision of all
@@ -80,14 +87,14 @@ def inbox_context(session: Session, user: Principal, status: str | None, type_: 
                     severity=severity if severity in ALERT_SEVERITIES else None, limit=INBOX_LIMIT)
     rows, total = alerts.list_alerts(session, user, f)
     items = sorted((alerts.alert_json(a, user) for a in rows), key=_queue_key)
-    return {"alerts": items, "total": total, "shown": len(items), "statuses": ALERT_STATUSES,
+    return {"alerts": items, "total": total, "shown": len(items), "statuses": ALERT_STATUSES, "names": place_names(session),
             "types": ALERT_TYPES, "severities": ALERT_SEVERITIES,
             "filters": {"status": status or "", "type": type_ or "", "severity": severity or ""}}
 
 
 def alert_context(session: Session, user: Principal, alert_id: int) -> dict[str, Any]:
     a = alerts.alert_json(alerts.get_alert(session, user, alert_id), user)
-    return {"alert": a, "evidence_lines": evidence_lines(a.get("evidence") or {}),
+    return {"alert": a, "evidence_lines": evidence_lines(a.get("evidence") or {}), "names": place_names(session),
             "can_respond": user.role in ("admin", "analyst", "partner"),
             "can_verify": user.role in ("admin", "analyst"), "outcome_modes": OUTCOME_MODES}
 
@@ -132,6 +139,7 @@ def place_context(session: Session, user: Principal, kind: str, code: str) -> di
     rows, _ = alerts.list_alerts(session, user, f)
     api = "corridors" if kind == "corridor" else "flow-points"
     return {"kind": kind, "place": place, "points": points, "api": f"/api/v1/stats/{api}/{code}",
+            "names": place_names(session),
             "alerts": [alerts.alert_json(a, user) for a in rows]}
 
 
