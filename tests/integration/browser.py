@@ -74,6 +74,19 @@ class Browser:
         self._pw.stop()
 
 
+PAGE_BYTES = """() => {
+  const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
+  return {body: entries.reduce((n, e) => n + (e.encodedBodySize || 0), 0),
+          transferred: entries.reduce((n, e) => n + (e.transferSize || 0), 0)};
+}"""
+
+
+def page_bytes(page) -> dict[str, int]:
+    """What the current page cost: bodies as sent (compressed or not) and bytes on the wire
+    (cached files that were only revalidated count their headers)."""
+    return page.evaluate(PAGE_BYTES)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.browser import Browser, LiveServer, screenshot
+from tests.integration.browser import Browser, LiveServer, page_bytes, screenshot
 from tests.integration.console_factories import seed_two_countries
 
 pytestmark = pytest.mark.browser
@@ -50,10 +50,12 @@ def test_analyst_scoped_to_one_country_works_the_queue(live, chromium, session, 
     assert page.locator("path.leaflet-interactive[fill='#2f7d4a']").count() == 1  # only Boni, not Seytenga
     assert page.locator(".leaflet-interactive").count() >= 3  # corridor, flow point, alert
     page.wait_for_timeout(500)  # let the renderer settle before the picture
+    assert page_bytes(page)["body"] < 1_000_000  # the first load, scripts and data included
     screenshot(page, "console-map-1366")
 
     page.click("nav >> text=Alerts")
     rows = page.locator("table.list tbody tr")
+    assert page_bytes(page)["transferred"] < 200_000  # a later page: only what changed comes again
     assert rows.count() == 2  # the informant's report waits for a decision, so it comes first
     assert "rice fields" in rows.nth(0).inner_text() and "Mopti" in rows.nth(1).inner_text()
     screenshot(page, "console-inbox-1366")
