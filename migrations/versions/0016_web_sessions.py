@@ -1,7 +1,7 @@
 """console: sign-in sessions (token exchanged for an HttpOnly cookie)
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0012
 """
 from collections.abc import Sequence
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0016'
-down_revision: str | None = '0010'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
