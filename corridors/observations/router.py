@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from corridors.ingest import service as ingest_service
 from corridors.observations import service
 from corridors.observations.answers import BatchOut, CsvReportOut, ObservationOut
+from corridors.observations.models import SOURCES
 from corridors.observations.repository import ListFilter
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
@@ -65,7 +66,7 @@ def get_observations(
     flow_point: str | None = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
-    source: Annotated[str | None, Query(pattern="^(api|openrosa|kobo|csv)$")] = None,
+    source: Annotated[str | None, Query(pattern=f"^({'|'.join(SOURCES)})$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:

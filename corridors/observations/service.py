@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from corridors.geometry import NOWHERE, Placement, movement_from_heading
 from corridors.observations import repository as repo
+from corridors.observations.models import SOURCES
 from corridors.observations.schemas import (
     HERDERS,
     SPECIES,
@@ -30,8 +31,6 @@ from corridors.observations.schemas import (
 from ttt.config import get_settings
 from ttt.location_policy import GENERALISED, sees_exact, snap_point
 from ttt.users import Principal
-
-SOURCES = ("api", "openrosa", "kobo", "csv")
 
 
 @dataclass
