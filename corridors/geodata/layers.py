@@ -109,6 +109,9 @@ def _hazard(row: Any, codes: Mapping[int, str]) -> dict[str, Any]:
     return {
         "kind": row.kind, "severity": row.severity, "starts_at": _iso(row.starts_at), "ends_at": _iso(row.ends_at),
         "source": row.source, "description": row.description,
+        # provenance when a feed brought it (all null for hand-drawn hazards)
+        "feed": row.feed_id, "source_id": row.source_id, "source_version": row.source_version,
+        "pulled_at": _iso(row.pulled_at),
     }
 
 

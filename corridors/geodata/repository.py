@@ -281,6 +281,10 @@ HAZARDS_SOURCE = CollectionSource(
         ("ends_at", "h.ends_at"),
         ("source", "h.source"),
         ("description", "h.description"),
+        ("feed", "h.feed_id"),
+        ("source_id", "h.source_id"),
+        ("source_version", "h.source_version"),
+        ("pulled_at", "h.pulled_at"),
     ),
 )
 
@@ -290,7 +294,7 @@ LAYER_SOURCES: dict[str, CollectionSource] = {
 }
 
 ALERTS_SOURCE = CollectionSource(
-    table="alerts a",
+    table="(SELECT * FROM alerts WHERE NOT held) a",  # an alert waiting for confirmation is told to nobody
     id_expr="a.id",
     geom_expr="a.geom",
     id_cast="bigint",
@@ -300,6 +304,7 @@ ALERTS_SOURCE = CollectionSource(
         ("event_kind", "a.event_kind"),
         ("severity", "a.severity"),
         ("status", "a.status"),
+        ("verification", "a.verification"),
         ("headline", "a.headline"),
         ("headline_fr", "a.headline_fr"),
         ("corridor", "a.corridor_code"),
