@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from corridors.geometry import NOWHERE, Placement, movement_from_heading
 from corridors.observations import repository as repo
 from corridors.observations.edits import EditPlan, apply_edits, plan_edits
+from corridors.observations.models import SOURCES
 from corridors.observations.quality import QaLimits, flag, herd_flags
 from corridors.observations.schemas import (
     HERDERS,
@@ -33,8 +34,6 @@ from corridors.observations.zero_reports import ZeroReportIn
 from ttt.config import get_settings
 from ttt.location_policy import GENERALISED, sees_exact, snap_point
 from ttt.users import Principal
-
-SOURCES = ("api", "openrosa", "kobo", "csv")
 
 
 @dataclass
