@@ -212,10 +212,8 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
 
         c = geom.centroid
         pcodes = [p for p in admin_pcodes_at(session, [c.x], [c.y]) if p]
-    if not user.unrestricted and not any(user.in_scope(p) for p in pcodes):
-        raise ValidationFailed([{"field": "location", "message":
-                                 f"this place ({', '.join(pcodes) or 'outside every known admin area'}) is outside "
-                                 f"your areas ({', '.join(user.scopes)})"}])
+    if not user.unrestricted:
+        _check_event_scope(session, user, geom, pcodes, corridor, network, bool(body.get("geometry")))
     report_id = str(body.get("id") or uuid.uuid4())
     day = occurred.astimezone(UTC).date()
     en, fr = EVENT_KIND_TEXT[kind]
@@ -247,6 +245,37 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     if existing is None:  # pragma: no cover - merge only skips a finding it has seen
         raise Conflict("the report could not be recorded")
     return existing, False
+
+
+def _related(user: Principal, pcode: str | None) -> bool:
+    """In the user's areas, or an area containing one of them (a country for a region scope)."""
+    return bool(pcode) and (user.in_scope(pcode) or any(s.upper().startswith(pcode.upper()) for s in user.scopes))
+
+
+def _check_event_scope(session: Session, user: Principal, geom, pcodes: list[str], corridor: str | None,
+                       network, drawn: bool) -> None:
+    """A scoped reporter reports only inside their areas: the place, every admin area a
+    drawn geometry touches, and the corridor named (its admin areas must meet theirs), so an
+    event cannot be pushed to another country's recipients."""
+    from corridors.observations.repository import admin_pcodes_touching
+
+    errors = []
+    if not any(user.in_scope(p) for p in pcodes):
+        errors.append({"field": "location", "message":
+                       f"this place ({', '.join(pcodes) or 'outside every known admin area'}) is outside "
+                       f"your areas ({', '.join(user.scopes)})"})
+    if drawn and geom is not None:
+        outside = sorted(p for p in admin_pcodes_touching(session, geom) if not _related(user, p))
+        if outside:
+            errors.append({"field": "geometry", "message": f"reaches areas outside yours ({', '.join(outside[:10])}); "
+                           f"draw the event inside {', '.join(user.scopes)}"})
+    if corridor is not None:
+        codes = network.corridor_pcodes.get(corridor) or []
+        if not any(_related(user, p) for p in codes):
+            errors.append({"field": "corridor", "message": f"corridor {corridor} does not pass through your areas "
+                           f"({', '.join(user.scopes)})"})
+    if errors:
+        raise ValidationFailed(errors)
 
 
 # --- reading and acting on alerts --------------------------------------------------------------
