@@ -257,7 +257,7 @@ def _check_event_scope(session: Session, user: Principal, geom, pcodes: list[str
     """A scoped reporter reports only inside their areas: the place, every admin area a
     drawn geometry touches, and the corridor named (its admin areas must meet theirs), so an
     event cannot be pushed to another country's recipients."""
-    from corridors.observations.repository import admin_pcodes_touching
+    from corridors.geodata.repository import admin_pcodes_touching
 
     errors = []
     if not any(user.in_scope(p) for p in pcodes):
@@ -391,6 +391,28 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "window_start": _iso(f.window_start), "window_end": _iso(f.window_end), "dedup_key": f.dedup_key,
         "evidence": f.evidence.as_dict(), "geometry": _geojson(f.geometry),
     }
+
+
+def backtest_for(session: Session, user: Principal, result: dict[str, Any]) -> dict[str, Any]:
+    """A backtest as a scoped user may see it: only the alerts at places inside their areas
+    (a flow point's admin area, else the corridor's), and counts of those alone."""
+    if user.unrestricted:
+        return result
+    network = repo.load_network(session)
+
+    def places(a: dict[str, Any]) -> list[str]:
+        if a.get("flow_point") and network.fp_pcode.get(a["flow_point"]):
+            return [network.fp_pcode[a["flow_point"]]]
+        return list(network.corridor_pcodes.get(a.get("corridor") or "", []))
+
+    kept = [a for a in result["alerts"] if any(user.in_scope(p) for p in places(a))]
+    by_type: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    for a in kept:
+        by_type[a["type"]] = by_type.get(a["type"], 0) + 1
+        by_rule[a["rule"]] = by_rule.get(a["rule"], 0) + 1
+    return {**result, "alerts": kept, "by_type": by_type, "by_rule": by_rule, "by_place": {},
+            "findings": None, "observations": None}
 
 
 def states_json(states: Iterable[AlertState]) -> list[dict[str, Any]]:

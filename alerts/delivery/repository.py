@@ -17,9 +17,21 @@ from corridors.geodata.models import AdminArea, Corridor, FlowPoint
 # --- subscriptions ------------------------------------------------------------------------
 
 
+def subscriptions_within(scopes: Sequence[str]):
+    """SQL condition: the subscription names admin areas and every one lies inside ``scopes``
+    (P-code prefixes). A subscription without areas reaches everywhere: unscoped users only."""
+    patterns = [s.upper() + "%" for s in scopes]
+    return text(
+        "cardinality(subscriptions.pcodes) > 0 AND NOT EXISTS (SELECT 1 FROM unnest(subscriptions.pcodes) AS p(code) "
+        "WHERE NOT (upper(p.code) LIKE ANY(CAST(:scope_patterns AS text[]))))"
+    ).bindparams(scope_patterns=patterns)
+
+
 def list_subscriptions(session: Session, *, limit: int, offset: int, active: bool | None = None,
-                       channel: str | None = None) -> tuple[list[Subscription], int]:
+                       channel: str | None = None, scopes: Sequence[str] = ()) -> tuple[list[Subscription], int]:
     query = select(Subscription)
+    if scopes:
+        query = query.where(subscriptions_within(scopes))
     if active is not None:
         query = query.where(Subscription.active.is_(active))
     if channel:
@@ -212,8 +224,10 @@ def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
 
 
 def list_deliveries(session: Session, *, alert_id: int | None, status: str | None, limit: int,
-                    offset: int) -> tuple[list[Delivery], int]:
+                    offset: int, scopes: Sequence[str] = ()) -> tuple[list[Delivery], int]:
     query = select(Delivery)
+    if scopes:
+        query = query.where(Delivery.subscription_id.in_(select(Subscription.id).where(subscriptions_within(scopes))))
     if alert_id is not None:
         query = query.where(Delivery.alert_id == alert_id)
     if status:

@@ -74,12 +74,28 @@ def _area(value: dict[str, Any] | None):
     return from_shape(geom, srid=4326)
 
 
+def within_scopes(user: Principal | None, pcodes: list[str] | None) -> bool:
+    """A scoped user manages only subscriptions naming admin areas, all inside their scopes
+    (one without areas reaches every country: unscoped users only)."""
+    if user is None or user.unrestricted:
+        return True
+    return bool(pcodes) and all(user.in_scope(p) for p in pcodes)
+
+
+def _scope_errors(user: Principal | None, pcodes: list[str] | None) -> list[dict[str, str]]:
+    if within_scopes(user, pcodes):
+        return []
+    assert user is not None
+    return [{"field": "pcodes", "message": f"name admin areas inside yours ({', '.join(user.scopes)}); "
+             "a subscription for other or all areas is set up by a user without scopes"}]
+
+
 def create_subscription(session: Session, body: SubscriptionIn, user: Principal,
                         ds: DeliverySettings | None = None) -> tuple[Subscription, str | None]:
     """A new subscription; returns it with the webhook secret to show once (generated if absent)."""
     ds = ds or get_delivery_settings()
     values = body.model_dump()
-    errors = _check(values, ds)
+    errors = _check(values, ds) + _scope_errors(user, [p.strip().upper() for p in values.get("pcodes") or []])
     area = None
     try:
         area = _area(values.pop("area"))
@@ -99,28 +115,29 @@ def create_subscription(session: Session, body: SubscriptionIn, user: Principal,
 
 
 def list_subscriptions(session: Session, *, limit: int, offset: int, active: bool | None = None,
-                       channel: str | None = None) -> tuple[list[Subscription], int]:
-    return repo.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel)
+                       channel: str | None = None, user: Principal | None = None) -> tuple[list[Subscription], int]:
+    return repo.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel,
+                                   scopes=tuple(user.scopes) if user else ())
 
 
-def get_subscription(session: Session, subscription_id: int) -> Subscription:
+def get_subscription(session: Session, subscription_id: int, user: Principal | None = None) -> Subscription:
     sub = repo.get_subscription(session, subscription_id)
-    if sub is None:
+    if sub is None or not within_scopes(user, sub.pcodes):
         raise NotFound(f"subscription {subscription_id} does not exist")
     return sub
 
 
 def update_subscription(session: Session, subscription_id: int, patch: SubscriptionPatch,
-                        ds: DeliverySettings | None = None) -> tuple[Subscription, str | None]:
+                        ds: DeliverySettings | None = None, user: Principal | None = None) -> tuple[Subscription, str | None]:
     ds = ds or get_delivery_settings()
-    sub = get_subscription(session, subscription_id)
+    sub = get_subscription(session, subscription_id, user)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active"):
         if field in changes and changes[field] is None:
             raise ValidationFailed([{"field": field, "message": "cannot be null"}])
     merged = {"channel": sub.channel, "address": sub.address, "pcodes": sub.pcodes, "corridors": sub.corridors,
               "secret": None, **changes}
-    errors = _check(merged, ds)
+    errors = _check(merged, ds) + _scope_errors(user, [p.strip().upper() for p in merged.get("pcodes") or []])
     if errors:
         raise ValidationFailed(errors)
     new_secret = None
@@ -143,8 +160,8 @@ def update_subscription(session: Session, subscription_id: int, patch: Subscript
     return sub, new_secret
 
 
-def delete_subscription(session: Session, subscription_id: int) -> None:
-    session.delete(get_subscription(session, subscription_id))
+def delete_subscription(session: Session, subscription_id: int, user: Principal | None = None) -> None:
+    session.delete(get_subscription(session, subscription_id, user))
     session.flush()
 
 
@@ -169,8 +186,11 @@ def subscription_json(sub: Subscription, *, secret: str | None = None) -> dict[s
 
 
 def delivery_log(session: Session, *, alert_id: int | None, status: str | None, limit: int,
-                 offset: int) -> tuple[list[dict[str, Any]], int]:
-    rows, total = repo.list_deliveries(session, alert_id=alert_id, status=status, limit=limit, offset=offset)
+                 offset: int, user: Principal | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Deliveries (scoped users: of their subscriptions only) with every attempt: status and
+    our own short reason, never the receiver's answer."""
+    rows, total = repo.list_deliveries(session, alert_id=alert_id, status=status, limit=limit, offset=offset,
+                                       scopes=tuple(user.scopes) if user else ())
     subs = repo.subscriptions_by_id(session, [d.subscription_id for d in rows])
     attempts = repo.attempts_for(session, [d.id for d in rows])
 
@@ -189,7 +209,7 @@ def delivery_log(session: Session, *, alert_id: int | None, status: str | None, 
             "created_at": iso(d.created_at), "next_attempt_at": iso(d.next_attempt_at) if d.status == "pending" else None,
             "sent_at": iso(d.sent_at), "acknowledged_at": iso(d.acknowledged_at), "last_error": d.last_error,
             "attempt_log": [{"at": iso(a.at), "outcome": a.outcome, "status_code": a.status_code,
-                             "response_excerpt": a.response_excerpt, "error": a.error, "duration_ms": a.duration_ms}
+                             "response_excerpt": None, "error": a.error, "duration_ms": a.duration_ms}
                             for a in attempts.get(d.id, [])],
         })
     return items, total

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from corridors.geodata import service
+from corridors.geodata import scope, service
 from corridors.geodata.features import CORRIDOR_STATUSES, HAZARD_KINDS, RESOURCE_KINDS, SEVERITIES, timestamp
 from corridors.geodata.ogc_core import OgcParamError, parse_bbox
 from ttt.api.deps import CurrentUser, DbSession, require_roles
@@ -117,21 +117,30 @@ def _add_layer_routes(layer: str) -> None:
         fc["next"] = _page(request, limit, offset, fc["total"])
         return _geojson(fc)
 
-    def create(session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(..., examples=[FEATURE_EXAMPLE])):
+    # scoped editors change only features inside their areas, as they are and as they become
+    def create(session: DbSession, user: Any = require_roles(*EDITORS), body: dict = Body(..., examples=[FEATURE_EXAMPLE])):
+        scope.check_existing_in_body(session, user, layer, body)
         content, created = service.upsert(session, layer, body)
+        scope.check(session, user, layer, content)
         return _geojson(content, 201 if created else 200)
 
     def read(key: str, session: DbSession, _: CurrentUser) -> JSONResponse:
         return _geojson(service.get(session, layer, key))
 
-    def put(key: str, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
+    def put(key: str, session: DbSession, user: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
+        scope.check_existing(session, user, layer, key)
         content, created = service.replace(session, layer, key, body)
+        scope.check(session, user, layer, content)
         return _geojson(content, 201 if created else 200)
 
-    def patch(key: str, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
-        return _geojson(service.patch(session, layer, key, body))
+    def patch(key: str, session: DbSession, user: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
+        scope.check_existing(session, user, layer, key)
+        content = service.patch(session, layer, key, body)
+        scope.check(session, user, layer, content)
+        return _geojson(content)
 
-    def delete(key: str, session: DbSession, _: Any = require_roles(*EDITORS)) -> Response:
+    def delete(key: str, session: DbSession, user: Any = require_roles(*EDITORS)) -> Response:
+        scope.check_existing(session, user, layer, key)
         service.remove(session, layer, key)
         return Response(status_code=204)
 
@@ -179,8 +188,10 @@ def list_calendars(
 
 
 @router.post("/calendars", status_code=201, summary="Add a calendar, or a list of calendars (admin, analyst)")
-def create_calendars(session: DbSession, _: Any = require_roles(*EDITORS), body: dict | list = Body(...)):
+def create_calendars(session: DbSession, user: Any = require_roles(*EDITORS), body: dict | list = Body(...)):
     items = service.create_calendars(session, body)
+    for item in items:
+        scope.check_calendar(session, user, item)
     return items if isinstance(body, list) else items[0]
 
 
@@ -190,12 +201,16 @@ def get_calendar(calendar_id: int, session: DbSession, _: CurrentUser) -> dict:
 
 
 @router.put("/calendars/{calendar_id}", summary="Replace a calendar (admin, analyst)")
-def put_calendar(calendar_id: int, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> dict:
-    return service.replace_calendar(session, calendar_id, body)
+def put_calendar(calendar_id: int, session: DbSession, user: Any = require_roles(*EDITORS), body: dict = Body(...)) -> dict:
+    scope.check_calendar(session, user, service.get_calendar(session, calendar_id))
+    item = service.replace_calendar(session, calendar_id, body)
+    scope.check_calendar(session, user, item)
+    return item
 
 
 @router.delete("/calendars/{calendar_id}", status_code=204, summary="Delete a calendar (admin, analyst)")
-def delete_calendar(calendar_id: int, session: DbSession, _: Any = require_roles(*EDITORS)) -> Response:
+def delete_calendar(calendar_id: int, session: DbSession, user: Any = require_roles(*EDITORS)) -> Response:
+    scope.check_calendar(session, user, service.get_calendar(session, calendar_id))
     service.delete_calendar(session, calendar_id)
     return Response(status_code=204)
 

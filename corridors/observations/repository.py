@@ -64,16 +64,6 @@ def admin_pcodes_at(session: Session, lons: Sequence[float], lats: Sequence[floa
     return [r[1] for r in rows]
 
 
-def admin_pcodes_touching(session: Session, geom) -> list[str]:
-    """P-codes of every admin area (level <= 2) the geometry touches; one query."""
-    rows = session.execute(
-        text("SELECT pcode FROM admin_areas WHERE level <= 2 AND geom IS NOT NULL "
-             "AND ST_Intersects(geom, ST_GeomFromText(:wkt, 4326))"),
-        {"wkt": geom.wkt},
-    ).scalars().all()
-    return list(rows)
-
-
 def corridor_ids(session: Session) -> dict[str, int]:
     return {code: cid for cid, code in session.execute(text("SELECT id, code FROM corridors")).all()}
 
