@@ -8,8 +8,6 @@ without its deliveries, nor the reverse.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,6 +22,7 @@ from alerts.privacy import actor, evidence_for, role_label
 from alerts.rules.dedup import AlertState, Change, merge
 from alerts.rules.model import Evidence, Finding
 from ttt.errors import Conflict, NotFound, ValidationFailed
+from ttt.facts import corridor_place, fp_place
 from ttt.location_policy import GENERALISED, alert_geometry, sees_exact
 from ttt.users import Principal
 
@@ -47,12 +46,11 @@ NOTIFY_EVENTS = ("created", "escalated", "resolved")
 
 
 def notify(session: Session, alert: Alert, event: str) -> None:
-    """Hand an alert change to the delivery outbox when delivery is installed."""
+    """Hand an alert change to the delivery outbox (same transaction)."""
     if event not in NOTIFY_EVENTS:
         return
-    if importlib.util.find_spec("alerts.delivery.outbox") is None:
-        return
-    outbox = importlib.import_module("alerts.delivery.outbox")
+    from alerts.delivery import outbox  # here, not at the top: the outbox imports this package's models
+
     outbox.enqueue(session, alert, event)
 
 
@@ -200,9 +198,9 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     if fp is not None:
         corridor = corridor or (network.corridors[fp.corridor].code if fp.corridor >= 0 else None)
         geom = geom or fp.location
-        place = f"fp:{fp.code}"
+        place = fp_place(fp.code)
     elif corridor is not None:
-        place = f"corridor:{corridor}"
+        place = corridor_place(corridor)
     else:
         c = geom.centroid
         place = f"cell:{round(c.y, 1):.1f},{round(c.x, 1):.1f}"

@@ -18,7 +18,9 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint, Hazard, Resource
+from ttt.facts import SPECIES
 from ttt.location_policy import GENERALISED, sql_cell_box, sql_snap
+from ttt.scope import pcode_in_sql, pcodes_in_sql, prefix_patterns
 
 MODELS = {
     "corridors": Corridor,
@@ -308,10 +310,7 @@ ALERTS_SOURCE = CollectionSource(
         ("updated_at", "a.updated_at"),
         ("pcodes", "a.pcodes"),
     ),
-    scope_sql=(
-        "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(a.pcodes, '[]'::jsonb)) AS p(code) "
-        "WHERE p.code LIKE ANY(:scopes))"
-    ),
+    scope_sql=pcodes_in_sql("a.pcodes"),
 )
 
 _OBS_COMMON = (
@@ -320,13 +319,7 @@ _OBS_COMMON = (
     ("corridor", "c.code"),
     ("movement", "o.movement"),
     ("flow_type", "o.flow_type"),
-    ("cattle", "o.cattle"),
-    ("sheep", "o.sheep"),
-    ("goats", "o.goats"),
-    ("camels", "o.camels"),
-    ("donkeys", "o.donkeys"),
-    ("horses", "o.horses"),
-    ("other", "o.other"),
+    *((s, f"o.{s}") for s in SPECIES),
     ("off_corridor", "o.off_corridor"),
     ("adm2_pcode", "o.adm2_pcode"),
     ("source", "o.source"),
@@ -341,7 +334,7 @@ OBSERVATIONS_EXACT_SOURCE = CollectionSource(
     joins=_OBS_JOINS,
     time_start="o.observed_at",
     properties=(*_OBS_COMMON, ("km_along", "o.km_along"), ("location", "'exact'")),
-    scope_sql="o.adm2_pcode LIKE ANY(:scopes)",
+    scope_sql=pcode_in_sql("o.adm2_pcode"),
 )
 # Roles without the right to exact herd locations (ttt.location_policy) see the nearest
 # 0.1 degree (about 11 km) grid node of the flow point, else of the herd, and no km along the
@@ -359,7 +352,7 @@ OBSERVATIONS_COARSE_SOURCE = CollectionSource(
         ("km_along", "NULL::float8"),
         ("location", f"'{GENERALISED}'"),
     ),
-    scope_sql="o.adm2_pcode LIKE ANY(:scopes)",
+    scope_sql=pcode_in_sql("o.adm2_pcode"),
 )
 
 # Alerts for the same roles: the whole grid cells covering the alert's geometry.
@@ -394,7 +387,7 @@ def _where(
             params["t1"] = end
     if scopes and src.scope_sql:
         clauses.append(src.scope_sql)
-        params["scopes"] = [f"{s}%" for s in scopes]
+        params["scopes"] = prefix_patterns(scopes)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

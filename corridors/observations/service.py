@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,10 +61,6 @@ class BatchOutcome:
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def accepted_ids(self) -> list[str]:
-        return [r.id for r in self.results if r.status == "accepted" and r.id]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -322,10 +317,3 @@ def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
             buf = []
     if buf:
         yield buf
-
-
-def uuid_or_none(v: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(v) if v else None
-    except ValueError:
-        return None

@@ -35,7 +35,7 @@ def fmp(code, lon, lat):
 
 
 def add_observation(lon, lat, observed_at, flow_point=None, adm2=None, cattle=10):
-    """Through helper O's model, so its defaults fill the columns this area does not care about."""
+    """Through the geodata model, so its defaults fill the columns this area does not care about."""
     from geoalchemy2.shape import from_shape
     from shapely.geometry import Point
 
