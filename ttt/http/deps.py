@@ -50,6 +50,9 @@ def bearer_token(request: Request) -> str | None:
 
 
 def get_principal(request: Request, session: DbSession) -> Principal:
+    checked = getattr(request.state, "principal", None)  # by ttt.api.authfirst, before the body
+    if isinstance(checked, Principal):
+        return checked
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("send 'Authorization: Bearer <token>'")
