@@ -62,9 +62,8 @@ def create_app() -> FastAPI:
         app.include_router(router)
     # last added = outermost: audit sees everything, request ids before the rate limiter
     from ttt.api.audit import AuditMiddleware
-    from ttt.api.ratelimit import RateLimitMiddleware
-
     from ttt.api.authfirst import AuthFirstMiddleware
+    from ttt.api.ratelimit import RateLimitMiddleware
 
     app.add_middleware(AuthFirstMiddleware)  # innermost: credentials checked before any body is read
     app.add_middleware(RateLimitMiddleware, per_min=settings.rate_limit_per_min, burst=settings.rate_limit_burst,
