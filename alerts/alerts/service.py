@@ -22,7 +22,7 @@ from alerts.alerts import repository as repo
 from alerts.alerts import rerouting
 from alerts.alerts.lifecycle import NOTIFY_EVENTS, notify  # noqa: F401  (the delivery hook's home)
 from alerts.alerts.models import ALERT_SEVERITIES, Alert
-from alerts.privacy import actor, evidence_for, role_label
+from alerts.privacy import actor, evidence_for, quoted, reporter_text, role_label
 from alerts.rules.dedup import AlertState, Change, merge
 from alerts.rules.lifecycle import Lifecycle
 from alerts.rules.model import SPECIES, Evidence, Finding
@@ -228,9 +228,9 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
         errors.append({"field": "occurred_at", "message": "give a time zone offset (e.g. +00:00)"})
     elif isinstance(occurred, datetime) and occurred > now + timedelta(minutes=5):
         errors.append({"field": "occurred_at", "message": "is in the future"})
-    headline = (body.get("headline") or "").strip()
-    if len(headline) > 300:
+    if len((body.get("headline") or "").strip()) > 300:
         errors.append({"field": "headline", "message": "at most 300 characters"})
+    headline = reporter_text(body.get("headline"))  # one line, no links: it goes into official messages
     if errors:
         raise ValidationFailed(errors)
     fp = fps.get(fp_code) if fp_code else None
@@ -265,7 +265,8 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     finding = Finding(
         rule=f"event:{kind}", type="event", severity=severity, corridor=corridor, flow_point=fp.code if fp else None,
         window_start=occurred, window_end=occurred,
-        headline={"en": headline or f"{en} reported at {where}", "fr": headline or f"{fr} signalé(e) à {where}"},
+        headline={"en": f"{en} reported at {where}" + (f": {quoted(headline, 'en')}" if headline else ""),
+                  "fr": f"{fr} signalé(e) à {where}" + (f" : {quoted(headline, 'fr')}" if headline else "")},
         dedup_key=key, place=place,
         evidence=Evidence(rule=f"event:{kind}", rule_version="event", observed={"reports": 1}, baseline=None,
                           threshold=None, observations=(report_id,),
