@@ -277,9 +277,13 @@ class AckView:
 
 _REASONS = {
     "fr": {"expired": "Ce lien de confirmation a expiré.", "tampered": "Ce lien de confirmation n'est pas valide.",
-           "malformed": "Ce lien de confirmation est incomplet ou abîmé.", "gone": "Cette alerte n'existe plus."},
+           "malformed": "Ce lien de confirmation est incomplet ou abîmé.", "gone": "Cette alerte n'existe plus.",
+           "superseded": "Cette alerte est devenue plus grave depuis ce message : ouvrez le lien du message le "
+                         "plus récent pour en confirmer la réception."},
     "en": {"expired": "This acknowledgement link has expired.", "tampered": "This acknowledgement link is not valid.",
-           "malformed": "This acknowledgement link is incomplete or damaged.", "gone": "This alert no longer exists."},
+           "malformed": "This acknowledgement link is incomplete or damaged.", "gone": "This alert no longer exists.",
+           "superseded": "This alert has become more severe since this message: open the link in the newest "
+                         "message to acknowledge it."},
 }
 
 
@@ -319,7 +323,20 @@ def _load(session: Session, token: str, language: str | None, *, lock: bool):
     alert = repo.get_alert(session, claim.alert_id, lock=lock)
     if alert is None:
         raise _Refused(AckView("invalid", lang, "gone", _REASONS[lang]["gone"], status_code=404))
+    if lock and claim.version < (alert.version or 1) and _graver_since(session, alert, claim.version):
+        # an old link must not acknowledge a newer, more severe version nobody has read yet
+        raise _Refused(AckView("invalid", lang, "superseded", _REASONS[lang]["superseded"], status_code=409))
     return alert, delivery, sub, lang
+
+
+def _graver_since(session: Session, alert, version: int) -> bool:
+    """Whether the alert is more severe now than in the message of ``version``."""
+    from ttt.facts import severity_rank
+
+    told = next((r for r in repo.alert_messages(session, alert.id) if r.version == version), None)
+    if told is None:
+        return False
+    return severity_rank(alert.severity) > severity_rank((told.payload or {}).get("severity") or alert.severity)
 
 
 def ack_page(session: Session, token: str, language: str | None = None) -> AckView:

@@ -25,8 +25,12 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        # our own id, always (a client-chosen one could collide with or impersonate another
+        # request in the audit trail); a sane client id is kept beside it
+        rid = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+            scope["state"]["client_request_id"] = incoming
         start = time.perf_counter()
         status_holder = {"status": 500}
 
