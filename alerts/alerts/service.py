@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import shapely
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,7 @@ EVENT_KIND_TEXT = {
     "non_use_of_corridor": ("Official corridor not used", "Non-utilisation du couloir officiel"),
     "other": ("Event", "Événement"),
 }
+MAX_EVENT_VERTICES = 2_000  # every later feed and map read pays for each vertex of an event's geometry
 EVENT_SUPPRESS_HOURS = 24.0  # reports of the same kind at the same place within a day are one alert
 
 
@@ -209,6 +211,10 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
             errors.append({"field": "location", "message": "expected {\"lon\": <number>, \"lat\": <number>}"})
         except ValidationFailed as exc:
             errors.extend(exc.errors)
+    if geom is not None and shapely.get_num_coordinates(geom) > MAX_EVENT_VERTICES:
+        errors.append({"field": "geometry", "message": f"{shapely.get_num_coordinates(geom):,} vertices; draw the "
+                       f"event with at most {MAX_EVENT_VERTICES:,} (simplify it)"})
+        geom = None
     network = repo.load_network(session)
     fp_code, corridor = body.get("flow_point"), body.get("corridor")
     fps = {f.code: f for f in network.flow_points}

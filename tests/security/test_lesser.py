@@ -47,3 +47,52 @@ def test_an_old_ack_link_does_not_acknowledge_a_newer_graver_version(client, ses
     assert r.status_code == 409 and "more severe" in r.text
     session.expire_all()
     assert session.get(type(alert), alert.id).acknowledged_at is None
+
+
+def test_huge_event_geometries_are_refused(client, make_user, auth):
+    import math
+
+    ring = [[-4 + 0.5 * math.cos(2 * math.pi * i / 5000), 14 + 0.5 * math.sin(2 * math.pi * i / 5000)]
+            for i in range(5000)]
+    ring.append(ring[0])
+    r = client.post("/api/v1/alerts", headers=auth(make_user("admin")[1]),
+                    json={"event_kind": "bushfire", "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    assert r.status_code == 422 and "simplify" in r.text
+
+
+def test_csv_reports_do_not_pass_formulas_through(tmp_path):
+    from ttt.spreadsheet import safe_cell
+
+    assert [safe_cell(v) for v in ("=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "ok", 3)] == \
+        ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "ok", 3]
+
+
+def test_ttt_import_report_escapes_formulas(tmp_path, engine):
+    import csv
+
+    from typer.testing import CliRunner
+
+    from ttt.cli import app as cli
+    from ttt.cli import import_obs  # noqa: F401  (registers the command)
+
+    src = tmp_path / "obs.csv"
+    src.write_text('id,flow_point,observed_at,cattle\n=HYPERLINK("http://evil"),X,2026-01-01T00:00:00+00:00,1\n')
+    report = tmp_path / "report.csv"
+    CliRunner().invoke(cli, ["import", "observations", str(src), "--report", str(report)])
+    cells = [c for row in csv.reader(report.open()) for c in row]
+    assert cells and not any(c.startswith(("=", "+", "@")) for c in cells), cells
+
+
+def test_security_headers(client):
+    r = client.get("/health")
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    page = client.get("/ack/not-a-token-at-all")
+    assert "default-src 'none'" in page.headers["content-security-policy"] and page.headers["cache-control"] == "no-store"
+
+
+def test_extreme_windows_in_a_backtest_are_a_client_error(client, make_user, auth):
+    rules = {"rules": [{"id": "m", "type": "mass", "params": {"window_hours": 1e300}}]}
+    r = client.post("/api/v1/rules/backtest", headers=auth(make_user("analyst")[1]),
+                    json={"from": "2026-01-01", "to": "2026-01-02", "rules": rules})
+    assert r.status_code == 422 and "window_hours" in r.text, r.text

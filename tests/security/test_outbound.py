@@ -120,6 +120,7 @@ def test_ttt_import_of_a_vrt_fetches_nothing(tmp_path: Path):
     from typer.testing import CliRunner
 
     from ttt.cli import app as cli
+    from ttt.cli import import_geo  # noqa: F401  (registers the command)
 
     with http_receiver() as hook:
         vrt = tmp_path / "corridors.geojson"
@@ -127,6 +128,7 @@ def test_ttt_import_of_a_vrt_fetches_nothing(tmp_path: Path):
                        "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>")
         result = CliRunner().invoke(cli, ["import", "corridors", str(vrt)])
     assert result.exit_code != 0 and hook.requests == []
+    assert "VRT" in result.output or "refused" in result.output, result.output
 
 
 def test_the_connection_itself_is_checked(no_allow):
