@@ -74,6 +74,7 @@ def configure_logging(settings: Settings) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+        logging.getLogger(name).disabled = False  # an earlier fileConfig (alembic) may have disabled it
     error_log = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _DuplicateTraceback) for f in error_log.filters):
         error_log.addFilter(_DuplicateTraceback())
