@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ttt.facts import SEASON_START, TLU_FACTORS
@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     rate_limit_anonymous_per_min: int = 120
     outbound_allow: str = ""  # CIDRs outbound requests may reach although not public (ttt/outbound.py)
     secret_file: str = ".ttt-secret"  # where the generated secret key is kept when TTT_SECRET_KEY is unset
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        from ttt.outbound import parse_allow  # a wrong CIDR is a start-up error, not a 500 later
+
+        try:
+            parse_allow(value)
+        except ValueError as exc:
+            raise ValueError(f"TTT_OUTBOUND_ALLOW: {exc} (expected CIDRs such as 10.0.0.5/32, comma separated)") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

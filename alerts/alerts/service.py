@@ -30,6 +30,7 @@ from alerts.rules.model import SPECIES, Evidence, Finding
 from ttt.errors import Conflict, NotFound, ValidationFailed
 from ttt.facts import corridor_place, fp_place
 from ttt.location_policy import GENERALISED, alert_geometry, sees_exact
+from ttt.scope import meets_scopes
 from ttt.users import Principal
 
 EVENT_KINDS = (
@@ -308,7 +309,7 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
 
 def _related(user: Principal, pcode: str | None) -> bool:
     """In the user's areas, or an area containing one of them (a country for a region scope)."""
-    return bool(pcode) and (user.in_scope(pcode) or any(s.upper().startswith(pcode.upper()) for s in user.scopes))
+    return bool(pcode) and meets_scopes(pcode, user.scopes)
 
 
 def _check_event_scope(session: Session, user: Principal, geom, pcodes: list[str], corridor: str | None,

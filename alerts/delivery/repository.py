@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from alerts.alerts.models import Alert
 from alerts.delivery.models import AlertMessageRecord, Delivery, DeliveryAttempt, Subscription
 from corridors.geodata.models import AdminArea, Corridor, FlowPoint
+from ttt.scope import pcode_in_sql, prefix_patterns
 
 # --- subscriptions ------------------------------------------------------------------------
 
@@ -20,11 +21,10 @@ from corridors.geodata.models import AdminArea, Corridor, FlowPoint
 def subscriptions_within(scopes: Sequence[str]):
     """SQL condition: the subscription names admin areas and every one lies inside ``scopes``
     (P-code prefixes). A subscription without areas reaches everywhere: unscoped users only."""
-    patterns = [s.upper() + "%" for s in scopes]
     return text(
         "cardinality(subscriptions.pcodes) > 0 AND NOT EXISTS (SELECT 1 FROM unnest(subscriptions.pcodes) AS p(code) "
-        "WHERE NOT (upper(p.code) LIKE ANY(CAST(:scope_patterns AS text[]))))"
-    ).bindparams(scope_patterns=patterns)
+        f"WHERE NOT {pcode_in_sql('p.code', param='scope_patterns')})"
+    ).bindparams(scope_patterns=prefix_patterns(scopes))
 
 
 def list_subscriptions(session: Session, *, limit: int, offset: int, active: bool | None = None,

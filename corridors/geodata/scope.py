@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from corridors.geodata import repository as repo
 from corridors.geodata import service
 from ttt.errors import Forbidden, NotFound
+from ttt.scope import meets_scopes
 from ttt.users import Principal
 
 PLACE_PROPERTIES = ("pcode", "parent_pcode", "adm0_pcode", "adm1_pcode", "adm2_pcode", "country")
@@ -26,7 +27,7 @@ PLACE_LISTS = ("pcodes", "countries")
 
 def related(user: Principal, pcode: str | None) -> bool:
     """Inside the user's areas, or an area containing one of them (a country for a region)."""
-    return bool(pcode) and (user.in_scope(pcode) or any(s.upper().startswith(pcode.upper()) for s in user.scopes))
+    return bool(pcode) and meets_scopes(pcode, user.scopes)
 
 
 def places_of(session: Session, feature: dict[str, Any]) -> set[str]:

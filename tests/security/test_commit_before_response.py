@@ -19,11 +19,19 @@ HAZARD = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-
 CORRIDOR = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[-4.2, 15.0], [-4.2, 14.0]]},
             "properties": {"code": "RAW-C1", "name": "RAW", "tolerance_m": 5000, "countries": ["ML"]}}
 SUBSCRIPTION = {"name": "x", "kind": "partner", "channel": "email", "address": "x@example.org", "language": "en"}
-CALENDAR = {"country": "ML", "direction": "descent", "opens": "10-01", "closes": "12-31"}
+CALENDAR = {"corridor": None, "country": "ML", "direction": "descent", "opens": "10-15", "closes": "01-31",
+            "effective_from": "2020-01-01", "source": "Arrete 2020"}
+ADMIN_AREA = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-5, 13], [-3, 13], [-3, 15], [-5, 15],
+                                                                                 [-5, 13]]]},
+              "properties": {"pcode": "ML05", "name": "Mopti", "level": 1}}
+EVENT = {"event_kind": "bushfire", "location": {"lon": -4.2, "lat": 14.5}}
 WRITES = [
     ("POST", "/api/v1/hazards", HAZARD, "SELECT count(*) FROM hazards"),
     ("POST", "/api/v1/corridors", CORRIDOR, "SELECT count(*) FROM corridors WHERE code = 'RAW-C1'"),
     ("POST", "/api/v1/subscriptions", SUBSCRIPTION, "SELECT count(*) FROM subscriptions"),
+    ("POST", "/api/v1/calendars", CALENDAR, "SELECT count(*) FROM calendars"),
+    ("POST", "/api/v1/admin-areas", ADMIN_AREA, "SELECT count(*) FROM admin_areas"),
+    ("POST", "/api/v1/alerts", EVENT, "SELECT count(*) FROM alerts"),
 ]
 
 
