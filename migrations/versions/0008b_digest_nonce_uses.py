@@ -1,7 +1,7 @@
 """openrosa: each (nonce, nc) of a Digest Authorization is accepted once
 
 Revision ID: 0008b
-Revises: 0012
+Revises: 0016
 
 A captured Authorization header (same nonce, same count) cannot be replayed with another
 body; rows live an hour (longer than any nonce), the verifier deletes older ones. A revision
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008b'
-down_revision: str | None = '0012'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
