@@ -393,3 +393,13 @@ def _feature_row(src: CollectionSource, row: Any) -> dict[str, Any]:
     props = {name: row[f"p_{name}"] for name, _ in src.properties}
     fid = row["fid"]
     return {"id": fid if isinstance(fid, (int, str)) else str(fid), "geometry": row["geometry"], "properties": props}
+
+
+def admin_pcodes_touching(session: Session, geom) -> list[str]:
+    """P-codes of every admin area (level <= 2) the geometry touches; one query."""
+    rows = session.execute(
+        text("SELECT pcode FROM admin_areas WHERE level <= 2 AND geom IS NOT NULL "
+             "AND ST_Intersects(geom, ST_GeomFromText(:wkt, 4326))"),
+        {"wkt": geom.wkt},
+    ).scalars().all()
+    return list(rows)

@@ -185,6 +185,8 @@ async def post_kobo(request: Request, session: DbSession) -> JSONResponse:
         payload = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed([{"field": "body", "message": "expected a JSON object (a KoBo submission)"}]) from None
+    except RecursionError:
+        raise ValidationFailed([{"field": "body", "message": "the JSON is nested too deeply"}]) from None
 
     def work() -> tuple[int, dict]:
         principal = _kobo_principal(request, session)
