@@ -15,6 +15,7 @@ are appended in exactly the order of the schema's sequences. Points that bite:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from shapely.geometry.base import BaseGeometry
 from alerts.delivery.message import AlertMessage
 from alerts.delivery.render import render_parts
 from ttt.geo import buffer_m
+from ttt.i18n import languages as catalogue_languages
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -72,8 +74,8 @@ class CapOptions:
     identifier_prefix: str = "urn:ttt:alert"
     status: str = "Actual"  # Exercise on training servers, Test in tests
     scope: str = "Public"
-    languages: tuple[str, ...] = ("fr", "en")
-    language_tags: dict[str, str] = field(default_factory=lambda: {"fr": "fr", "en": "en"})
+    languages: tuple[str, ...] = field(default_factory=catalogue_languages)  # one <info> per catalogue
+    language_tags: dict[str, str] = field(default_factory=dict)  # e.g. {"fr": "fr-ML"}; default: the code
     valid_for: timedelta = timedelta(hours=72)
     point_radius_km: float = 5.0
     line_buffer_km: float = 5.0
@@ -105,7 +107,7 @@ def cap_identifier(alert_id: int | str, version: int, options: CapOptions = CapO
 
 
 def msg_type(message: AlertMessage) -> str:
-    if message.status == "resolved" or message.event == "resolved":
+    if message.status == "resolved" or message.event in ("resolved", "closed", "dismissed"):
         return "Cancel"
     return "Alert" if message.version == 1 else "Update"
 
@@ -219,7 +221,7 @@ def build_cap(message: AlertMessage, options: CapOptions = CapOptions(), *,
         if kind != "Cancel" and options.valid_for:
             _sub(info, "expires", cap_time(sent_at + options.valid_for))
         _sub(info, "senderName", options.sender_name)
-        _sub(info, "headline", parts["headline"][:160])
+        _sub(info, "headline", parts["title"][:160])
         _sub(info, "description", f"{parts['what']}\n{parts['where']}\n{parts['evidence']}")
         _sub(info, "instruction", parts["action"])
         if message.url:
@@ -254,8 +256,11 @@ def _parameters(message: AlertMessage) -> Iterable[tuple[str, str]]:
         yield "TTT_WINDOW_END", cap_time(message.window_end)
     ev = message.evidence
     for key in ("rule", "rule_version", "observed", "unit", "threshold", "baseline"):
-        if ev.get(key) not in (None, ""):
-            yield f"TTT_{key.upper()}", str(ev[key])
+        value = ev.get(key)
+        if value not in (None, ""):
+            # machine-readable: JSON (numbers, objects), never a Python repr
+            yield f"TTT_{key.upper()}", value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                                                        sort_keys=True)
 
 
 def cap_bytes(message: AlertMessage, options: CapOptions = CapOptions(), *,
@@ -293,14 +298,14 @@ def build_feed(entries: Sequence[FeedEntry], *, feed_url: str, title: str = "TTT
         parts = render_parts(m, language)
         item = sub(feed, "entry")
         sub(item, "id", cap_identifier(m.id, m.version, options))
-        sub(item, "title", parts["headline"])
+        sub(item, "title", parts["title"])
         sub(item, "updated", cap_time(m.updated_at))
         if m.created_at:
             sub(item, "published", cap_time(m.created_at))
-        sub(item, "summary", f"{parts['what']} {parts['where']}")
+        sub(item, "summary", f"{parts['what']} {parts['where']}. {parts['evidence']}")
         sub(item, "category", term=m.type)
         sub(item, "category", term=m.severity, scheme="urn:ttt:severity")
         sub(item, "link", rel="alternate", type=CAP_MEDIA_TYPE, href=entry.cap_url)
-        if m.url:
-            sub(item, "link", rel="related", type="application/json", href=m.url)
+        if m.url:  # the signed alert page: readable without an account
+            sub(item, "link", rel="related", type="text/html", href=m.url)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -1,4 +1,4 @@
-"""Acknowledgement links: signed, expiring, URL-safe tokens that need no login.
+"""Signed alert-page links: signed, expiring, URL-safe tokens that need no login.
 
 A token says "delivery D of alert A, version V, valid until T", signed with HMAC-SHA256
 under the deployment's secret key (domain-separated, so a token can never be replayed as
@@ -82,5 +82,10 @@ def read_token(secret: str | bytes, token: str, *, now: datetime | None = None) 
     return claim
 
 
-def ack_url(public_url: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}/ack/{token}"
+def page_url(public_url: str, token: str) -> str:
+    """The signed alert page (details, map, acknowledge, report back), from the public URL
+    as configured when the link is made: a corrected TTT_PUBLIC_URL fixes every later message."""
+    return f"{public_url.rstrip('/')}/a/{token}"
+
+
+ack_url = page_url  # one link per recipient: the page is where a receipt is recorded

@@ -23,10 +23,10 @@ SEVERITIES: tuple[str, ...] = ("minor", "moderate", "severe", "extreme")
 ALERT_TYPES: tuple[str, ...] = ("mass", "early", "late", "unexpected", "hazard", "event")
 """Prevention alerts (mass, early, late, unexpected movements), hazards, reported events."""
 
-EVENTS: tuple[str, ...] = ("created", "updated", "escalated", "resolved")
-"""What happened to the alert that makes it worth telling someone."""
-
-LANGUAGES: tuple[str, ...] = ("fr", "en")
+EVENTS: tuple[str, ...] = ("created", "updated", "escalated", "resolved", "reopened", "confirmed", "dismissed",
+                           "reminder", "closed")
+"""What happened to the alert that makes it worth telling someone (each has its own wording
+in :mod:`alerts.delivery.words`; ``test`` is worded too but never queued)."""
 
 
 def severity_rank(severity: str | None) -> int:
@@ -61,7 +61,7 @@ class AlertMessage:
     type: str
     severity: str
     status: str = "open"  # open | acknowledged | escalated | resolved
-    event: str = "created"  # created | updated | escalated | resolved
+    event: str = "created"  # one of EVENTS, or "test" for a channel check
     created_at: datetime | None = None
     corridor_code: str | None = None
     corridor_name: str | None = None
@@ -74,8 +74,8 @@ class AlertMessage:
     window_start: datetime | None = None
     window_end: datetime | None = None
     kind: str | None = None  # hazard kind (bushfire, flood...) or event kind (conflict...)
-    ack_url: str | None = None
-    url: str | None = None
+    ack_url: str | None = None  # this recipient's signed alert page (acknowledge, report back)
+    url: str | None = None  # a page anyone holding the message may open (same signed page when sent)
 
     def __post_init__(self) -> None:
         if self.updated_at.tzinfo is None:
@@ -101,8 +101,8 @@ class AlertMessage:
         return f"{self.type} alert {self.id}"
 
     def with_ack_url(self, ack_url: str | None) -> AlertMessage:
-        """A copy carrying one recipient's acknowledgement link."""
-        return dataclasses.replace(self, ack_url=ack_url)
+        """A copy carrying one recipient's signed page link (also its "details" link)."""
+        return dataclasses.replace(self, ack_url=ack_url, url=ack_url or self.url)
 
     # --- snapshot: what the outbox stores as JSON --------------------------------------
 

@@ -20,7 +20,6 @@ from alerts.delivery import repository as repo
 from alerts.delivery.matching import AlertFacts, SubscriptionFilter, matching_ids
 from alerts.delivery.message import EVENTS, AlertMessage, Place
 from alerts.delivery.settings import DeliverySettings, get_delivery_settings
-from ttt.config import get_settings
 
 
 def next_digest_at(now: datetime, at: time, zone: ZoneInfo) -> datetime:
@@ -52,9 +51,12 @@ def _flat_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
     return evidence
 
 
-def message_for_alert(session: Session, alert, event: str, *, public_url: str | None = None) -> AlertMessage:
-    """The recipient's view of an alert row now, with place names looked up once."""
-    public_url = (public_url or get_settings().public_url).rstrip("/")
+def message_for_alert(session: Session, alert, event: str) -> AlertMessage:
+    """The recipient's view of an alert row now, with place names looked up once.
+
+    It carries no link: links are made when a message is sent (each recipient's signed
+    page, from the public URL configured then), so a corrected TTT_PUBLIC_URL fixes them.
+    """
     fp_name, fp_pcodes = repo.flow_point_info(session, alert.flow_point_code)
     codes = list(dict.fromkeys([*(alert.pcodes or []), *fp_pcodes]))
     names = repo.admin_areas(session, codes)
@@ -70,7 +72,6 @@ def message_for_alert(session: Session, alert, event: str, *, public_url: str | 
         flow_point_code=alert.flow_point_code, flow_point_name=fp_name, places=places, headline=headline,
         evidence=_flat_evidence(alert.evidence), geometry=_geometry(alert.geom),
         window_start=alert.window_start, window_end=alert.window_end, kind=alert.event_kind,
-        url=f"{public_url}/api/v1/alerts/{alert.id}",
     )
 
 
@@ -86,7 +87,7 @@ def enqueue(session: Session, alert, event: str = "created", *, now: datetime | 
             settings: DeliverySettings | None = None) -> int:
     """Write the deliveries for this version of ``alert``; returns how many new rows.
 
-    ``event`` is created, updated, escalated or resolved. Immediate subscribers are due at
+    ``event`` is one of :data:`EVENTS`. Immediate subscribers are due at
     once, digest subscribers at the next digest time. Nothing is sent here.
     """
     if event not in EVENTS:
@@ -106,7 +107,7 @@ def enqueue(session: Session, alert, event: str = "created", *, now: datetime | 
                        pcodes=message.pcodes, geometry=message.geometry,
                        escalation_tier=alert.escalation_tier or 1)
     subs = repo.active_subscriptions(session)
-    resolution = event == "resolved"
+    resolution = event in ("resolved", "closed", "dismissed")  # the end goes to those told the start
     told = repo.told_subscription_ids(session, alert.id) if resolution else ()
     ids = matching_ids([_filter(s) for s in subs], facts, resolution=resolution, already_told=told)
     by_id = {s.id: s for s in subs}

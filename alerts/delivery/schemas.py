@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ttt.i18n import languages
 
 Kind = Literal["authority", "partner", "staff"]
 ChannelName = Literal["email", "sms", "webhook", "log"]
-Language = Literal["fr", "en"]
+
+
+def _catalogue(code: str) -> str:
+    if code not in languages():
+        raise ValueError(f"expected a language we have a catalogue for: {', '.join(languages())}")
+    return code
+
+
+Language = Annotated[str, AfterValidator(_catalogue)]
 AlertType = Literal["mass", "early", "late", "unexpected", "hazard", "event"]
 Severity = Literal["minor", "moderate", "severe", "extreme"]
 Mode = Literal["immediate", "digest"]
@@ -30,6 +40,7 @@ class SubscriptionIn(BaseModel):
     area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon")
     mode: Mode = "immediate"
     tier: int = Field(default=1, ge=1, le=10)
+    may_report_outcome: bool = Field(default=False, description="may report what was done from the alert page")
     secret: str | None = Field(default=None, description="webhook signing secret (whsec_...); generated if absent")
     active: bool = True
 
@@ -50,5 +61,6 @@ class SubscriptionPatch(BaseModel):
     area: dict[str, Any] | None = None
     mode: Mode | None = None
     tier: int | None = Field(default=None, ge=1, le=10)
+    may_report_outcome: bool | None = None
     secret: str | None = None
     active: bool | None = None
