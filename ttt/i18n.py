@@ -28,7 +28,9 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 DOMAIN = "ttt"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# beside the packages in a checkout (editable install); in the working directory of an image
+LOCALES_DIR = next((d for d in (Path(__file__).resolve().parent.parent / "locales", Path.cwd() / "locales")
+                    if d.is_dir()), Path(__file__).resolve().parent.parent / "locales")
 SOURCE_LANGUAGE = "en"  # the language the msgids are written in
 DEFAULT_LANGUAGE = "fr"  # what a recipient with no language set reads
 
@@ -42,7 +44,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, t
 def languages() -> tuple[str, ...]:
     """The languages we have a catalogue for (default language first)."""
     found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    return tuple(sorted(found, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+    return tuple(sorted(found, key=lambda code: (code != DEFAULT_LANGUAGE, code != SOURCE_LANGUAGE, code)))
 
 
 def language_or_default(language: str | None) -> str:
@@ -99,11 +101,13 @@ class Translator:
                               locale=self.locale)
 
     def about(self, value: Any) -> str:
-        """A rounded count for people: 12,437 -> 12,400; 633 -> 630; 47 -> 47."""
+        """A rounded count for people (two significant digits): 7,012 -> 7,000; 633 -> 630; 47 -> 47."""
         if value is None:
             return "?"
         n = float(value)
-        step = 1000 if n >= 100_000 else 100 if n >= 10_000 else 10 if n >= 100 else 1
+        if abs(n) < 100:
+            return self.num(n)
+        step = 10 ** (len(str(int(abs(n)))) - 2)
         return self.num(round(n / step) * step)
 
     def when(self, value: Any) -> str:

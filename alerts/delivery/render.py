@@ -64,7 +64,7 @@ class EmailContent:
 
 def subject(message: AlertMessage, language: str) -> str:
     p = render_parts(message, language)
-    return f"[TTT] {p['title']} ({p['severity_label']})"
+    return f"[TTT] {p['title']}" + ("" if message.event == "test" else f" ({p['severity_label']})")
 
 
 def render_email(message: AlertMessage, language: str) -> EmailContent:

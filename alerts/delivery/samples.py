@@ -10,7 +10,7 @@ from shapely.geometry import Point
 from alerts.delivery.message import AlertMessage, Place
 
 
-def test_message(now: datetime | None = None) -> AlertMessage:
+def channel_check_message(now: datetime | None = None) -> AlertMessage:
     """Says it is a test, in every language; never reads as an alert."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     return AlertMessage(id=0, version=1, updated_at=now, type="mass", severity="minor", event="test",

@@ -76,14 +76,14 @@ def _named(t: Translator, name: str | None, code: str | None) -> str | None:
     return name or code
 
 
-def place_name(m: AlertMessage) -> str:
+def place_name(m: AlertMessage) -> str | None:
     """The shortest name of where it happens: flow point, else corridor, else admin area."""
     ranked = sorted(m.places, key=lambda p: -(p.level or 0))
     for candidate in (m.flow_point_name, m.corridor_name, *(p.name for p in ranked),
                       m.flow_point_code, m.corridor_code, *(p.pcode for p in m.places)):
         if candidate:
             return candidate
-    return "?"
+    return None
 
 
 def where(m: AlertMessage, t: Translator) -> str:
@@ -104,6 +104,9 @@ def headline(m: AlertMessage, t: Translator) -> str:
     if m.event == "test":
         return t.gettext("Test message: this is not an alert")
     kind = KIND_WORDS.get(m.kind or "")
+    if place_name(m) is None:
+        # nowhere named: the headline the alert was raised with says where, if anything does
+        return m.headline_in(t.language) if m.headline else t.gettext(TYPE_WORDS.get(m.type, N_("Incident reported")))
     if m.type == "event" and kind:
         return t.gettext("{kind} reported at {place}", kind=t.gettext(kind).capitalize(), place=place_name(m))
     if m.type == "hazard" and kind:
@@ -266,7 +269,7 @@ def parts(m: AlertMessage, language: str | None) -> dict[str, str]:
         "headline": title,
         "type_label": t.gettext(TYPE_WORDS.get(m.type, N_("Incident reported"))),
         "severity_label": t.gettext(SEVERITY_WORDS.get(m.severity, N_("moderate"))),
-        "place": place_name(m),
+        "place": place_name(m) or t.gettext("place not given"),
         "where": where(m, t),
         "what": what(m, t),
         "since": t.when(m.window_start or m.created_at) if (m.window_start or m.created_at) else "",

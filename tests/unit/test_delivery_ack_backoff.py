@@ -20,7 +20,7 @@ def test_token_round_trip_is_short_and_url_safe():
     assert all(c.isalnum() or c in "-_." for c in token)
     claim = read_token(KEY, token, now=NOW + timedelta(days=13))
     assert (claim.alert_id, claim.version, claim.delivery_id) == (123456, 3, 987654)
-    assert ack_url("https://ttt.example.org/", token) == f"https://ttt.example.org/ack/{token}"
+    assert ack_url("https://ttt.example.org/", token) == f"https://ttt.example.org/a/{token}"
 
 
 def test_expired_token_says_so():

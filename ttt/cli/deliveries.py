@@ -23,7 +23,7 @@ def test_channel(
 ) -> None:
     """Send a test message through the configured channel and say exactly what happened."""
     from alerts.delivery.channels import Envelope
-    from alerts.delivery.samples import test_message
+    from alerts.delivery.samples import channel_check_message
     from alerts.delivery.settings import build_registry, get_delivery_settings
     from ttt.config import get_settings
 
@@ -34,7 +34,7 @@ def test_channel(
         console.print(f"[red]{exc.args[0]}[/]")
         raise typer.Exit(2) from None
     outcome = ch.send(Envelope(delivery_id=f"test-{int(datetime.now(UTC).timestamp())}", address=address,
-                               language=lang, messages=(test_message(),), secret=secret))
+                               language=lang, messages=(channel_check_message(),), secret=secret))
     colour = "green" if outcome.ok else "red"
     console.print(f"[{colour}]{outcome.status}[/] status={outcome.status_code} "
                   f"{outcome.error or ''} {outcome.response_excerpt or ''}".rstrip())
