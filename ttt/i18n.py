@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, tzinfo
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def language_or_default(language: str | None) -> str:
     return code if code in languages() else SOURCE_LANGUAGE
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> Translations:
     """The compiled catalogue of ``language`` (compiled in memory when the .mo is missing or stale)."""
     lang = language_or_default(language)

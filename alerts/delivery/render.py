@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ __all__ = ["language_or_default", "render_parts", "render_email", "render_digest
            "render_sms_digest", "webhook_payload", "webhook_digest_payload", "render_page", "environment"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(language: str) -> Environment:
     """One jinja2 environment per language, gettext installed (``_()`` in templates)."""
     env = Environment(

@@ -21,8 +21,8 @@ from alerts.delivery.page import public_page_url
 from alerts.delivery.render import render_sms
 from alerts.delivery.samples import typical_alert
 from alerts.delivery.schemas import SubscriptionIn, SubscriptionPatch
-from alerts.delivery.sms_text import count_sms
 from alerts.delivery.settings import DeliverySettings, cap_options, get_delivery_settings
+from alerts.delivery.sms_text import count_sms
 from ttt.config import get_settings
 from ttt.errors import NotFound, ValidationFailed
 from ttt.geo import parse_geometry, to_geojson
