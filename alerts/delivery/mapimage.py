@@ -107,7 +107,7 @@ def render_svg(layers: MapLayers, *, title: str = "") -> Markup:
     frame = _Frame((minx - margin, miny - margin, maxx + margin, maxy + margin))
     view = box(*_inverse_bounds(frame))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-label="{escape(title)}" class="alert-map">',
+             f'aria-label="{escape(title)}" class="alert-map" direction="ltr">',
              f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f6f3ea"/>']
     if layers.context is not None and not layers.context.is_empty:
         clipped = layers.context.intersection(view)
@@ -128,10 +128,10 @@ def render_svg(layers: MapLayers, *, title: str = "") -> Markup:
         x, y = frame.xy(layers.flow_point.x, layers.flow_point.y)
         parts.append(f'<circle class="flow-point" cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#036" stroke="#fff" '
                      f'stroke-width="2.5"/>')
-        if layers.label:
-            anchor = "end" if x > WIDTH * 0.6 else "start"
-            dx = -11 if anchor == "end" else 11
-            parts.append(f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" font-size="13" '
+        if layers.label:  # above the point, kept inside the picture
+            tx = min(max(x, 8 + 3.5 * len(layers.label)), WIDTH - 8 - 3.5 * len(layers.label))
+            ty = y - 13 if y > 30 else y + 24
+            parts.append(f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="13" '
                          f'font-family="sans-serif" fill="#036" stroke="#fff" stroke-width="3" paint-order="stroke">'
                          f'{escape(layers.label)}</text>')
     parts.append(_scale_bar(frame))
