@@ -101,13 +101,14 @@ class Translator:
                               locale=self.locale)
 
     def about(self, value: Any) -> str:
-        """A rounded count for people (two significant digits): 7,012 -> 7,000; 633 -> 630; 47 -> 47."""
+        """A rounded count for people: 7,012 -> 7,000; 633 -> 630; 47 -> 47; 12,437 -> 12,400."""
         if value is None:
             return "?"
         n = float(value)
         if abs(n) < 100:
             return self.num(n)
-        step = 10 ** (len(str(int(abs(n)))) - 2)
+        digits = len(str(int(abs(n))))
+        step = 10 ** (digits - (2 if digits < 5 else 3))
         return self.num(round(n / step) * step)
 
     def when(self, value: Any) -> str:
@@ -147,3 +148,42 @@ class Translator:
 @lru_cache(maxsize=16)
 def translator(language: str | None) -> Translator:
     return Translator(language)
+
+
+class Text(str):
+    """A message in English that remembers its msgid and parameters, so it can be said again
+    in the reader's language (``say``): a validation error is made once, in the validator,
+    and an enumerator whose phone is in French reads it in French. Parameters may be Texts."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Text:
+        text = super().__new__(cls, msgid.format(**params) if params else msgid)
+        text.msgid, text.params = msgid, params
+        return text
+
+    def __reduce__(self):  # copies and pickles keep the msgid
+        return (_text, (self.msgid, self.params))
+
+    def in_language(self, language: str | None) -> str:
+        params = {k: say(v, language) for k, v in self.params.items()}
+        return translator(language).gettext(self.msgid, **params)
+
+
+def _text(msgid: str, params: dict[str, Any]) -> Text:
+    return Text(msgid, **params)
+
+
+def say(message: Any, language: str | None) -> Any:
+    """``message`` in ``language`` when it is a :class:`Text`; anything else unchanged."""
+    return message.in_language(language) if isinstance(message, Text) else message
+
+
+def from_accept_language(header: str | None) -> str:
+    """The first language of an Accept-Language header we have a catalogue for (else English)."""
+    for part in (header or "").split(","):
+        code = part.split(";")[0].strip().replace("_", "-").split("-")[0].lower()
+        if code in languages():
+            return code
+    return SOURCE_LANGUAGE

@@ -16,36 +16,33 @@ from sqlalchemy.orm import Session
 from corridors.ingest import digest
 from corridors.ingest.csvfile import read_csv
 from corridors.ingest.kobo import map_kobo
-from corridors.ingest.messages_fr import to_french
 from corridors.ingest.openrosa import ServedForm, SubmissionError, load_form, parse_submission
 from corridors.observations.service import BatchOutcome, ItemResult, chunks, ingest
 from ttt.config import get_settings
+from ttt.i18n import N_, from_accept_language, say, translator
 from ttt.users import DIGEST_REALM, Principal, authenticate, digest_candidates
 
-# --------------------------------------------------------------------------- messages (fr, en)
+# --------------------------------------------------------------------------- messages (catalogues)
 
 MESSAGES = {
-    "accepted": {"en": "Thank you: the count was received.", "fr": "Merci : le comptage a été reçu."},
-    "duplicate": {"en": "This count had already been received; nothing changed.",
-                  "fr": "Ce comptage avait déjà été reçu ; rien n'a changé."},
-    "conflict": {"en": "Another count with the same instance ID and different answers was already "
-                       "received. Make a new form instead of editing a sent one.",
-                 "fr": "Un autre comptage avec le même identifiant et des réponses différentes a déjà "
-                       "été reçu. Remplissez un nouveau formulaire au lieu de modifier un envoi."},
-    "rejected": {"en": "The count was refused: ", "fr": "Le comptage a été refusé : "},
-    "bad_xml": {"en": "The submission could not be read: ", "fr": "L'envoi est illisible : "},
-    "no_instance_id": {"en": "The submission has no meta/instanceID.",
-                       "fr": "L'envoi n'a pas de meta/instanceID."},
-    "wrong_form": {"en": "This form is not served here: ", "fr": "Ce formulaire n'est pas servi ici : "},
+    "accepted": N_("Thank you: the count was received."),
+    "duplicate": N_("This count had already been received; nothing changed."),
+    "conflict": N_("Another count with the same instance ID and different answers was already received. "
+                   "Make a new form instead of editing a sent one."),
+    "rejected": N_("The count was refused: "),
+    "bad_xml": N_("The submission could not be read: "),
+    "no_instance_id": N_("The submission has no meta/instanceID."),
+    "wrong_form": N_("This form is not served here: "),
 }
 
 
 def lang_of(accept_language: str | None) -> str:
-    return "fr" if (accept_language or "").strip().lower().startswith("fr") else "en"
+    """The enumerator's phone language (Accept-Language), when we have its catalogue."""
+    return from_accept_language(accept_language)
 
 
 def _msg(key: str, lang: str) -> str:
-    return MESSAGES[key][lang]
+    return translator(lang).gettext(MESSAGES[key])
 
 
 # --------------------------------------------------------------------------- digest auth
@@ -149,8 +146,7 @@ def _reply_for(r: ItemResult, lang: str, created: int) -> Reply:
         return Reply(created, _msg("duplicate", lang), result=r)
     if r.code == "conflict":
         return Reply(409, _msg("conflict", lang), "submit_error", result=r)
-    tr = to_french if lang == "fr" else (lambda m: m)
-    details = "; ".join(f"{e['field']}: {tr(e['message'])}" for e in r.errors)
+    details = "; ".join(f"{e['field']}: {say(e['message'], lang)}" for e in r.errors)
     return Reply(400, _msg("rejected", lang) + details, "submit_error", result=r)
 
 

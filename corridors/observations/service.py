@@ -29,6 +29,7 @@ from corridors.observations.schemas import (
     validate_records,
 )
 from ttt.config import get_settings
+from ttt.i18n import N_, Text
 from ttt.users import Principal
 
 SOURCES = ("api", "openrosa", "kobo", "csv")
@@ -102,7 +103,7 @@ def ingest(
         if verdict == "duplicate":
             out[idx].status = "duplicate"
         else:
-            _conflict(out[idx], "appears twice in this batch with different content")
+            _conflict(out[idx], N_("appears twice in this batch with different content"))
 
     live = [v for v in validated if out[v.index].status == "pending"]
     obs_of = {v.index: v.observation for v in live}
@@ -121,8 +122,8 @@ def ingest(
             r = out[i]
             r.status, r.code = "rejected", "unknown_flow_point"
             r.errors = [{"field": "flow_point", "message":
-                         f"unknown flow point {o.flow_point!r}; expected the code of a registered "
-                         "flow monitoring point (or leave it out and give a location)"}]
+                         Text("unknown flow point {code}; expected the code of a registered flow monitoring "
+                              "point (or leave it out and give a location)", code=repr(o.flow_point))}]
             del obs_of[i]
             continue
         fp_of[i] = fp
@@ -150,8 +151,9 @@ def ingest(
                 r.status, r.code = "rejected", "out_of_scope"
                 fld = "flow_point" if fp_of[i] is not None else "location"
                 r.errors = [{"field": fld, "message":
-                             f"this place ({pcode_of[i] or 'outside every known admin area'}) is outside "
-                             f"your areas ({', '.join(enumerator.scopes)})"}]
+                             Text("this place ({place}) is outside your areas ({areas})",
+                                  place=pcode_of[i] or Text("outside every known admin area"),
+                                  areas=", ".join(enumerator.scopes))}]
                 del obs_of[i]
 
     # placement on the corridor network, all points at once
@@ -195,7 +197,7 @@ def ingest(
             r.status, r.extra = "duplicate", {}
         else:
             r.extra = {}
-            _conflict(r, "was already received with different content")
+            _conflict(r, N_("was already received with different content"))
     return BatchOutcome(out)
 
 
@@ -211,8 +213,8 @@ def _placement_at(places, k: int) -> Placement | None:
 def _conflict(r: ItemResult, why: str) -> None:
     r.status, r.code = "rejected", "conflict"
     r.errors = [{"field": "id", "message":
-                 f"conflict: an observation with id {r.id} {why}; send a new id for a new count, "
-                 "or the same content to retry"}]
+                 Text("conflict: an observation with id {id} {why}; send a new id for a new count, "
+                      "or the same content to retry", id=r.id, why=Text(why))}]
 
 
 def _row(o: ObservationIn, content_hash: str, fp: repo.FlowPointInfo | None, lon: float, lat: float,

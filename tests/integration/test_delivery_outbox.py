@@ -83,7 +83,7 @@ def test_french_email_reaches_smtp_with_working_ack_link(session):
     assert msg["Subject"].startswith("[TTT] NOUVELLE ALERTE : Beaucoup plus d'animaux que d'habitude à FMP-07")
     body = msg.get_body(("plain",)).get_content()
     assert "Où : point de suivi des flux FMP-07, sur le corridor ML-C01, ML05, ML0503" in body
-    assert "Environ 12\u202f000 animaux sont passés en 24 h" in body and "D'après 2 comptages de terrain." in body
+    assert "Environ 12\u202f500 animaux sont passés en 24 h" in body and "D'après 2 comptages de terrain." in body
     link = next(line for line in body.splitlines() if "/a/" in line).strip()
     claim = read_token(get_settings().secret_key.get_secret_value(), link.rsplit("/", 1)[1], now=T0)
     (d,) = deliveries(session)
