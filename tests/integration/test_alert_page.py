@@ -162,3 +162,15 @@ def test_authority_reports_the_outcome_from_the_page(client, session):
     ngo_token = by_address[NGO_PHONE].token
     assert "Report what was done" not in client.get(f"/a/{ngo_token}").text
     assert client.post(f"/a/{ngo_token}/outcome", data={"mode": "mediation"}).status_code == 403
+
+
+def test_admin_sees_what_an_sms_costs_in_the_recipients_alphabet(client, make_user, auth):
+    h = auth(make_user("admin")[1])
+    base = {"name": "Chef de canton", "channel": "sms", "address": "+23566000000", "kind": "authority"}
+    arabic = client.post("/api/v1/subscriptions", headers=h, json=base | {"language": "ar"})
+    french = client.post("/api/v1/subscriptions", headers=h, json=base | {"language": "fr"})
+    assert arabic.status_code == 201, arabic.text
+    assert arabic.json()["sms_cost"] == {"encoding": "UCS-2", "parts": 2, "characters_per_part": 67}
+    assert french.json()["sms_cost"]["encoding"] == "GSM-7"
+    unknown = client.post("/api/v1/subscriptions", headers=h, json=base | {"language": "xx"})
+    assert unknown.status_code == 422 and "fr, en, ar" in unknown.text
