@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from alerts.delivery.message import AlertMessage
 from alerts.delivery.render import render_parts
+from ttt.facts import MOVEMENT_ALERT_TYPES
 from ttt.geo import buffer_m
 from ttt.i18n import languages as catalogue_languages
 
@@ -127,7 +128,7 @@ def _urgency(message: AlertMessage) -> str:
 
 def _certainty(message: AlertMessage) -> str:
     # movement alerts rest on counted herds; hazards and reported events are likely until verified
-    return "Observed" if message.type in ("mass", "early", "late", "unexpected") else "Likely"
+    return "Observed" if message.type in MOVEMENT_ALERT_TYPES else "Likely"
 
 
 def _categories(message: AlertMessage) -> list[str]:

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from corridors.calendars import CalendarEntry, window_in_force
 from corridors.geometry import COMPASS_16
+from ttt.facts import ALERT_TYPES
 
 # (name, lat, lon) of real towns; corridors are drawn north -> south (descent direction).
 TOWNS = {
@@ -383,7 +384,7 @@ def _subscriptions() -> list[dict]:
     return [
         {"name": "Préfecture de Mopti", "organisation": "Gouvernorat de Mopti", "kind": "authority",
          "channel": "email", "address": "prefet.mopti@example.org", "language": "fr",
-         "alert_types": ["mass", "early", "late", "unexpected", "hazard", "event"], "min_severity": "moderate",
+         "alert_types": list(ALERT_TYPES), "min_severity": "moderate",
          "corridors": ["ML-C01", "ML-C02"], "pcodes": ["ML05"], "area": None, "mode": "immediate", "tier": 1},
         {"name": "DTM analysts", "organisation": "IOM DTM (demo)", "kind": "staff",
          "channel": "log", "address": "dtm-analysts", "language": "en",

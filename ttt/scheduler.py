@@ -10,8 +10,6 @@ tick: a mail server or database hiccup is never fatal to the process.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import signal
 import threading
@@ -90,10 +88,9 @@ class LeaderLock:
 
 
 def _evaluate_rules() -> Any:
-    """Run the rules engine (helper R's runner) when it is installed."""
-    if importlib.util.find_spec("alerts.engine") is None:
-        return None
-    engine = importlib.import_module("alerts.engine")
+    """Run the rules engine over what arrived since the last run."""
+    from alerts import engine
+
     with session_scope() as session:
         return engine.evaluate_now(session)
 

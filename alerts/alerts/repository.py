@@ -30,6 +30,7 @@ from alerts.rules.model import (
 from alerts.rules.screen import PointDays
 from corridors.calendars import CalendarEntry
 from corridors.geodata import models as geo
+from ttt.scope import pcodes_in_sql, prefix_patterns
 from ttt.versioned import versioned
 
 ALERT_LOCK = 7_243_001  # pg_advisory_xact_lock key: one alert writer at a time
@@ -294,10 +295,6 @@ def delete_queue(session: Session, queue_ids: Sequence[int]) -> None:
         session.execute(text("DELETE FROM rule_queue WHERE id = ANY(CAST(:ids AS bigint[]))"), {"ids": list(queue_ids)})
 
 
-def queue_length(session: Session) -> int:
-    return int(session.execute(text("SELECT count(*) FROM rule_queue")).scalar_one())
-
-
 def places_of(session: Session, observation_ids: Sequence[str]
               ) -> tuple[list[int], list[int], datetime | None, list[str]]:
     """Corridors (own and their flow points'), flow points, earliest time, and the ids of
@@ -396,12 +393,7 @@ def _filtered(f: AlertFilter) -> Select:
     if f.until:
         q = q.where(func.coalesce(Alert.window_start, Alert.created_at) <= f.until)
     if f.scopes:
-        q = q.where(
-            text(
-                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(alerts.pcodes, '[]'::jsonb)) p(code), "
-                "unnest(CAST(:scopes AS text[])) s(scope) WHERE upper(p.code) LIKE upper(s.scope) || '%')"
-            ).bindparams(scopes=list(f.scopes))
-        )
+        q = q.where(text(pcodes_in_sql("alerts.pcodes")).bindparams(scopes=prefix_patterns(f.scopes)))
     return q
 
 
@@ -417,12 +409,6 @@ def get_alert(session: Session, alert_id: int, *, for_update: bool = False) -> A
     if for_update:
         q = q.with_for_update()
     return session.scalar(q)
-
-
-def live_alert_by_key(session: Session, key: str) -> Alert | None:
-    return session.scalar(
-        select(Alert).where(Alert.status != "resolved", Alert.dedup_keys.has_key(key)).order_by(Alert.id.desc())
-    )
 
 
 def alerts_by_key(session: Session, key: str) -> list[Alert]:

@@ -24,6 +24,7 @@ from alerts.delivery.message import AlertMessage
 from alerts.delivery.settings import get_delivery_settings
 from alerts.delivery.words import STATE_TITLES
 from alerts.delivery.words import parts as word_parts
+from alerts.privacy import recipient_label
 from ttt.config import get_settings
 from ttt.i18n import N_, language_or_default, languages, translator
 
@@ -177,7 +178,8 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
             if ctx.alert.acknowledged_at is None and ctx.sub.kind != "partner":
                 # the first authority's receipt, for response-time figures; the version stays
                 ctx.alert.acknowledged_at = now
-                ctx.alert.acknowledged_by = ctx.sub.organisation or ctx.sub.name
+                ctx.alert.acknowledged_by = f"{ctx.sub.name} ({ctx.sub.organisation or ctx.sub.kind})"  # admins
+                ctx.alert.acknowledged_by_label = recipient_label(ctx.sub.organisation, ctx.sub.kind)
         session.flush()
     return _view(session, ctx, token)
 

@@ -1,4 +1,4 @@
-"""Request bodies for subscriptions (the contract in issue 7: extend, never rename)."""
+"""Request bodies for subscriptions (a published contract: extend, never rename)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from ttt.facts import ALERT_TYPES, SEVERITIES
+from ttt.http.schemas import Open
 from ttt.i18n import languages
 
 Kind = Literal["authority", "partner", "staff"]
 ChannelName = Literal["email", "sms", "webhook", "log"]
+AlertType = Literal[ALERT_TYPES]  # type: ignore[valid-type]
+Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 
 
 def _catalogue(code: str) -> str:
@@ -18,9 +22,7 @@ def _catalogue(code: str) -> str:
     return code
 
 
-Language = Annotated[str, AfterValidator(_catalogue)]
-AlertType = Literal["mass", "early", "late", "unexpected", "hazard", "event"]
-Severity = Literal["minor", "moderate", "severe", "extreme"]
+Language = Annotated[str, AfterValidator(_catalogue)]  # any catalogue in locales/
 Mode = Literal["immediate", "digest"]
 
 
@@ -64,3 +66,32 @@ class SubscriptionPatch(BaseModel):
     may_report_outcome: bool | None = None
     secret: str | None = None
     active: bool | None = None
+
+
+# --- answers (documented in /openapi.json; see ttt.http.schemas.Open) ---------------------
+
+
+class SubscriptionOut(Open):
+    id: int
+    name: str
+    channel: str
+    address: str
+    language: str
+    alert_types: list[str]
+    min_severity: str
+    active: bool
+    secret: str | None = Field(description="shown only when just created or changed")
+    has_secret: bool
+
+
+class DeliveryOut(Open):
+    """One delivery of one alert version to one subscription, with every attempt."""
+
+    id: int
+    alert_id: int
+    alert_version: int
+    event: str
+    status: str
+    attempts: int
+    subscription: dict[str, Any]
+    attempt_log: list[dict[str, Any]]

@@ -27,6 +27,7 @@ from ttt.config import get_settings
 from ttt.errors import NotFound, ValidationFailed
 from ttt.geo import parse_geometry, to_geojson
 from ttt.i18n import language_or_default, translator
+from ttt.outbound import OutboundRefused, check_url, mask_url
 from ttt.users import Principal
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -38,7 +39,13 @@ def _address_problem(channel: str, address: str, ds: DeliverySettings) -> str | 
         "webhook": WebhookChannel(WebhookConfig(allow_http=not ds.webhook_require_https)),
     }
     checker = checkers.get(channel)
-    return checker.check_address(address) if checker else None
+    problem = checker.check_address(address) if checker else None
+    if problem is None and channel == "webhook":
+        try:  # a name that does not resolve yet is checked again at send time
+            check_url(address, unresolvable_ok=True)
+        except OutboundRefused as exc:
+            return f"{mask_url(address)}: {exc.detail}"
+    return problem
 
 
 def _check(values: dict[str, Any], ds: DeliverySettings) -> list[dict[str, str]]:
@@ -219,7 +226,7 @@ def current_message(session: Session, alert, records=None) -> AlertMessage:
     records = repo.alert_messages(session, alert.id) if records is None else records
     latest = next((r for r in reversed(records) if r.version == alert.version), None)
     if latest is not None:
-        message = AlertMessage.from_dict(latest.payload)
+        message = AlertMessage.from_dict(latest.payload).for_recipients()
     else:
         event = "resolved" if alert.status == "resolved" else ("created" if (alert.version or 1) == 1 else "updated")
         message = message_for_alert(session, alert, event)

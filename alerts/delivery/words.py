@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alerts.delivery.message import AlertMessage
+from ttt.facts import species_name
 from ttt.i18n import N_, Translator, translator
 
 STATES = {
@@ -45,8 +46,6 @@ KIND_WORDS = {
 DIRECTION_WORDS = {"descent": N_("descent (dry-season move south)"),
                    "return": N_("return (rainy-season move north)")}
 SEASONAL_MOVE = N_("seasonal move")
-SPECIES_WORDS = {"cattle": N_("cattle"), "sheep": N_("sheep"), "goats": N_("goats"), "camels": N_("camels"),
-                 "donkeys": N_("donkeys"), "horses": N_("horses"), "other": N_("other animals")}
 ACTIONS = {
     "mass": N_("Tell local authorities and mediation committees along the corridor; check water points "
                "and rest areas downstream."),
@@ -188,7 +187,7 @@ def _unexpected(e: Mapping[str, Any], t: Translator) -> list[str]:
     if check in ("novel_origin", "novel_destination", "novel_species"):
         value = _get(e.get("observed"), "value")
         if check == "novel_species":
-            value = t.gettext(SPECIES_WORDS.get(str(value), N_("other animals")))
+            value = species_name(str(value), t.language)  # the one declaration of species names
         seen = _get(e.get("baseline"), "herds_seen")
         what = {"novel_origin": N_("coming from {value}"), "novel_destination": N_("going to {value}"),
                 "novel_species": N_("of {value}")}[check]

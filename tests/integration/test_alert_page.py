@@ -76,7 +76,7 @@ def test_two_organisations_acknowledge_independently_and_no_new_version(client, 
                                          (ngo.id, "ONG Sahel Paix", None, 1)]
     session.expire_all()
     row = session.get(type(alert), alert.id)
-    assert row.version == 1 and row.acknowledged_by == "Préfecture de Mopti"  # a receipt is not a new version
+    assert row.version == 1 and row.acknowledged_by_label == "Préfecture de Mopti"  # a receipt is not a new version
     acked = session.execute(text("SELECT count(*) FROM deliveries WHERE acknowledged_at IS NOT NULL")).scalar()
     assert acked == 2
 

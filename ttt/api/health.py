@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import Field
 from sqlalchemy import text
 
 from ttt.db import get_engine
+from ttt.http.schemas import Open
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Service and database health (public)")
+class HealthOut(Open):
+    status: str = Field(description="ok, or degraded while the database is unavailable (503)")
+    database: str
+    postgis: str | None
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}}, summary="Service and database health (public)")
 def health() -> JSONResponse:
     try:
         with get_engine().connect() as conn:

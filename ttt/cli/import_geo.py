@@ -22,6 +22,7 @@ from rich.table import Table
 from shapely.geometry import mapping
 
 from ttt.cli.common import console, import_app, progress
+from ttt.outbound import OutboundRefused, check_local_source, disable_gdal_network
 
 # Shapefile (dBase) field names stop at 10 characters.
 TRUNCATED = {
@@ -57,6 +58,11 @@ def read_features(path: Path, layer: str | None = None, crs: str | None = None) 
     from pyogrio.errors import DataLayerError, DataSourceError
     from pyogrio.raw import read
 
+    try:
+        check_local_source(path)
+    except OutboundRefused as exc:
+        raise FileProblem(f"cannot read {path}: {exc.detail}") from None
+    disable_gdal_network()
     try:
         layers = list_layers(path)
         if layer is None and len(layers) > 1:
