@@ -1,7 +1,8 @@
 """A small map of an alert drawn on the server as SVG (pure: shapely in, text out).
 
-No tile service: a recipient's phone never calls a third party, and the picture weighs a
-few kilobytes on a slow link. It shows the admin area for context, the corridor, the flow
+No tile service by default: a recipient's phone never calls a third party, and the picture
+weighs a few kilobytes on a slow link (a deployment may opt in to an XYZ basemap, drawn under
+the map in the same Web Mercator projection). It shows the admin area for context, the corridor, the flow
 point, a hazard's outline and a *generalised* area where herds were seen: herd positions
 are snapped to a coarse grid (``HERD_CELL_DEG``, about 28 km), never drawn as points,
 because precise herd locations are sensitive.
@@ -48,24 +49,63 @@ def generalise_points(geom: BaseGeometry | None, cell_deg: float = HERD_CELL_DEG
     return unary_union([box(i * cell_deg, j * cell_deg, (i + 1) * cell_deg, (j + 1) * cell_deg) for i, j in cells])
 
 
+def _merc(lon: float, lat: float) -> tuple[float, float]:
+    """Web Mercator in world units (0..1 left to right, top to bottom), as XYZ tiles are cut."""
+    lat = max(min(lat, 85.0), -85.0)
+    y = math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat)))
+    return (lon + 180.0) / 360.0, (1 - y / math.pi) / 2
+
+
 class _Frame:
-    """Equirectangular projection of a bounding box onto the picture (x scaled by cos(lat))."""
+    """Web Mercator projection of a bounding box (degrees) onto the picture."""
 
     def __init__(self, bounds: tuple[float, float, float, float]) -> None:
         minx, miny, maxx, maxy = bounds
-        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        self.k = math.cos(math.radians(cy))
-        span_x = max((maxx - minx) * self.k, MIN_SPAN_DEG)
-        span_y = max(maxy - miny, MIN_SPAN_DEG)
-        self.scale = min((WIDTH - 2 * PAD) / span_x, (HEIGHT - 2 * PAD) / span_y)
-        self.cx, self.cy = cx, cy
+        x0, y1 = _merc(minx, miny)
+        x1, y0 = _merc(maxx, maxy)
+        self.lat = (miny + maxy) / 2
+        min_span = MIN_SPAN_DEG / 360.0
+        span_x, span_y = max(x1 - x0, min_span), max(y1 - y0, min_span)
+        self.scale = min((WIDTH - 2 * PAD) / span_x, (HEIGHT - 2 * PAD) / span_y)  # px per world unit
+        self.cx, self.cy = (x0 + x1) / 2, (y0 + y1) / 2
 
-    def xy(self, x: float, y: float) -> tuple[float, float]:
-        return (WIDTH / 2 + (x - self.cx) * self.k * self.scale, HEIGHT / 2 - (y - self.cy) * self.scale)
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        mx, my = _merc(lon, lat)
+        return WIDTH / 2 + (mx - self.cx) * self.scale, HEIGHT / 2 + (my - self.cy) * self.scale
+
+    def lonlat(self, px: float, py: float) -> tuple[float, float]:
+        mx, my = self.cx + (px - WIDTH / 2) / self.scale, self.cy + (py - HEIGHT / 2) / self.scale
+        lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * my))))
+        return mx * 360.0 - 180.0, lat
 
     @property
     def tolerance(self) -> float:
-        return 1.0 / self.scale  # one pixel, in degrees: finer detail is invisible anyway
+        return 360.0 / self.scale  # about one pixel, in degrees: finer detail is invisible anyway
+
+    @property
+    def km_per_px(self) -> float:
+        return 40_075.0 * math.cos(math.radians(self.lat)) / self.scale
+
+
+def _tiles(frame: _Frame, url: str, max_tiles: int = 12) -> str:
+    """``<image>`` tiles of an XYZ basemap (``{z}/{x}/{y}``) under the drawing. The recipient's
+    browser fetches them from that server: a deployment opts in knowingly (off by default)."""
+    zoom = max(0, min(18, round(math.log2(frame.scale / 256.0))))
+    n = 2 ** zoom
+    size = frame.scale / n  # px of one tile on the picture
+    left, top = frame.cx - WIDTH / 2 / frame.scale, frame.cy - HEIGHT / 2 / frame.scale
+    xs = range(max(0, math.floor(left * n)), min(n, math.floor((left + WIDTH / frame.scale) * n) + 1))
+    ys = range(max(0, math.floor(top * n)), min(n, math.floor((top + HEIGHT / frame.scale) * n) + 1))
+    if len(xs) * len(ys) > max_tiles:
+        return ""
+    out = []
+    for tx in xs:
+        for ty in ys:
+            href = url.replace("{z}", str(zoom)).replace("{x}", str(tx)).replace("{y}", str(ty))
+            px, py = (tx / n - frame.cx) * frame.scale + WIDTH / 2, (ty / n - frame.cy) * frame.scale + HEIGHT / 2
+            out.append(f'<image class="basemap" href="{escape(href)}" x="{px:.1f}" y="{py:.1f}" '
+                       f'width="{size:.1f}" height="{size:.1f}" preserveAspectRatio="none"/>')
+    return "".join(out)
 
 
 def _path(frame: _Frame, geom: BaseGeometry) -> str:
@@ -95,7 +135,7 @@ def _path(frame: _Frame, geom: BaseGeometry) -> str:
     return " ".join(out)
 
 
-def render_svg(layers: MapLayers, *, title: str = "") -> Markup:
+def render_svg(layers: MapLayers, *, title: str = "", basemap_url: str = "", attribution: str = "") -> Markup:
     """The map as an inline ``<svg>``; empty when there is nothing to place."""
     drawn = [g for g in (layers.corridor, layers.flow_point, layers.hazard, layers.herd_area) if g is not None
              and not g.is_empty]
@@ -105,10 +145,13 @@ def render_svg(layers: MapLayers, *, title: str = "") -> Markup:
     minx, miny, maxx, maxy = focus.bounds
     margin = 0.08 * max(maxx - minx, maxy - miny, MIN_SPAN_DEG)
     frame = _Frame((minx - margin, miny - margin, maxx + margin, maxy + margin))
-    view = box(*_inverse_bounds(frame))
+    (west, north), (east, south) = frame.lonlat(0, 0), frame.lonlat(WIDTH, HEIGHT)
+    view = box(west, south, east, north)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
              f'aria-label="{escape(title)}" class="alert-map" direction="ltr">',
              f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f6f3ea"/>']
+    if basemap_url:
+        parts.append(_tiles(frame, basemap_url))
     if layers.context is not None and not layers.context.is_empty:
         clipped = layers.context.intersection(view)
         if not clipped.is_empty:
@@ -135,19 +178,16 @@ def render_svg(layers: MapLayers, *, title: str = "") -> Markup:
                          f'font-family="sans-serif" fill="#036" stroke="#fff" stroke-width="3" paint-order="stroke">'
                          f'{escape(layers.label)}</text>')
     parts.append(_scale_bar(frame))
+    if basemap_url and attribution:
+        parts.append(f'<text x="{WIDTH - 4}" y="{HEIGHT - 4}" text-anchor="end" font-size="9" '
+                     f'font-family="sans-serif" fill="#333">{escape(attribution)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _inverse_bounds(frame: _Frame) -> tuple[float, float, float, float]:
-    half_w = WIDTH / 2 / (frame.k * frame.scale)
-    half_h = HEIGHT / 2 / frame.scale
-    return frame.cx - half_w, frame.cy - half_h, frame.cx + half_w, frame.cy + half_h
-
-
 def _scale_bar(frame: _Frame) -> str:
     """A bar of a round number of km (1 degree of latitude is ~111 km)."""
-    km_per_px = 111.32 / frame.scale
+    km_per_px = frame.km_per_px
     target = km_per_px * 80
     nice = next((n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if n >= target * 0.5), 1000)
     px = nice / km_per_px

@@ -121,7 +121,9 @@ def _map(session: Session, m: AlertMessage, label: str) -> tuple[Markup, bool, b
         herds = None  # a point alert at a flow point is the point itself, already drawn
     layers = MapLayers(corridor=shapes["corridor"] or corridor_of(geom), flow_point=shapes["flow_point"],
                        hazard=hazard, herd_area=herds, context=shapes["area"], label=label)
-    return render_svg(layers, title=label), hazard is not None, herds is not None
+    ds = get_delivery_settings()
+    svg = render_svg(layers, title=label, basemap_url=ds.map_basemap_url, attribution=ds.map_basemap_attribution)
+    return svg, hazard is not None, herds is not None
 
 
 def _verification(records: list[Any], t) -> str:
