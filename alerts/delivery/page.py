@@ -113,12 +113,17 @@ def _message(session: Session, alert) -> tuple[AlertMessage, list[Any]]:
 
 
 def _map(session: Session, m: AlertMessage, label: str) -> tuple[Markup, bool, bool]:
+    """Public places as they are mapped (corridor, flow point, admin area, the hazard's own
+    outline); where herds were, only as the coarse cells the message carries."""
     shapes = repo.map_shapes(session, m.corridor_code, m.flow_point_code, m.pcodes)
     geom = m.geometry
-    hazard = geom if m.type == "hazard" and geom is not None and geom.geom_type in ("Polygon", "MultiPolygon") else None
-    herds = generalise_points(geom) if geom is not None and geom.geom_type in ("Point", "MultiPoint") else None
-    if herds is not None and shapes["flow_point"] is not None and m.type != "unexpected":
-        herds = None  # a point alert at a flow point is the point itself, already drawn
+    hazard = None
+    if m.type == "hazard":
+        base = m.evidence.get("baseline") if isinstance(m.evidence.get("baseline"), dict) else {}
+        hazard = repo.hazard_shape(session, base.get("hazard")) or geom
+    herds = None
+    if m.type in ("unexpected", "event") and geom is not None and not geom.is_empty:
+        herds = generalise_points(geom) if geom.geom_type in ("Point", "MultiPoint") else geom
     layers = MapLayers(corridor=shapes["corridor"] or corridor_of(geom), flow_point=shapes["flow_point"],
                        hazard=hazard, herd_area=herds, context=shapes["area"], label=label)
     ds = get_delivery_settings()

@@ -19,7 +19,7 @@ from alerts.delivery.models import (
     RecipientOutcome,
     Subscription,
 )
-from corridors.geodata.models import AdminArea, Corridor, FlowPoint
+from corridors.geodata.models import AdminArea, Corridor, FlowPoint, Hazard
 
 # --- subscriptions ------------------------------------------------------------------------
 
@@ -300,6 +300,18 @@ def map_shapes(session: Session, corridor_code: str | None, flow_point_code: str
                               .order_by(AdminArea.level.desc()).limit(1))
         out["area"] = to_shape(geom) if geom is not None else None
     return out
+
+
+def hazard_shape(session: Session, hazard_id: Any):
+    """A hazard's outline (public: fires, floods...), or None."""
+    from geoalchemy2.shape import to_shape
+
+    try:
+        key = int(hazard_id)
+    except (TypeError, ValueError):
+        return None
+    geom = session.scalar(select(Hazard.geom).where(Hazard.id == key))
+    return to_shape(geom) if geom is not None else None
 
 
 def mark_acknowledged(session: Session, delivery_id: int, at: datetime) -> None:

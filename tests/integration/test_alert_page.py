@@ -174,3 +174,40 @@ def test_admin_sees_what_an_sms_costs_in_the_recipients_alphabet(client, make_us
     assert french.json()["sms_cost"]["encoding"] == "GSM-7"
     unknown = client.post("/api/v1/subscriptions", headers=h, json=base | {"language": "xx"})
     assert unknown.status_code == 422 and "fr, en, ar" in unknown.text
+
+
+def _svg_of(body: str):
+    return etree.fromstring(body[body.index("<svg"):body.index("</svg>") + 6])
+
+
+def test_hazard_outline_and_herds_only_as_coarse_cells_on_the_map(client, session):
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import MultiPoint, box
+
+    from corridors.geodata.models import Hazard
+
+    make_place(session)
+    two_recipients(session)
+    fire = Hazard(kind="bushfire", severity="severe", starts_at=T0 - timedelta(days=1),
+                  geom=from_shape(box(-2.1, 15.1, -1.8, 15.35), srid=4326))
+    session.add(fire)
+    session.flush()
+    hazard = make_alert(session, type="hazard", event_kind="bushfire", dedup_key="hz", geometry=box(-2.1, 15.1, -1.8, 15.35),
+                        evidence={"observed": {"herds": 4, "animals": 900},
+                                  "baseline": {"hazard": str(fire.id), "kind": "bushfire", "hazard_severity": "severe"},
+                                  "threshold": {"lookback_days": 3}, "details": {"check": "on"}})
+    _, sent = send_alert(session, alert=hazard)
+    body = client.get(f"/a/{sent[0].token}").text
+    assert "hazard" in {el.get("class") for el in _svg_of(body).iter()}
+    assert "feu de brousse" in body or "bushfire" in body
+    herds = make_alert(session, type="unexpected", dedup_key="off", flow_point_code=None,
+                       geometry=MultiPoint([(-1.612345, 15.411111), (-1.598765, 15.422222)]),
+                       evidence={"observed": {"herds": 2, "animals": 300, "max_distance_m": 9100.0},
+                                 "threshold": {"tolerance_m": 5000.0}, "details": {"check": "off_corridor"}})
+    _, sent = send_alert(session, alert=herds)
+    body = client.get(f"/a/{sent[-1].token}").text
+    svg = _svg_of(body)
+    assert "herds" in {el.get("class") for el in svg.iter()}
+    assert "9,1 km" in body or "9.1 km" in body
+    for secret in ("15.411", "15.422", "1.612", "1.598"):
+        assert secret not in body
