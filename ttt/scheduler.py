@@ -144,6 +144,9 @@ def build_scheduler(settings, *, leader: LeaderLock | None = None) -> SchedulerH
                       CronTrigger(hour=digest.hour, minute=digest.minute, timezone=ds.zone), id="digest")
     scheduler.add_job(_guarded("escalate", leader, escalate_job), IntervalTrigger(seconds=60), id="escalate")
     scheduler.add_job(_guarded("cleanup", leader, cleanup_job), IntervalTrigger(hours=6), id="cleanup")
+    from corridors.feeds.jobs import pull_due_job
+
+    scheduler.add_job(_guarded("feeds", leader, pull_due_job), IntervalTrigger(seconds=60), id="feeds")
     return SchedulerHandle(scheduler, leader)
 
 

@@ -88,7 +88,7 @@ def _build_network(session: Session) -> Network:
         for r in session.scalars(select(geo.Calendar).order_by(geo.Calendar.id))
     )
     hazards = tuple(
-        Hazard(r.id, r.kind, r.severity, to_shape(r.geom), r.starts_at, r.ends_at)
+        Hazard(r.id, r.kind, r.severity, to_shape(r.geom), r.starts_at, r.ends_at, r.updated_at.isoformat())
         for r in session.scalars(select(geo.Hazard).order_by(geo.Hazard.id))
     )
     return Network(tuple(corridors), tuple(points), calendars, hazards, c_index, f_index, f_pcode, c_pcodes)
@@ -426,3 +426,10 @@ def add_run(session: Session, run: RuleRun) -> RuleRun:
     session.add(run)
     session.flush()
     return run
+
+
+def live_hazard_alerts(session: Session) -> list[Alert]:
+    """Open or acknowledged HAZARD alerts (their place names the hazard: ``hazard:<id>|...``)."""
+    stmt = (select(Alert).where(Alert.type == "hazard", Alert.status.in_(("open", "acknowledged")),
+                                Alert.place.like("hazard:%")).order_by(Alert.id).with_for_update())
+    return list(session.execute(stmt).scalars())

@@ -17,6 +17,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
+from alerts.alerts import rerouting
 from alerts.alerts.models import ALERT_SEVERITIES, Alert
 from alerts.privacy import actor, evidence_for, role_label
 from alerts.rules.dedup import AlertState, Change, merge
@@ -103,6 +104,7 @@ def record_findings(
                         setattr(alert, k, v)
             session.flush()
             updated.append(alert)
+        rerouting.attach(session, alert, now)
         notify(session, alert, change.event)
     return created, updated
 

@@ -240,6 +240,9 @@ def action(m: AlertMessage, t: Translator) -> str:
     if m.event in ENDED_ACTIONS:
         return t.gettext(ENDED_ACTIONS[m.event])
     text = t.gettext(ACTIONS.get(m.type, ACTIONS["event"]))
+    reroute = _get(_get(m.evidence, "rerouting"), "text")
+    if isinstance(reroute, dict) and (reroute.get(t.language) or reroute.get("en")):
+        text += " " + (reroute.get(t.language) or reroute["en"])  # the best open way round, when one was found
     if m.event in ("reminder", "escalated"):
         return t.gettext("Nobody has confirmed this alert yet: please confirm receipt.") + " " + text
     return text

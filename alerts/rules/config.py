@@ -22,6 +22,8 @@ import yaml
 
 from alerts.rules.model import SEVERITIES, SPECIES
 from alerts.rules.params import PARAMS, SEVERITY_ON, Params, parse_params
+from corridors.feeds.readers.acled import RulesError, parse_conflict_rules
+from corridors.network.params import parse_routing
 from ttt.errors import ValidationFailed
 from ttt.facts import SEASON_START_MD, TLU_FACTORS
 
@@ -137,8 +139,13 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
     if not isinstance(data, Mapping):
         raise ValidationFailed([{"field": "rules_file", "message": f"expected a mapping with 'rules', got {type(data).__name__}"}])
     for key in data:
-        if key not in ("defaults", "rules"):
-            err(str(key), "unknown top-level key; expected 'defaults' and 'rules'")
+        if key not in ("defaults", "rules", "routing", "feeds"):
+            err(str(key), "unknown top-level key; expected 'defaults', 'rules', 'routing' and 'feeds'")
+    try:  # routing parameters (corridors.network) live in the same file
+        parse_routing(data.get("routing"))
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    _check_feeds(data.get("feeds"), err)
     defaults = data.get("defaults") or {}
     tlu, season_start = _parse_defaults(defaults, err)
     history_seasons = defaults.get("history_seasons", 3) if isinstance(defaults, Mapping) else 3
@@ -174,6 +181,24 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
     }
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
     return RuleSet(tuple(rules), tlu, season_start, digest[:12], source, canonical, history_seasons)
+
+
+def _check_feeds(feeds: Any, err) -> None:
+    """The ``feeds`` section (which feed records become hazards) is read by the feed pulls;
+    here it is only checked, so a bad rules file is refused as a whole."""
+    if feeds is None:
+        return
+    if not isinstance(feeds, Mapping):
+        err("feeds", "expected a mapping with 'acled'")
+        return
+    for key in feeds:
+        if key != "acled":
+            err(f"feeds.{key}", "unknown feed section; expected 'acled'")
+    try:
+        parse_conflict_rules(feeds.get("acled"))
+    except RulesError as exc:
+        for e in exc.errors:
+            err(e["field"], e["message"])
 
 
 def _parse_defaults(defaults: Any, err) -> tuple[dict[str, float], tuple[int, int]]:

@@ -182,5 +182,6 @@ def _finding(ctx: Context, rule: Rule, h: Hazard, rows: np.ndarray, *, place: st
         baseline={"hazard": str(h.id), "kind": h.kind, "hazard_severity": h.severity},
         threshold={"lookback_days": rule.params["lookback_days"],
                    **({"ahead_km": rule.params["ahead_km"]} if rule.params["check"] == "ahead" else {})},
-        rows=rows, geometry=geometry, details={"check": rule.params["check"]},
+        rows=rows, geometry=geometry,
+        details={"check": rule.params["check"], **({"hazard_version": h.version} if h.version else {})},
     )

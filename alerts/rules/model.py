@@ -76,6 +76,7 @@ class Hazard:
     geometry: BaseGeometry
     starts: datetime
     ends: datetime | None = None
+    version: str = ""  # changes whenever the hazard changes (its alerts then follow it)
 
 
 @dataclass(frozen=True, eq=False)

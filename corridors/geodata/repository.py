@@ -17,19 +17,14 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
-from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint, Hazard, Resource
+from corridors.geodata.layers import LAYERS
+from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint
 from ttt.facts import SPECIES
 from ttt.location_policy import GENERALISED, sql_cell_box, sql_snap
 from ttt.scope import pcode_in_sql, pcodes_in_sql, prefix_patterns
 
-MODELS = {
-    "corridors": Corridor,
-    "flow-points": FlowPoint,
-    "hazards": Hazard,
-    "admin-areas": AdminArea,
-    "resources": Resource,
-}
-KEY_COLUMNS = {"corridors": "code", "flow-points": "code", "hazards": "id", "admin-areas": "pcode", "resources": "code"}
+MODELS = {name: layer.model for name, layer in LAYERS.items()}
+KEY_COLUMNS = {name: layer.key_column for name, layer in LAYERS.items()}
 
 Bbox = tuple[float, float, float, float]
 
@@ -286,8 +281,17 @@ HAZARDS_SOURCE = CollectionSource(
         ("ends_at", "h.ends_at"),
         ("source", "h.source"),
         ("description", "h.description"),
+        ("feed", "h.feed_id"),
+        ("source_id", "h.source_id"),
+        ("source_version", "h.source_version"),
+        ("pulled_at", "h.pulled_at"),
     ),
 )
+
+# The SQL behind each layer's OGC collection (corridors.geodata.layers declares which publish one).
+LAYER_SOURCES: dict[str, CollectionSource] = {
+    "corridors": CORRIDORS_SOURCE, "flow-points": FLOW_POINTS_SOURCE, "hazards": HAZARDS_SOURCE,
+}
 
 ALERTS_SOURCE = CollectionSource(
     table="alerts a",

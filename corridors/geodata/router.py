@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from corridors.geodata import service
-from corridors.geodata.features import CORRIDOR_STATUSES, HAZARD_KINDS, RESOURCE_KINDS, SEVERITIES, timestamp
+from corridors.geodata.layers import LAYERS, layer_of
 from corridors.geodata.ogc_core import OgcParamError, parse_bbox
 from corridors.geodata.schemas import CalendarIn, CalendarOut, InForceOut, PlaceOut
 from ttt.errors import ValidationFailed
@@ -29,57 +29,13 @@ FEATURE_EXAMPLE = {
 }
 
 
-def _bool(v: str) -> bool:
-    low = v.lower()
-    if low in ("true", "1", "yes"):
-        return True
-    if low in ("false", "0", "no"):
-        return False
-    raise ValueError("expected true or false")
-
-
-def _choice(options: tuple[str, ...]):
-    def conv(v: str) -> str:
-        if v not in options:
-            raise ValueError(f"expected one of {', '.join(options)}")
-        return v
-
-    return conv
-
-
-def _level(v: str) -> int:
-    if not v.isdigit() or int(v) > 5:
-        raise ValueError("expected an admin level 0-5")
-    return int(v)
-
-
-def _instant(v: str):
-    return timestamp(required=True)(v)
-
-
-# Filters each list accepts: query name -> (filter name, converter).
-FILTERS: dict[str, dict[str, tuple[str, Any]]] = {
-    "corridors": {"status": ("status", _choice(CORRIDOR_STATUSES)), "country": ("country", str.upper)},
-    "flow-points": {"corridor": ("corridor", str), "active": ("active", _bool)},
-    "hazards": {
-        "kind": ("kind", _choice(HAZARD_KINDS)),
-        "severity": ("severity", _choice(SEVERITIES)),
-        "active_at": ("active_at", _instant),
-    },
-    "admin-areas": {"level": ("level", _level), "parent": ("parent_pcode", str), "cod_version": ("cod_version", str)},
-    "resources": {"kind": ("kind", _choice(RESOURCE_KINDS)), "corridor": ("corridor", str)},
-}
-KEY_NAMES = {"corridors": "code", "flow-points": "code", "hazards": "hazard_id", "admin-areas": "pcode", "resources": "code"}
-
-
 def _geojson(content: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(content, status_code=status, media_type=GEOJSON)
 
 
 def _add_layer_routes(layer: str) -> None:
-    key_name = KEY_NAMES[layer]
-    label = service.kind_of(layer).name
-    allowed = FILTERS[layer]
+    lay = layer_of(layer)
+    key_name, label, allowed = lay.key_name, lay.kind.name, lay.filters
 
     def list_layer(
         request: Request,
@@ -214,5 +170,5 @@ def place(
     return service.place(session, lon, lat, max_search_m)
 
 
-for _layer in service.LAYERS:
+for _layer in LAYERS:
     _add_layer_routes(_layer)

@@ -13,10 +13,10 @@ from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig
 from alerts.delivery.dispatcher import DispatchConfig, Dispatcher
 from alerts.delivery.outbox import enqueue
 from alerts.delivery.settings import DeliverySettings
-from tests.integration.test_delivery_factories import T0, Clock, make_alert, make_subscription
-from tests.integration.test_ingest_support import FMP
-from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
-from tests.unit.test_channel_servers import smtp_sink
+from tests.channel_servers import smtp_sink
+from tests.integration.delivery_factories import T0, Clock, make_alert, make_subscription
+from tests.integration.ingest_factories import FMP
+from tests.integration.ingest_factories import network as network  # noqa: F401  (fixture)
 from ttt.config import get_settings
 from ttt.db import session_factory
 

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from tests.integration import test_ingest_support as support
-from tests.integration.test_ingest_support import CONTRACT, CORRIDOR, FMP, count_rows, record
+from tests.integration import ingest_factories as support
+from tests.integration.ingest_factories import CONTRACT, CORRIDOR, FMP, count_rows, record
 
 network = support.network  # shared fixture
 

@@ -13,6 +13,7 @@ from lxml import etree
 
 from tests.integration.stats_factories import insert_observations, make_network, random_observation
 from ttt.config import get_settings
+from ttt.facts import SEASON_START_MD
 
 SPECIES = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
 HERDERS = ("men", "women", "boys", "girls")
@@ -208,5 +209,6 @@ def test_default_range_is_the_current_season_to_today(world, client, make_user, 
     body = client.get("/api/v1/stats/corridors/ML-C01", headers=h).json()
     today = dt.datetime.now(dt.UTC).date()
     assert body["to"] == today.isoformat()
-    start = D(today.year if (today.month, today.day) >= (10, 1) else today.year - 1, 10, 1)
+    month, day = SEASON_START_MD
+    start = D(today.year if (today.month, today.day) >= (month, day) else today.year - 1, month, day)
     assert body["from"] == start.isoformat()

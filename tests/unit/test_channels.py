@@ -21,7 +21,7 @@ from alerts.delivery.channels import (
 )
 from alerts.delivery.channels.webhook import WebhookVerificationError, generate_secret, sign, verify
 from alerts.delivery.sms_text import count_sms
-from tests.unit.test_channel_servers import free_port, http_receiver, smtp_sink, standard_webhooks_signature
+from tests.channel_servers import free_port, http_receiver, smtp_sink, standard_webhooks_signature
 from tests.unit.test_delivery_samples import T0, hazard_alert, mass_alert
 
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from corridors.geodata import repository as repo
+from corridors.geodata.layers import LAYERS
 from corridors.geodata.ogc_core import (
     GEOJSON,
     ITEMS_PARAMS,
@@ -77,10 +78,7 @@ router = APIRouter(prefix="/ogc", tags=["ogc"])
 COLLECTIONS: dict[str, Collection] = {
     c.id: c
     for c in (
-        Collection("corridors", "Transhumance corridors",
-                   "Corridor centre lines drawn in the descent direction (start = northern/source end).", False),
-        Collection("flow-points", "Flow monitoring points", "Points where enumerators count passing herds.", False),
-        Collection("hazards", "Hazards", "Bushfires, floods, droughts, disease, insecurity and conflict areas.", True),
+        *(layer.collection for layer in LAYERS.values() if layer.collection is not None),
         Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).", True),
         Collection("observations", "Herd observations",
                    "Counted herds. Exact locations for admin/analyst roles; others see the nearest 0.1 degree grid node.",
@@ -95,12 +93,8 @@ class InvalidParameter(TTTError):
 
 
 def _source(cid: str, user: Principal) -> repo.CollectionSource:
-    if cid == "corridors":
-        return repo.CORRIDORS_SOURCE
-    if cid == "flow-points":
-        return repo.FLOW_POINTS_SOURCE
-    if cid == "hazards":
-        return repo.HAZARDS_SOURCE
+    if cid in repo.LAYER_SOURCES:
+        return repo.LAYER_SOURCES[cid]
     exact = sees_exact(user.role)
     if cid == "alerts":
         return repo.ALERTS_SOURCE if exact else repo.ALERTS_COARSE_SOURCE

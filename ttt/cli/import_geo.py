@@ -108,10 +108,11 @@ def _lower_known(props: dict[str, Any], known: set[str]) -> dict[str, Any]:
 def _run(layer_name: str, path: Path, layer: str | None, crs: str | None, strict: bool, report: Path | None,
          extra: dict[str, Any] | None = None, level: int | None = None) -> None:
     from corridors.geodata import service
-    from corridors.geodata.features import cod_ab_properties
+    from corridors.geodata.layers import layer_of
     from ttt.db import session_scope
 
-    kind = service.kind_of(layer_name)
+    lay = layer_of(layer_name)
+    kind = lay.kind
     try:
         features, crs_label = read_features(path, layer, crs)
     except FileProblem as exc:
@@ -120,8 +121,8 @@ def _run(layer_name: str, path: Path, layer: str | None, crs: str | None, strict
     known = set(kind.props) | set(kind.aliases)
     for f in features:
         props = f["properties"]
-        if layer_name == "admin-areas":
-            props = cod_ab_properties(props, level)
+        if lay.from_file is not None:
+            props = lay.from_file(props, level)
         f["properties"] = _lower_known(props, known)
     console.print(f"{path.name}: {len(features)} features, CRS {crs_label}")
     with session_scope() as session, progress() as bar:
