@@ -102,10 +102,13 @@ def where(m: AlertMessage, t: Translator) -> str:
 def headline(m: AlertMessage, t: Translator) -> str:
     if m.event == "test":
         return t.gettext("Test message: this is not an alert")
-    kind = KIND_WORDS.get(m.kind or "")
+    base = _get(m.evidence, "baseline")
+    kind = KIND_WORDS.get(m.kind or (_get(base, "kind") if m.type == "hazard" else None) or "")
     if place_name(m) is None:
         # nowhere named: the headline the alert was raised with says where, if anything does
         return m.headline_in(t.language) if m.headline else t.gettext(TYPE_WORDS.get(m.type, N_("Incident reported")))
+    if m.type == "mass" and _get(base, "kind") == "quota":
+        return t.gettext("Season quota exceeded in {place}", place=place_name(m))
     if m.type == "event" and kind:
         return t.gettext("{kind} reported at {place}", kind=t.gettext(kind).capitalize(), place=place_name(m))
     if m.type == "hazard" and kind:

@@ -173,3 +173,14 @@ def test_arabic_reads_right_to_left_and_english_numbers_group_by_comma():
     assert translator("ar").direction == "rtl" and translator("fr").direction == "ltr"
     assert translator("en").num(7000) == "7,000" and translator("fr").num(7000) == "7\u202f000"
     assert translator("fr-ML").language == "fr" and translator("ha").language == "en"
+
+
+def test_a_national_quota_is_told_as_such():
+    from alerts.delivery.message import Place
+
+    m = alert(corridor_code=None, corridor_name=None, flow_point_code=None, flow_point_name=None,
+              places=(Place("ML", "Mali", 0),),
+              evidence={"observed": 61234.0, "threshold": 50000.0, "baseline": {"kind": "quota"}})
+    p = render_parts(m, "en")
+    assert p["title"] == "NEW ALERT: Season quota exceeded in Mali"
+    assert p["evidence"] == "61,234 animals counted this season, above the national quota of 50,000."
