@@ -56,6 +56,11 @@ class Subscription(Base):
     may_report_outcome: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     secret: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
+    # which changes it hears: new, update, verification, resolution (HEARS in delivery.message)
+    hears: Mapped[list[str]] = mapped_column(ARRAY(Text), default=lambda: ["new", "update", "verification", "resolution"],
+                                             server_default="{new,update,verification,resolution}")
+    # a key informant's or enumerator's own channel: only feedback on the reports of this user
+    reporter: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -131,14 +131,12 @@ def _map(session: Session, m: AlertMessage, label: str) -> tuple[Markup, bool, b
     return svg, hazard is not None, herds is not None
 
 
-def _verification(records: list[Any], t) -> str:
-    events = [r.event for r in records]
-    if "dismissed" in events and events.index("dismissed") >= max(
-            (i for i, e in enumerate(events) if e in ("confirmed", "reopened")), default=-1):
-        return t.gettext("checked: false alarm")
-    if "confirmed" in events:
-        return t.gettext("confirmed by a second source")
-    return t.gettext("not yet verified")
+VERIFICATION_WORDS = {"new": N_("not yet verified"), "verifying": N_("being verified"),
+                      "confirmed": N_("confirmed by a second source"), "dismissed": N_("checked: false alarm")}
+
+
+def _verification(message: AlertMessage, t) -> str:
+    return t.gettext(VERIFICATION_WORDS.get(message.verification, VERIFICATION_WORDS["new"]))
 
 
 def view(session: Session, token: str, language: str | None = None, *, outcome_saved: bool = False) -> PageView:
@@ -159,7 +157,7 @@ def _view(session: Session, ctx: _Context, token: str, *, outcome_saved: bool = 
     mine = repo.receipt_of(session, ctx.delivery.id) if ctx.delivery is not None else None
     return PageView(
         "page", ctx.language, parts=p, base=f"/a/{token}", map_svg=svg, map_has_hazard=has_hazard,
-        map_has_herds=has_herds, verification=_verification(records, t), history=history,
+        map_has_herds=has_herds, verification=_verification(message, t), history=history,
         ack_count=repo.organisations_acknowledged(session, ctx.alert.id), mine=mine,
         can_ack=ctx.delivery is not None and ctx.sub is not None,
         can_report=bool(ctx.sub is not None and ctx.sub.may_report_outcome),
@@ -187,6 +185,11 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
                 ctx.alert.acknowledged_at = now
                 ctx.alert.acknowledged_by = f"{ctx.sub.name} ({ctx.sub.organisation or ctx.sub.kind})"  # admins
                 ctx.alert.acknowledged_by_label = recipient_label(ctx.sub.organisation, ctx.sub.kind)
+            # the alert's own trail (not a new version: nothing is re-sent)
+            ctx.alert.history = [*(ctx.alert.history or []), {
+                "at": now.isoformat(), "by": ctx.alert.acknowledged_by if ctx.sub.kind != "partner" else ctx.sub.name,
+                "by_label": recipient_label(ctx.sub.organisation, ctx.sub.kind), "change": "receipt",
+                "note": (note or "").strip()[:1000] or None}]
         session.flush()
     return _view(session, ctx, token)
 

@@ -90,7 +90,8 @@ def get_alert(session: Session, alert_id: int, *, lock: bool = False) -> Alert |
 
 
 def recent_alerts(session: Session, *, limit: int, since: datetime | None = None) -> list[Alert]:
-    query = select(Alert).order_by(Alert.updated_at.desc(), Alert.id.desc()).limit(limit)
+    # an alert waiting for confirmation has not been told to anyone yet
+    query = select(Alert).where(Alert.held.is_(False)).order_by(Alert.updated_at.desc(), Alert.id.desc()).limit(limit)
     if since is not None:
         query = query.where(Alert.updated_at >= since)
     return list(session.scalars(query))
@@ -164,8 +165,9 @@ def alerts_due_for_escalation(session: Session, *, older_than: datetime, severit
     )
     return list(session.scalars(
         select(Alert)
-        .where(Alert.status == "open", Alert.severity.in_(list(severities)), Alert.escalation_tier < max_tier,
-               last_told <= older_than, ~receipt)
+        .where(Alert.status == "open", Alert.verification != "dismissed", Alert.held.is_(False),
+               Alert.severity.in_(list(severities)), Alert.escalation_tier < max_tier, last_told <= older_than,
+               ~receipt)
         .order_by(Alert.id)
         .with_for_update(skip_locked=True)
     ))

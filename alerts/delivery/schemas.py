@@ -24,6 +24,11 @@ def _catalogue(code: str) -> str:
 
 Language = Annotated[str, AfterValidator(_catalogue)]  # any catalogue in locales/
 Mode = Literal["immediate", "digest"]
+REPORTER_DOC = ("user name of a key informant or enumerator: this subscription is their own channel and carries "
+                "only feedback on their reports (confirmed, dismissed, resolved), never other alerts")
+Hears = Literal["new", "update", "verification", "resolution"]
+HEARS_DOC = ("which changes it hears: new (created, reopened), update (escalated, reminders), verification "
+             "(confirmed), resolution (resolved, all clear); a false alarm always reaches everyone told")
 
 
 class SubscriptionIn(BaseModel):
@@ -45,6 +50,9 @@ class SubscriptionIn(BaseModel):
     may_report_outcome: bool = Field(default=False, description="may report what was done from the alert page")
     secret: str | None = Field(default=None, description="webhook signing secret (whsec_...); generated if absent")
     active: bool = True
+    hears: list[Hears] = Field(default_factory=lambda: ["new", "update", "verification", "resolution"],
+                               min_length=1, description=HEARS_DOC)
+    reporter: str | None = Field(default=None, max_length=80, description=REPORTER_DOC)
 
 
 class SubscriptionPatch(BaseModel):
@@ -66,6 +74,8 @@ class SubscriptionPatch(BaseModel):
     may_report_outcome: bool | None = None
     secret: str | None = None
     active: bool | None = None
+    hears: list[Hears] | None = Field(default=None, min_length=1, description=HEARS_DOC)
+    reporter: str | None = Field(default=None, max_length=80, description=REPORTER_DOC)
 
 
 # --- answers (documented in /openapi.json; see ttt.http.schemas.Open) ---------------------

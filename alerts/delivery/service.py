@@ -119,7 +119,7 @@ def update_subscription(session: Session, subscription_id: int, patch: Subscript
     sub = get_subscription(session, subscription_id)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active",
-                  "may_report_outcome"):
+                  "hears", "may_report_outcome"):
         if field in changes and changes[field] is None:
             raise ValidationFailed([{"field": field, "message": "cannot be null"}])
     merged = {"channel": sub.channel, "address": sub.address, "pcodes": sub.pcodes, "corridors": sub.corridors,
@@ -161,8 +161,8 @@ def subscription_json(sub: Subscription, *, secret: str | None = None) -> dict[s
         "alert_types": list(sub.alert_types or []), "min_severity": sub.min_severity,
         "corridors": list(sub.corridors or []), "pcodes": list(sub.pcodes or []),
         "area": to_geojson(to_shape(sub.area)) if sub.area is not None else None,
-        "mode": sub.mode, "tier": sub.tier, "active": sub.active,
-        "may_report_outcome": bool(sub.may_report_outcome),
+        "mode": sub.mode, "tier": sub.tier, "active": sub.active, "hears": list(sub.hears or []),
+        "reporter": sub.reporter, "may_report_outcome": bool(sub.may_report_outcome),
         "sms_cost": sms_cost(sub.language) if sub.channel == "sms" else None,
         "secret": secret, "has_secret": bool(sub.secret),
         "created_by": sub.created_by,
@@ -215,6 +215,8 @@ def delivery_log(session: Session, *, alert_id: int | None, status: str | None, 
 
 
 def _visible(alert, user: Principal) -> bool:
+    if getattr(alert, "held", False) and user.role not in ("admin", "analyst"):
+        return False  # waiting for confirmation: told to nobody yet
     if not user.scopes:
         return True
     return any(user.in_scope(p) for p in (alert.pcodes or []))

@@ -56,6 +56,15 @@ ACTIONS = {
     "hazard": N_("Consider sending herds by another corridor; tell herders on the way and the authorities."),
     "event": N_("Check the report with key informants and alert the mediation committees."),
 }
+EVENT_NEWS = {
+    "escalated": N_("Nobody confirmed receipt in time: it goes to the next level."),
+    "reopened": N_("The situation got worse after the earlier alert here was closed."),
+    "confirmed": N_("A second source has confirmed it."),
+    "dismissed": N_("After checking, it was a false alarm: this alert is cancelled."),
+    "reminder": N_("This confirmed alert is still not resolved."),
+    "resolved": N_("This alert is over."),
+    "closed": N_("The situation has ended."),
+}
 ENDED_ACTIONS = {
     "resolved": N_("Nothing more to do: this alert is over."),
     "closed": N_("Nothing more to do: all clear."),
@@ -214,6 +223,18 @@ def _hazard(m: AlertMessage, e: Mapping[str, Any], t: Translator) -> list[str]:
     return [t.gettext("{herds} on or next to an active {kind} ({severity}).", herds=herds, kind=kind, severity=sev)]
 
 
+def _measure_place(m: AlertMessage, t: Translator, key: Any) -> str:
+    """``corridor:ML-C1`` as people say it, with the names this message knows."""
+    kind, _, code = str(key or "").partition(":")
+    if kind == "corridor":
+        return t.gettext("on the {name} corridor", name=_named(t, m.corridor_name if code == m.corridor_code else None,
+                                                               code))
+    if kind == "fp":
+        return t.gettext("{name} flow monitoring point",
+                         name=_named(t, m.flow_point_name if code == m.flow_point_code else None, code))
+    return code or kind or "?"
+
+
 def evidence(m: AlertMessage, t: Translator) -> str:
     """The facts behind the alert as sentences; no statistics words, ids or rule names."""
     e = m.evidence or {}
@@ -233,6 +254,13 @@ def evidence(m: AlertMessage, t: Translator) -> str:
         if e.get("description"):
             out.append(t.gettext("Report: {text}", text=str(e["description"])[:300]))
     counts = e.get("observations_total") or e.get("observation_count") or len(e.get("observations") or ())
+    measures = e.get("measures")
+    if isinstance(measures, Mapping):
+        for rule, other in measures.items():
+            if rule == e.get("rule") or not isinstance(other, Mapping) or not isinstance(other.get("observed"), (int, float)):
+                continue
+            out.append(t.gettext("Same incident, {place}: {n} {unit}.", place=_measure_place(m, t, other.get("place")),
+                                 n=t.num(other["observed"]), unit=_unit(t, other)))
     if counts and m.type != "event":
         out.append(t.ngettext("Based on {n} count from the field.", "Based on {n} counts from the field.",
                               int(counts)))
@@ -243,10 +271,12 @@ def action(m: AlertMessage, t: Translator) -> str:
     if m.event in ENDED_ACTIONS:
         return t.gettext(ENDED_ACTIONS[m.event])
     text = t.gettext(ACTIONS.get(m.type, ACTIONS["event"]))
+    if m.late:
+        return t.gettext("Nothing urgent: these events are past. Keep this for the record.")
     reroute = _get(_get(m.evidence, "rerouting"), "text")
     if isinstance(reroute, dict) and (reroute.get(t.language) or reroute.get("en")):
         text += " " + (reroute.get(t.language) or reroute["en"])  # the best open way round, when one was found
-    if m.event in ("reminder", "escalated"):
+    if m.event == "escalated":
         return t.gettext("Nobody has confirmed this alert yet: please confirm receipt.") + " " + text
     return text
 
@@ -259,6 +289,14 @@ def what(m: AlertMessage, t: Translator) -> str:
     since = m.window_start or m.created_at
     if since:
         text += " " + t.gettext("Since {when}.", when=t.when(since))
+    news = EVENT_NEWS.get(m.event)
+    if news:
+        text += " " + t.gettext(news)
+    if m.corroborations:
+        text += " " + t.ngettext("{n} other independent report says the same.",
+                                 "{n} other independent reports say the same.", m.corroborations)
+    if m.late:
+        text += " " + t.gettext("Reported late: these events are past.")
     return text
 
 

@@ -39,7 +39,8 @@ def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_use
     rerouting = alert["evidence"]["rerouting"]
     best = rerouting["alternatives"][0]
     assert best["corridors"] == ["BF-C03", "BF-C02"]  # from Djibo, round by Dori and Sebba
-    assert [h["detail"]["kind"] for h in best["hazards_avoided"]] == ["bushfire"]
+    # the planted bushfire, and the demo's fire feed may add fire areas of its own
+    assert {h["detail"]["kind"] for h in best["hazards_avoided"]} == {"bushfire"}
     assert best["detour_km"] > 0 and best["extra_walking_days"] > 0
     assert "BF" in best["countries"] and any(a["pcode"] == "BF5602" for a in best["areas"])  # Séno (Dori)
     words = rerouting["text"]["fr"]
