@@ -17,6 +17,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from alerts.alerts.response import MODES
 from alerts.delivery import repository as repo
 from alerts.delivery.ack import AckClaim, AckTokenError, make_token, page_url, read_token
 from alerts.delivery.mapimage import MapLayers, corridor_of, generalise_points, render_svg
@@ -29,12 +30,13 @@ from ttt.config import get_settings
 from ttt.i18n import N_, language_or_default, languages, translator
 
 ENDED = ("resolved", "closed", "dismissed")
-OUTCOME_MODES = {
+MODE_WORDS = {  # how it was resolved, in words (the modes are the alert outcome's, declared once)
     "mediation": N_("mediation"), "rerouting": N_("herds sent by another corridor"),
     "dispute_committee": N_("dispute committee"), "security_forces": N_("security forces"),
     "herders_moved_on": N_("herders moved on"), "no_action_needed": N_("no action needed"),
     "false_alarm": N_("false alarm"), "other": N_("other"),
 }
+OUTCOME_MODES = {mode: MODE_WORDS.get(mode, N_("other")) for mode in MODES}
 _REASONS = {
     "expired": N_("This link has expired."), "tampered": N_("This link is not valid."),
     "malformed": N_("This link is incomplete or damaged."), "gone": N_("This alert no longer exists."),
@@ -242,8 +244,17 @@ def report_outcome(session: Session, token: str, form: dict[str, Any], *, langua
         v.status_code = 403
         return v
     fields = parse_outcome(form)
+    now = now or datetime.now(UTC)
     repo.add_outcome(session, alert_id=ctx.alert.id, delivery_id=ctx.delivery.id, subscription_id=ctx.sub.id,
-                     organisation=ctx.sub.organisation or ctx.sub.name, at=now or datetime.now(UTC), **fields)
+                     organisation=ctx.sub.organisation or ctx.sub.name, at=now, **fields)
+    alert = repo.get_alert(session, ctx.alert.id, lock=True)
+    if alert.status != "resolved" and alert.verification != "dismissed":
+        # the authority's report resolves the alert, through the alert lifecycle (everyone told hears it)
+        from alerts.alerts import lifecycle
+
+        label = recipient_label(ctx.sub.organisation, ctx.sub.kind)
+        lifecycle.resolve(session, alert, f"{ctx.sub.name} ({label})", fields, now=now, label=label)
+        alert.resolved_by_label = label
     return _view(session, ctx, token, outcome_saved=True)
 
 

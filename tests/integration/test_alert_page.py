@@ -156,6 +156,13 @@ def test_authority_reports_the_outcome_from_the_page(client, session):
                                "reprisal_risk, acted_by, note, organisation FROM recipient_outcomes")).one()
     assert tuple(row) == ("mediation", 0, 2, None, 15, 1.5, True, "Comité de Boni", "Accord trouvé",
                           "Préfecture de Mopti")
+    # the report resolves the alert through the lifecycle: its outcome, and everyone told hears the end
+    session.expire_all()
+    resolved = session.get(type(alert), alert.id)
+    assert resolved.status == "resolved" and resolved.outcome["mode"] == "mediation"
+    assert resolved.outcome["injured"] == 2 and resolved.resolved_by_label == "Préfecture de Mopti"
+    ends = session.execute(text("SELECT count(*) FROM deliveries WHERE event = 'resolved'")).scalar()
+    assert ends == 2
     bad = client.post(f"/a/{token}/outcome", data={"mode": "prayer", "killed": "-1"})
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["detail"]} == {"mode", "killed"}
