@@ -12,7 +12,8 @@ from corridors.observations.schemas import ValidationOptions, validate_records
 from ttt.i18n import Text, say
 
 NOW = datetime(2026, 2, 10, tzinfo=UTC)
-BASE = {"id": "6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11", "flow_point": "P", "observed_at": "2026-02-03T07:15:00+00:00"}
+BASE = {"id": "6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11", "flow_point": "P", "observed_at": "2026-02-03T07:15:00+00:00",
+        "counts": {"cattle": 1}}
 
 
 def _messages(raw):
@@ -35,6 +36,10 @@ def _messages(raw):
          "longitude de -180 à 180 attendue, reçu 200"),
         ({"id": "abc"}, "expected a UUID made by the device", "identifiant UUID"),
         ({"colour": "red"}, "unknown field; expected one of", "champ inconnu"),
+        ({"counts": {"cattle": 0}}, "no animals counted", "aucun animal compté"),
+        ({"zero_report": True, "counts": {"cattle": 3}}, "but it counts animals", "ne peut pas compter d'animaux"),
+        ({"replaces": "6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11"}, "replaces names this record itself",
+         "replaces désigne ce même envoi"),
     ],
 )
 def test_every_common_refusal_is_said_in_french_and_arabic(raw, english, french):
