@@ -11,8 +11,8 @@ about alerts and do not apply. Notices go out at once, never in a digest.
 
 The dispatcher sends them like alerts (locking, retries, attempts, the stable delivery id
 as Message-ID / webhook-id / idempotency key); the message is built at send time from the
-notice row, in the subscription's language, with no acknowledgement link (nothing to
-acknowledge). See docs/DELIVERY.md.
+notice row, in the subscription's language (gettext catalogues, ``ttt.i18n``), with no
+acknowledgement link (nothing to acknowledge). See docs/DELIVERY.md.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from alerts.delivery.matching import AlertFacts, SubscriptionFilter, where_match
 from corridors.quality import repository as quality
 from corridors.quality.service import GapRun, check_data_gaps
 from ttt.config import get_settings
+from ttt.i18n import translator
 
 STEPS = {"gap_opened": 1, "gap_closed": 2}
 """Delivery event of each step of a notice, and the step number stored as ``alert_version``."""
@@ -83,7 +84,7 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _day(value: Any) -> date | None:
+def _as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
@@ -99,35 +100,87 @@ def notice_message(session: Session, notice_id: int, event: str, public_url: str
         notice_id=row["id"], event=event, flow_point_code=row["code"], flow_point_name=row["name"],
         opened_at=row["opened_at"], last_report=row["last_known_day"], days_without=d.get("days_without_report"),
         allowed_days=d.get("allowed_days"), expected_days_per_week=d.get("expected_days_per_week"),
-        resumed_on=_day(d.get("resumed_on")), closed_at=row["closed_at"], url=f"{public_url}/api/v1/quality/notices?open=true",
+        resumed_on=_as_date(d.get("resumed_on")), closed_at=row["closed_at"], url=f"{public_url}/api/v1/quality/notices?open=true",
     )
 
 
-# --- texts -----------------------------------------------------------------------------------
+# --- texts (gettext: ttt.i18n, catalogues in locales/) ----------------------------------------
+
+
+def _place(n: NoticeMessage) -> str:
+    return f"{n.flow_point_name} ({n.flow_point_code})" if n.flow_point_name else n.flow_point_code
+
+
+def _day(t, value: date | None) -> str:
+    return t.day(value) if value else "?"
+
+
+def notice_texts(n: NoticeMessage, language: str | None) -> tuple[str, list[str]]:
+    """Subject and paragraphs of a notice in ``language``."""
+    t = translator(language)
+    place = _place(n)
+    if n.event == "gap_closed":
+        subject = t.gettext("[TTT] Reports resumed: {place}", place=place)
+        first = t.gettext("Reports from the flow monitoring point {place} resumed on {day}.",
+                          place=place, day=_day(t, n.resumed_on))
+        if n.last_report:
+            first += " " + t.gettext("The last report before the gap was on {day}.", day=_day(t, n.last_report))
+        paragraphs = [first + " " + t.gettext("The data-gap notice is closed."),
+                      t.gettext("The days without a report stay unknown in the statistics (not zero): if the "
+                                "enumerator can still send them, or report \"no herd passed\" for them, please ask.")]
+    else:
+        days = t.num(n.days_without)
+        subject = t.gettext("[TTT] Data gap: no report from {place} for {days} days", place=place, days=days)
+        first = t.gettext("No report has come from the flow monitoring point {place} for {days} days.",
+                          place=place, days=days)
+        if n.last_report:
+            first += " " + t.gettext("Last report: {day}.", day=_day(t, n.last_report))
+        if n.expected_days_per_week:
+            first += " " + t.gettext("It usually reports {per_week} days a week, so more than {allowed} days "
+                                     "without a report is unusual.", per_week=t.num(n.expected_days_per_week, 1),
+                                     allowed=t.num(n.allowed_days))
+        paragraphs = [first, t.gettext("Silence is not calm: herds may be passing uncounted, and the alerts cannot "
+                                       "see them. Please check with the enumerator (phone, credit, the form, their "
+                                       "safety) and ask for the missing reports, or for \"no herd passed\" on the "
+                                       "days nothing passed.")]
+    paragraphs.append(t.gettext("This is a notice for data managers, not an alert: authorities and partners do "
+                                "not receive it."))
+    if n.url:
+        paragraphs.append(t.gettext("Open data-gap notices: {url}", url=n.url))
+    paragraphs.append("--\n" + t.gettext("Notice no. {number}, opened {when}.", number=n.notice_id,
+                                         when=t.when(n.opened_at))
+                      + "\n" + t.gettext("You receive this message because you have a staff subscription to TTT."))
+    return subject, paragraphs
 
 
 def render_notice(n: NoticeMessage, language: str):
-    """Subject, text and HTML of a notice in the recipient's language (templates notice_*)."""
-    from alerts.delivery.render import EmailContent, _render
+    """Subject, text and HTML of a notice in the recipient's language."""
+    from alerts.delivery.render import EmailContent
 
-    subject = " ".join(_render("notice_subject.txt", language, n=n).split())
-    text = _render("notice_body.txt", language, n=n).strip() + "\n"
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    t = translator(language)
+    subject, paragraphs = notice_texts(n, t.language)
     html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    return EmailContent(subject=subject, text=text, html=f"<!doctype html><html lang=\"{language}\"><body>{html}</body></html>")
+    return EmailContent(subject=subject, text="\n\n".join(paragraphs) + "\n",
+                        html=f'<!doctype html><html lang="{t.language}" dir="{t.direction}"><body>{html}</body></html>')
 
 
 def render_notice_sms(n: NoticeMessage, language: str, *, max_parts: int = 2, fold: bool = True) -> str:
-    from alerts.delivery.render import _render
     from alerts.delivery.sms_text import fit_sms
 
-    return fit_sms([" ".join(_render("notice_sms.txt", language, n=n).split())], max_parts=max_parts, fold=fold)
+    t = translator(language)
+    if n.event == "gap_closed":
+        text = t.gettext("TTT: reports resumed at {place} on {day}.", place=_place(n), day=_day(t, n.resumed_on))
+    else:
+        text = t.gettext("TTT data gap: no report from {place} for {days} days (last: {day}). Check with the "
+                         "enumerator.", place=_place(n), days=t.num(n.days_without), day=_day(t, n.last_report))
+    return fit_sms([text], max_parts=max_parts, fold=fold)
 
 
 def notice_webhook_payload(n: NoticeMessage, language: str, *, event_id: str | None = None) -> dict[str, Any]:
     content = render_notice(n, language)
     return {"type": f"notice.{n.event}", "id": event_id, "timestamp": n.updated_at.astimezone(UTC).isoformat(),
-            "language": language, "data": {**n.to_dict(), "subject": content.subject, "text": content.text}}
+            "language": translator(language).language,
+            "data": {**n.to_dict(), "subject": content.subject, "text": content.text}}
 
 
 # --- outbox ----------------------------------------------------------------------------------

@@ -48,11 +48,11 @@ def test_data_managers_hear_a_gap_open_and_close_in_their_language_and_nobody_el
     assert set(to) == {"donnees@example.org", "dtm@example.org"}  # staff watching Konna only
     assert to["dtm@example.org"]["Subject"] == "[TTT] Data gap: no report from Konna (ML05-FMP-03) for 5 days"
     body = to["dtm@example.org"].get_body(("plain",)).get_content()
-    assert "(last report: 23 Jan 2026)" in body and "Silence is not calm" in body and "not an alert" in body
+    assert "Last report: 23 January 2026." in body and "Silence is not calm" in body and "not an alert" in body
     assert "/api/v1/quality/notices?open=true" in body and "/ack/" not in body
     fr_mail = to["donnees@example.org"]
     assert fr_mail["Subject"] == "[TTT] Lacune de données : aucun rapport de Konna (ML05-FMP-03) depuis 5 jours"
-    assert "dernier rapport : 23/01/2026" in fr_mail.get_body(("plain",)).get_content()
+    assert "Dernier rapport : 23 janvier 2026." in fr_mail.get_body(("plain",)).get_content()
     assert fr_mail["Content-Language"] == "fr"
 
     client.post(URL, json={"observations": [zero(date(2026, 2, 2))]}, headers=enum)
@@ -61,7 +61,7 @@ def test_data_managers_hear_a_gap_open_and_close_in_their_language_and_nobody_el
         assert send_all(sink) == 2
     subjects = sorted(m["Subject"] for m in sink.messages)
     assert subjects == ["[TTT] Rapports repris : Konna (ML05-FMP-03)", "[TTT] Reports resumed: Konna (ML05-FMP-03)"]
-    assert "resumed on 2 Feb 2026" in next(m for m in sink.messages if m["To"] == "dtm@example.org").get_body(
+    assert "resumed on 2 February 2026" in next(m for m in sink.messages if m["To"] == "dtm@example.org").get_body(
         ("plain",)).get_content()
     rows = deliveries(session)[:4]
     assert {(d.subscription_id, d.event, d.status) for d in rows} == {
