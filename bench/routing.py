@@ -118,7 +118,9 @@ def results(sizes: list[Size], routes: int) -> list[Result]:
         "Routing", "largest network routing in under a second (median route, k=3)",
         float(largest.edges) if largest else None, "edges",
         reference=f"{largest.corridors} corridors of 700-1,300 km" if largest else "no size under a second",
-        note=f"sizes measured: {', '.join(f'{z.corridors} corridors' for z in sizes)}"))
+        note=f"sizes measured: {', '.join(f'{z.corridors} corridors' for z in sizes)}"
+             + ("; the largest of them is under a second: a floor, larger networks may be too"
+                if largest is not None and largest is sizes[-1] else "")))
     for z in sizes:
         rows.append(Result(
             "Routing", f"route round a fire (k=3, day's costs), median of {routes}, {z.corridors} corridors "
