@@ -10,6 +10,7 @@ leaves nothing of the batch behind and a retry starts from a clean slate.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from corridors.geometry import NOWHERE, Placement, movement_from_heading
 from corridors.observations import repository as repo
 from corridors.observations.edits import EditPlan, apply_edits, plan_edits
+from corridors.observations.models import SOURCES
 from corridors.observations.quality import QaLimits, flag, herd_flags
 from corridors.observations.schemas import (
     HERDERS,
@@ -31,10 +33,9 @@ from corridors.observations.schemas import (
 )
 from corridors.observations.zero_reports import ZeroReportIn
 from ttt.config import get_settings
+from ttt.i18n import N_, Text
 from ttt.location_policy import GENERALISED, sees_exact, snap_point
 from ttt.users import Principal
-
-SOURCES = ("api", "openrosa", "kobo", "csv")
 
 
 @dataclass
@@ -115,7 +116,7 @@ def ingest(
         if verdict == "duplicate":
             out[idx].status = "duplicate"
         else:
-            _conflict(out[idx], "appears twice in this batch with different content")
+            _conflict(out[idx], N_("appears twice in this batch with different content"))
 
     live = [v for v in validated if out[v.index].status == "pending"]
     obs_of = {v.index: v.observation for v in live}
@@ -132,7 +133,7 @@ def ingest(
             if gone[o.id][0] == hash_of[i]:
                 r.status = "duplicate"
             else:
-                _conflict(r, "was already received with different content")
+                _conflict(r, N_("was already received with different content"))
             del obs_of[i]
 
     # flow points
@@ -148,8 +149,8 @@ def ingest(
             r = out[i]
             r.status, r.code = "rejected", "unknown_flow_point"
             r.errors = [{"field": "flow_point", "message":
-                         f"unknown flow point {o.flow_point!r}; expected the code of a registered "
-                         "flow monitoring point (or leave it out and give a location)"}]
+                         Text("unknown flow point {code}; expected the code of a registered flow monitoring "
+                              "point (or leave it out and give a location)", code=repr(o.flow_point))}]
             obs_of.pop(i, None)
             zero_of.pop(i, None)
             continue
@@ -173,14 +174,25 @@ def ingest(
     pcode_of.update({i: fp_of[i].adm2_pcode for i in zero_of})
 
     if enumerator is not None and enumerator.scopes:
+        # both the flow point named and the GPS point given must lie in the enumerator's
+        # areas: an in-scope flow point must not carry a herd located in another country
+        gps_only = [i for i in obs_of if where[i][2] == "gps" and i not in admin]
+        gps_pcode = {**{i: admin[i] for i in admin if i in where and where[i][2] == "gps"},
+                     **dict(zip(gps_only, repo.admin_pcodes_at(
+                         session, [where[i][0] for i in gps_only], [where[i][1] for i in gps_only]), strict=True))}
         for i in [*obs_of, *zero_of]:
-            if not enumerator.in_scope(pcode_of[i]):
+            checks = [("flow_point" if fp_of.get(i) is not None else "location", pcode_of[i])]
+            if i in gps_pcode and (gps_pcode[i] is not None or not _near_flow_point(where[i], fp_of[i])):
+                checks.append(("location", gps_pcode[i]))
+            bad = next(((fld, pc) for fld, pc in checks if not enumerator.in_scope(pc)), None)
+            if bad is not None:
+                fld, pc = bad
                 r = out[i]
                 r.status, r.code = "rejected", "out_of_scope"
-                fld = "flow_point" if fp_of[i] is not None else "location"
                 r.errors = [{"field": fld, "message":
-                             f"this place ({pcode_of[i] or 'outside every known admin area'}) is outside "
-                             f"your areas ({', '.join(enumerator.scopes)})"}]
+                             Text("this place ({place}) is outside your areas ({areas})",
+                                  place=pcode_of[i] or Text("outside every known admin area"),
+                                  areas=", ".join(enumerator.scopes))}]
                 obs_of.pop(i, None)
                 zero_of.pop(i, None)
 
@@ -232,7 +244,7 @@ def ingest(
             r.status, r.extra = "duplicate", {}
         else:
             r.extra = {}
-            _conflict(r, "was already received with different content")
+            _conflict(r, N_("was already received with different content"))
     replaced = apply_edits(session, edits, inserted)
     for row, i in zip(rows, order, strict=True):
         if row["id"] in replaced:
@@ -258,7 +270,7 @@ def _store_zero_reports(session: Session, zero_of: dict[int, ZeroReportIn], fp_o
         elif existing[z.id] == hash_of[i]:
             r.status = "duplicate"
         else:
-            _conflict(r, "was already received with different content")
+            _conflict(r, N_("was already received with different content"))
 
 
 def _flag(session: Session, rows: list[dict[str, Any]], fps: list[repo.FlowPointInfo | None],
@@ -302,8 +314,8 @@ def _placement_at(places, k: int) -> Placement | None:
 def _conflict(r: ItemResult, why: str) -> None:
     r.status, r.code = "rejected", "conflict"
     r.errors = [{"field": "id", "message":
-                 f"conflict: an observation with id {r.id} {why}; send a new id for a new count, "
-                 "or the same content to retry"}]
+                 Text("conflict: an observation with id {id} {why}; send a new id for a new count, "
+                      "or the same content to retry", id=r.id, why=Text(why))}]
 
 
 def _row(o: ObservationIn, content_hash: str, fp: repo.FlowPointInfo | None, lon: float, lat: float,
@@ -334,6 +346,19 @@ def _row(o: ObservationIn, content_hash: str, fp: repo.FlowPointInfo | None, lon
 
 
 # --------------------------------------------------------------------------- reads
+
+
+FLOW_POINT_REACH_M = 20_000.0  # a GPS point in no known admin area still counts as "at" its flow point
+
+
+def _near_flow_point(where: tuple[float, float, str], fp: repo.FlowPointInfo | None) -> bool:
+    """True when the GPS point lies within FLOW_POINT_REACH_M of the named flow point
+    (great-circle distance): the scope check falls back to it where no admin area is known."""
+    if fp is None:
+        return False
+    lon1, lat1, lon2, lat2 = map(math.radians, (where[0], where[1], fp.lon, fp.lat))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a))) <= FLOW_POINT_REACH_M
 
 
 def list_observations(session: Session, user: Principal, f: repo.ListFilter) -> tuple[list[dict], int]:

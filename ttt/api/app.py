@@ -70,8 +70,10 @@ def create_app() -> FastAPI:
     install_console(app)  # pages, /docs, /redoc and /static
     # last added = outermost: audit sees everything, request ids before the rate limiter
     from ttt.api.audit import AuditMiddleware
+    from ttt.api.authfirst import AuthFirstMiddleware
     from ttt.api.ratelimit import RateLimitMiddleware
 
+    app.add_middleware(AuthFirstMiddleware)  # innermost: credentials checked before any body is read
     app.add_middleware(RateLimitMiddleware, per_min=settings.rate_limit_per_min, burst=settings.rate_limit_burst,
                        anonymous_per_min=settings.rate_limit_anonymous_per_min)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)

@@ -19,7 +19,11 @@ from ttt.users import Principal, authenticate
 
 
 def get_db() -> Iterator[Session]:
-    """One session per request; commit when the endpoint returns, roll back on error."""
+    """One session per request; commit when the endpoint returns, roll back on error.
+
+    Scope "function" (below): the commit runs when the endpoint returns and *before* the
+    response is sent, so a 2xx always means committed, a read right after it sees the
+    write, and a failed commit answers 5xx instead of a success the data never had."""
     session = session_factory()()
     try:
         yield session
@@ -34,7 +38,7 @@ def get_db() -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:
@@ -64,6 +68,9 @@ def _console_principal(request: Request, session: Session) -> Principal | None:
 
 
 def get_principal(request: Request, session: DbSession) -> Principal:
+    checked = getattr(request.state, "principal", None)  # by ttt.api.authfirst, before the body
+    if isinstance(checked, Principal):
+        return checked
     token = bearer_token(request)
     if token is None:
         principal = _console_principal(request, session)
