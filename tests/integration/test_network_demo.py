@@ -1,10 +1,13 @@
 """The demo network routes round the planted bushfire: the fire near Kaya closes BF-C01, the
 HAZARD alert carries the way round it (the Djibo - Dori link BF-C03, then BF-C02), and the
-email the subscriber receives names that alternative."""
+email the subscriber receives names that alternative, and its page draws it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from lxml import etree
 
 from alerts.delivery.jobs import build_dispatcher
 from tests.integration.test_delivery_factories import make_subscription
@@ -68,6 +71,14 @@ def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_use
     assert mails, "the subscriber of BF-C01 got no email"
     bodies = [" ".join(m.get_body(("plain",)).get_content().split()) for m in mails]
     assert any(words in b for b in bodies), bodies
+
+    # the page the email links to draws that way round on its map, with its legend in French
+    token = next(re.search(r"/a/([A-Za-z0-9._~-]+)", b).group(1) for b in bodies if words in b)
+    page = client.get(f"/a/{token}").text  # no Authorization: the signed link is the credential
+    svg = etree.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    assert {"corridor", "hazard", "route"} <= {el.get("class") for el in svg.iter()}
+    assert "itinéraire de remplacement ouvert" in page
+    assert "open alternative route" in client.get(f"/a/{token}?lang=en").text
 
 
 def _closed_link() -> dict:
