@@ -25,6 +25,12 @@ OPTION_SPECS: dict[str, dict[str, str]] = {
 COMMON_OPTIONS = {"timeout_s": "seconds, 1-300"}
 
 
+def _http_url(v: str) -> str:
+    if not v.strip().lower().startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return v.strip()
+
+
 class Area(BaseModel):
     """Where hazards are kept: a bbox (lon_min, lat_min, lon_max, lat_max) or P-codes."""
 
@@ -85,9 +91,7 @@ class FeedIn(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not v.lower().startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
-        return v.strip()
+        return _http_url(v)
 
     @model_validator(mode="after")
     def _options(self) -> FeedIn:
@@ -109,7 +113,10 @@ class FeedPatch(BaseModel):
     expire_hours: float | None = Field(None, gt=0, le=24 * 366)
     options: dict[str, Any] | None = None
 
-    _url = field_validator("url")(FeedIn._url.__func__)  # type: ignore[attr-defined]
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return None if v is None else _http_url(v)
 
 
 class FeedStatus(BaseModel):
