@@ -74,8 +74,9 @@ def _pcodes(session: Session, network: repo.Network):
 
 
 def _record(session: Session, findings: list[Finding], network: repo.Network, now: datetime,
-            run: RuleRun) -> RunResult:
-    created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now)
+            run: RuleRun, rules: RuleSet) -> RunResult:
+    created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now,
+                                               lifecycle=rules.lifecycle)
     run.created, run.updated = len(created), len(updated)
     run.finished_at = datetime.now(UTC)
     return RunResult([a.id for a in created], [a.id for a in updated], run.observations)
@@ -98,7 +99,7 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     findings, since = queued_findings(session, network, rules, obs_ids, now, chunk_rows)
     run = repo.add_run(session, RuleRun(kind="queue", rules_version=rules.version, since=since, until=now,
                                         observations=len(claimed), started_at=now))
-    result = _record(session, findings, network, now, run)
+    result = _record(session, findings, network, now, run, rules)
     repo.delete_queue(session, [q for q, _ in claimed])
     return result
 
@@ -120,7 +121,7 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
     run.observations = len(observations)
     findings = evaluate(repo.snapshot(network, observations), rules, now=now, since=since,
                         only=lambda r: r.type == "hazard")
-    result = _record(session, findings, network, now, run)
+    result = _record(session, findings, network, now, run, rules)
     followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
     result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
     return result
@@ -128,7 +129,8 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
 
 def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime | None = None,
                  max_batches: int = 50) -> RunResult:
-    """Drain the queue (up to ``max_batches`` batches) then run the time-based checks."""
+    """Drain the queue (up to ``max_batches`` batches), run the time-based checks, then close
+    alerts whose condition ended and remind about confirmed ones nobody resolved."""
     rules = rules or active_rules()
     total = RunResult()
     for _ in range(max_batches):
@@ -137,6 +139,9 @@ def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime |
             break
         total.add(r)
     total.add(run_time_checks(session, rules, now))
+    from alerts.alerts.lifecycle import tick  # auto-close (all clear) and reminders
+
+    tick(session, now, rules.lifecycle)
     return total
 
 
@@ -174,7 +179,7 @@ def backtest(session: Session, start: date | datetime, end: date | datetime, rul
     step(f"evaluating {len(rules.rules)} rules over {len(observations)} observations")
     findings = evaluate(repo.snapshot(network, observations), rules, now=until, since=since)
     step("grouping findings into alerts")
-    alerts = merge(findings, []).alerts
+    alerts = merge(findings, [], rules.lifecycle).alerts
     by_type: dict[str, int] = {}
     by_place: dict[str, int] = {}
     by_rule: dict[str, int] = {}

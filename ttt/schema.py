@@ -15,6 +15,7 @@ def import_all_models() -> type[Base]:
     import alerts.delivery.models  # noqa: F401
     import corridors.feeds.models  # noqa: F401
     import corridors.geodata.models  # noqa: F401
+    import corridors.network.models  # noqa: F401
     import corridors.observations.models  # noqa: F401
     import corridors.stats.models  # noqa: F401
     import ttt.audit  # noqa: F401

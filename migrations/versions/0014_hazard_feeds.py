@@ -1,7 +1,7 @@
 """hazard feeds (FIRMS, GDACS, CAP, ACLED) and the provenance of the hazards they bring
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0013
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0014'
-down_revision: str | None = '0008'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,6 +21,7 @@ def _routers() -> list:
     from corridors.feeds.router import router as feeds_router
     from corridors.geodata.router import router as geodata_router
     from corridors.ingest.router import router as openrosa_router
+    from corridors.network.router import router as network_router
     from corridors.observations.router import router as observations_router
     from corridors.stats.router import router as stats_router
     from ttt.api import audit, health, users
@@ -38,6 +39,7 @@ def _routers() -> list:
         openrosa_router,
         delivery_router,  # /api/v1/alerts/feed.atom and /{id}.cap must come before /alerts/{id}
         alerts_router,
+        network_router,
     ]
 
 
