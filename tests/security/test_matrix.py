@@ -37,8 +37,6 @@ POLICY: list[tuple[str, str, frozenset[str] | str]] = [
     # hazard feeds: analysts and admins manage and pull them
     ("GET POST PATCH DELETE", r"^/api/v1/hazard-feeds(/.*)?$", STAFF),
     ("GET", r"^/ogc(/.*)?$", EVERYONE),
-    # hazard feeds (publishers' URLs, a secret credential, pulls): staff only
-    ("GET POST PATCH DELETE", r"^/api/v1/hazard-feeds(/.*)?$", STAFF),
     # observations: field staff submit and read (enumerators their own); partners never see raw counts
     ("GET POST", r"^/api/v1/observations(\.csv)?$", FIELD),
     ("POST", r"^/api/v1/ingest/kobo$", FIELD),
