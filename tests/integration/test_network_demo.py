@@ -24,7 +24,28 @@ def _hazard_alert(client, admin):
     return next(a for a in alerts if a["corridor"] == "BF-C01" and a["rule"] == "hazard_corridor")
 
 
-def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_user, auth, session, smtp_settings):  # noqa: F811
+@pytest.fixture
+def paging_old_events(tmp_path, monkeypatch):
+    """The demo's counts are months old by now, and alerts about old events go to the digest
+    only (late_after_hours): a rule set without that limit pages as the season would have."""
+    import yaml
+
+    from alerts.rules.config import DEFAULT_RULES_FILE
+    from ttt.config import get_settings
+
+    rules = yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    rules["lifecycle"]["late_after_hours"] = None
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    monkeypatch.setenv("TTT_RULES_FILE", str(path))
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_user, auth, session, smtp_settings,  # noqa: F811
+                                                               paging_old_events):
     sink = smtp_settings
     admin = auth(make_user("admin")[1])
     seed_demo(scale=0.3)
