@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 20_000_000
     max_count_per_species: int = 100_000
     kobo_field_map: dict[str, str] = {}
+    kobo_form_field_maps: dict[str, dict[str, str]] = {}  # per form: formhub/uuid or _xform_id_string -> map
+    qa_limits: dict[str, float] = {}  # overrides of corridors.observations.quality.QaLimits
 
     # --- statistics ---
     season_start: str = SEASON_START

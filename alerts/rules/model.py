@@ -233,6 +233,9 @@ class Snapshot:
     flow_points: tuple[FlowPoint, ...] = ()
     calendars: tuple[Any, ...] = ()
     hazards: tuple[Hazard, ...] = ()
+    #: flow point index -> UTC day starts (epoch seconds) its enumerator reported "no herd
+    #: passed": known zeros, unlike days nobody reported (unknown)
+    zero_days: Mapping[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from corridors.ingest import digest
 from corridors.ingest.csvfile import read_csv
-from corridors.ingest.kobo import map_kobo
+from corridors.ingest.kobo import field_map_for, form_keys, map_kobo
 from corridors.ingest.messages_fr import to_french
 from corridors.ingest.openrosa import ServedForm, SubmissionError, load_form, parse_submission
 from corridors.observations.service import BatchOutcome, ItemResult, chunks, ingest
@@ -37,6 +37,26 @@ MESSAGES = {
     "no_instance_id": {"en": "The submission has no meta/instanceID.",
                        "fr": "L'envoi n'a pas de meta/instanceID."},
     "wrong_form": {"en": "This form is not served here: ", "fr": "Ce formulaire n'est pas servi ici : "},
+    "zero_report": {"en": "Thank you: the report \"no herd passed\" was received.",
+                    "fr": "Merci : le rapport « aucun troupeau n'est passé » a été reçu."},
+    "edited": {"en": "Thank you: the corrected count replaces the one sent before.",
+               "fr": "Merci : le comptage corrigé remplace celui envoyé avant."},
+    "ignored": {"en": " Not used (unknown fields): ", "fr": " Non utilisés (champs inconnus) : "},
+    "check": {"en": " Please check: ", "fr": " À vérifier : "},
+}
+
+#: What an enumerator reads on the phone about each automatic flag (the reviewer sees the reason).
+FLAG_WORDS = {
+    "implausible_herd": {"en": "many animals for few herders", "fr": "beaucoup d'animaux pour peu de bergers"},
+    "outside_distribution": {"en": "a herd much bigger than usual at this point",
+                             "fr": "un troupeau bien plus grand que d'habitude à ce point"},
+    "gps_far_from_point": {"en": "the GPS position is far from the flow point",
+                           "fr": "la position GPS est loin du point de suivi"},
+    "device_clock": {"en": "the phone's date or time looks wrong", "fr": "la date ou l'heure du téléphone semble fausse"},
+    "counted_upstream": {"en": "the same herd may have been counted at another point",
+                         "fr": "le même troupeau a peut-être été compté à un autre point"},
+    "replaces_unknown": {"en": "the form it corrects was not found, so it was kept as a new count",
+                         "fr": "le formulaire corrigé est introuvable : gardé comme nouveau comptage"},
 }
 
 
@@ -138,13 +158,19 @@ def receive_submission(session: Session, xml: bytes, principal: Principal, lang:
                      "submit_error")
     if not sub.instance_id:
         return Reply(400, _msg("no_instance_id", lang), "submit_error")
-    outcome = ingest(session, [sub.raw], source="openrosa", enumerator=principal)
-    return _reply_for(outcome.results[0], lang, created=201)
+    outcome = ingest(session, [sub.raw], source="openrosa", enumerator=principal, ignored=[sub.ignored])
+    reply = _reply_for(outcome.results[0], lang, created=201)
+    if sub.ignored:  # told on the phone, so a form that drifted from ours is noticed at once
+        reply.message += _msg("ignored", lang) + ", ".join(sub.ignored) + "."
+    return reply
 
 
 def _reply_for(r: ItemResult, lang: str, created: int) -> Reply:
     if r.status == "accepted":
-        return Reply(created, _msg("accepted", lang), result=r)
+        key = "zero_report" if "zero_report" in r.extra else "edited" if "replaces" in r.extra else "accepted"
+        words = [FLAG_WORDS[f][lang] for f in r.extra.get("flags", []) if f in FLAG_WORDS]
+        return Reply(created, _msg(key, lang) + (_msg("check", lang) + "; ".join(words) + "." if words else ""),
+                     result=r)
     if r.status == "duplicate":
         return Reply(created, _msg("duplicate", lang), result=r)
     if r.code == "conflict":
@@ -166,17 +192,53 @@ def receive_kobo(session: Session, payload: Any, principal: Principal,
     refusal is never silent.
     """
     items = payload if isinstance(payload, list) else [payload]
-    fmap = dict(get_settings().kobo_field_map)
-    fmap.update(field_map or {})
     raws: list[Any] = []
+    ignored: list[list[str]] = []
     for it in items:
-        raws.append(map_kobo(it, fmap).raw if isinstance(it, Mapping) else it)
-    outcome = ingest(session, raws, source="kobo", enumerator=principal)
+        rec = map_kobo(it, kobo_field_map(it, field_map)) if isinstance(it, Mapping) else None
+        raws.append(rec.raw if rec else it)
+        ignored.append(rec.ignored if rec else [])
+    outcome = ingest(session, raws, source="kobo", enumerator=principal, ignored=ignored)
+    for r, it in zip(outcome.results, items, strict=True):
+        if r.status == "rejected" and r.ignored and any(e["field"] == "counts" for e in r.errors):
+            forms = form_keys(it) if isinstance(it, Mapping) else []
+            r.errors.append({"field": "ignored", "message":
+                             f"fields not read: {', '.join(r.ignored)}; if they hold the counts, map them to ours "
+                             f"(e.g. {{\"{r.ignored[0]}\": \"cattle\"}}) in TTT_KOBO_FORM_FIELD_MAPS under this "
+                             f"form's id ({' or '.join(forms) or 'formhub/uuid or _xform_id_string'})"})
     body = outcome.to_json()
     if outcome.count("rejected"):
         conflict_only = all(r.code == "conflict" for r in outcome.results if r.status == "rejected")
         return (409 if conflict_only else 422), body
     return (201 if outcome.count("accepted") else 200), body
+
+
+def kobo_field_map(payload: Mapping[str, Any], extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """TTT_KOBO_FIELD_MAP, then this form's map from TTT_KOBO_FORM_FIELD_MAPS, then ``extra``."""
+    s = get_settings()
+    fmap = field_map_for(payload, s.kobo_field_map, s.kobo_form_field_maps)
+    fmap.update(extra or {})
+    return fmap
+
+
+def preview_kobo(payload: Any, field_map: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """How a sample KoBo submission maps, without storing anything: the record we would read,
+    the fields nothing reads, the map used, and what validation says."""
+    from corridors.observations.schemas import validate_record
+    from corridors.observations.service import validation_options
+
+    items = payload if isinstance(payload, list) else [payload]
+    out = []
+    for it in items:
+        if not isinstance(it, Mapping):
+            out.append({"errors": [{"field": "record", "message": "expected a JSON object (a KoBo submission)"}]})
+            continue
+        fmap = kobo_field_map(it, field_map)
+        rec = map_kobo(it, fmap)
+        v = validate_record(rec.raw, 0, validation_options())
+        out.append({"form": form_keys(it), "field_map": fmap, "record": rec.raw, "ignored": rec.ignored,
+                    "valid": v.ok, "errors": v.errors})
+    return {"submissions": out}
 
 
 # --------------------------------------------------------------------------- CSV
@@ -215,7 +277,8 @@ def import_csv(session: Session, lines: Iterable[str], principal: Principal | No
     layout, rows = read_csv(lines)
     report = CsvReport(ignored_columns=layout.ignored, hxl=layout.hxl)
     for batch in chunks(rows, batch_size):
-        outcome = ingest(session, [r.raw for r in batch], source="csv", enumerator=principal)
+        outcome = ingest(session, [r.raw for r in batch], source="csv", enumerator=principal,
+                         ignored=[r.ignored for r in batch])
         report.add(outcome, [r.row for r in batch])
         if commit_each:
             session.commit()

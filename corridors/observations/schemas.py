@@ -41,6 +41,11 @@ from ttt.facts import SPECIES
 COMPASS_NAMES: tuple[str, ...] = tuple(COMPASS_16)
 
 
+#: Why a record with no animals is refused (a herd of 0 animals is not a herd).
+NO_ANIMALS = ("no animals counted: expected at least one count above 0 in cattle, sheep, goats, camels, "
+              "donkeys, horses or other; to say that no herd passed, send a zero report")
+
+
 class FlowType(StrEnum):
     entering = "entering"
     leaving = "leaving"
@@ -211,6 +216,38 @@ def _bool(v: Any) -> Any:
     raise ValueError(f"expected true or false (yes/no, oui/non), got {v!r}")
 
 
+def strip_uuid_prefix(v: Any) -> Any:
+    """Strip ODK's "uuid:" prefix; pydantic's own (fast) parser does the rest."""
+    if type(v) is str and v[:5].lower() == "uuid:":
+        return v[5:]
+    return v
+
+
+def observed_at_input(v: Any) -> Any:
+    if isinstance(v, date) and not isinstance(v, datetime):
+        raise ValueError("expected a date and time with a timezone offset, got a date only")
+    if isinstance(v, str) and v.strip().endswith("Z"):
+        return v.strip()[:-1] + "+00:00"
+    return v
+
+
+def check_observed_at(v: datetime, opts: ValidationOptions) -> datetime:
+    """A count's time: with an offset, not in the future (beyond the clock skew), not absurdly old."""
+    if v.tzinfo is None or v.utcoffset() is None:
+        raise ValueError(
+            "expected a date and time with a timezone offset, e.g. 2026-02-03T07:15:00+00:00"
+        )
+    now = opts.now or datetime.now(UTC)
+    if v > now + opts.clock_skew:
+        raise ValueError(
+            f"is in the future ({v.isoformat()} is after {now.isoformat(timespec='seconds')}); "
+            "check the device's date and time"
+        )
+    if opts.earliest is not None and v < opts.earliest:
+        raise ValueError(f"expected a date after {opts.earliest.date().isoformat()}, got {v.isoformat()}")
+    return v.astimezone(UTC)
+
+
 class ObservationIn(BaseModel):
     """One flow-monitoring record, exactly the issue-5 contract (extend, never rename)."""
 
@@ -221,7 +258,7 @@ class ObservationIn(BaseModel):
     observed_at: datetime
     location: Location | None = None
     direction: str | float | None = None
-    counts: Counts = Field(default_factory=Counts)
+    counts: Counts = Field(default_factory=Counts, validate_default=True)
     herders: Herders = Field(default_factory=Herders)
     origin: str | None = Field(default=None, max_length=200)
     destination: str | None = Field(default=None, max_length=200)
@@ -231,13 +268,19 @@ class ObservationIn(BaseModel):
     has_certificate: bool | None = None
     already_counted: bool = False
     notes: str = Field(default="", max_length=4000)
+    #: the id of the record this one replaces (an edit: ODK/KoBo ``meta/deprecatedID``)
+    replaces: uuid.UUID | None = None
 
-    @field_validator("id", mode="before")
+    @field_validator("id", "replaces", mode="before")
     @classmethod
     def _id(cls, v: Any) -> Any:
-        # strip ODK's "uuid:" prefix; pydantic's own (fast) parser does the rest
-        if type(v) is str and v[:5].lower() == "uuid:":
-            return v[5:]
+        return strip_uuid_prefix(v)
+
+    @field_validator("counts")
+    @classmethod
+    def _some_animals(cls, v: Counts) -> Counts:
+        if v.total == 0:
+            raise ValueError(NO_ANIMALS)
         return v
 
     @field_validator("flow_point", "origin", "destination", "reason", mode="before")
@@ -255,29 +298,12 @@ class ObservationIn(BaseModel):
     @field_validator("observed_at", mode="before")
     @classmethod
     def _observed_at_type(cls, v: Any) -> Any:
-        if isinstance(v, date) and not isinstance(v, datetime):
-            raise ValueError("expected a date and time with a timezone offset, got a date only")
-        if isinstance(v, str) and v.strip().endswith("Z"):
-            return v.strip()[:-1] + "+00:00"
-        return v
+        return observed_at_input(v)
 
     @field_validator("observed_at")
     @classmethod
     def _observed_at(cls, v: datetime, info: ValidationInfo) -> datetime:
-        if v.tzinfo is None or v.utcoffset() is None:
-            raise ValueError(
-                "expected a date and time with a timezone offset, e.g. 2026-02-03T07:15:00+00:00"
-            )
-        opts = _opts(info)
-        now = opts.now or datetime.now(UTC)
-        if v > now + opts.clock_skew:
-            raise ValueError(
-                f"is in the future ({v.isoformat()} is after {now.isoformat(timespec='seconds')}); "
-                "check the device's date and time"
-            )
-        if opts.earliest is not None and v < opts.earliest:
-            raise ValueError(f"expected a date after {opts.earliest.date().isoformat()}, got {v.isoformat()}")
-        return v.astimezone(UTC)
+        return check_observed_at(v, _opts(info))
 
     @field_validator("direction", mode="before")
     @classmethod
@@ -323,6 +349,8 @@ class ObservationIn(BaseModel):
     def _where(self) -> ObservationIn:
         if self.flow_point is None and self.location is None:
             raise ValueError("expected a flow_point code, or a location when there is none")
+        if self.replaces is not None and self.replaces == self.id:
+            raise ValueError("replaces names this record itself; expected the id of the record it corrects")
         return self
 
     @property
@@ -352,6 +380,8 @@ def content_hash(obs: ObservationIn) -> str:
         _s(obs.origin), _s(obs.destination), _s(None if obs.flow_type is None else obs.flow_type.value),
         _s(obs.reason), _s(obs.cross_border), _s(obs.has_certificate), _s(obs.already_counted), obs.notes,
     ]
+    if obs.replaces is not None:  # appended only when set: hashes of earlier records stay the same
+        parts.append("replaces=" + str(obs.replaces))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -375,6 +405,8 @@ def _message(err: Mapping[str, Any]) -> str:
     if typ == "value_error":
         return msg.removeprefix("Value error, ")
     if typ == "missing":
+        if name == "flow_point":
+            return "is required: expected the code of the flow point the zero report is for"
         if name == "observed_at":
             return "is required: expected the date and time of the count with a timezone offset"
         if name == "id":
@@ -421,7 +453,7 @@ class RecordResult:
 
     index: int
     id: str | None
-    observation: ObservationIn | None = None
+    observation: Any = None  # ObservationIn, or a ZeroReportIn (corridors.observations.zero_reports)
     errors: list[dict[str, str]] = field(default_factory=list)
     hash: str | None = None
 
@@ -446,6 +478,12 @@ def validate_record(
     rid = _raw_id(raw)
     if not isinstance(raw, Mapping):
         return RecordResult(index, None, errors=[{"field": "record", "message": "expected a JSON object"}])
+    if "zero_report" in raw:
+        from corridors.observations import zero_reports
+
+        if zero_reports.is_zero_report(raw):
+            return zero_reports.validate_zero_report(raw, index, options or DEFAULT_OPTIONS)
+        raw = {k: v for k, v in raw.items() if k != "zero_report"}  # "no": an ordinary count
     try:
         obs = ObservationIn.model_validate(raw, context={"options": options or DEFAULT_OPTIONS})
     except ValidationError as exc:

@@ -201,3 +201,25 @@ def rebuild_rollups(session: Session) -> int:
         session.execute(text(f"DELETE FROM {table}"))
         n += session.execute(text(f"INSERT INTO {table} ({cols}) {raw}")).rowcount
     return n
+
+
+# ------------------------------------------------------------------ known days
+
+def known_days(session: Session, first: dt.date, last: dt.date, *, corridor_id: int | None = None,
+               flow_point_ids: Sequence[int] | None = None) -> list[dt.date]:
+    """Days in [first, last] with a report from the selected points: a counted herd, or a
+    zero report ("on duty, no herd passed"). Other days are unknown, not zero."""
+    cond_r, cond_z, params = "", "", {"a": first, "b": last}
+    if corridor_id is not None:
+        cond_r += " AND corridor_id = :cid"
+        cond_z += " AND fp.corridor_id = :cid"
+        params["cid"] = corridor_id
+    if flow_point_ids is not None:
+        cond_r += " AND flow_point_id = ANY(:fps)"
+        cond_z += " AND z.flow_point_id = ANY(:fps)"
+        params["fps"] = list(flow_point_ids)
+    sql = (f"SELECT day FROM daily_rollups WHERE day BETWEEN :a AND :b{cond_r} UNION "
+           "SELECT CAST(d AS date) FROM zero_reports z JOIN flow_points fp ON fp.id = z.flow_point_id, "
+           "generate_series(CAST(greatest(z.first_day, :a) AS timestamp), CAST(least(z.last_day, :b) AS timestamp), "
+           f"interval '1 day') AS d WHERE z.last_day >= :a AND z.first_day <= :b{cond_z} ORDER BY 1")
+    return list(session.execute(text(sql), params).scalars())

@@ -40,6 +40,11 @@ POLICY: list[tuple[str, str, frozenset[str] | str]] = [
     # observations: field staff submit and read (enumerators their own); partners never see raw counts
     ("GET POST", r"^/api/v1/observations(\.csv)?$", FIELD),
     ("POST", r"^/api/v1/ingest/kobo$", FIELD),
+    # review of counts, their history, data quality, KoBo mapping preview: data managers
+    ("POST", r"^/api/v1/observations/[^/]+/review$", STAFF),
+    ("GET", r"^/api/v1/observations/[^/]+/history$", STAFF),
+    ("GET POST", r"^/api/v1/ingest/kobo/preview$", STAFF),
+    ("GET PUT", r"^/api/v1/quality(/.*)?$", STAFF),
     ("GET HEAD POST", r"^/openrosa/.*$", FIELD),
     # statistics: partners read aggregated figures (in their scope), enumerators do not
     ("GET", r"^/api/v1/stats(/.*)?$", frozenset({"partner", "analyst", "admin"})),

@@ -28,10 +28,14 @@ def _messages(raw):
         ({"cross_border": "peut-être"}, "oui ou non attendu"),
         ({"location": {"lon": 200, "lat": 14}}, "longitude de -180 à 180 attendue, reçu 200"),
         ({"id": "abc"}, "identifiant UUID"),
+        ({"counts": {"cattle": 0}}, "aucun animal compté"),
+        ({"zero_report": True, "counts": {"cattle": 3}}, "ne peut pas compter d'animaux"),
+        ({"replaces": "6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11"}, "replaces désigne ce même envoi"),
     ],
 )
 def test_every_common_refusal_has_a_french_version(raw, french):
-    base = {"id": "6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11", "flow_point": "P", "observed_at": "2026-02-03T07:15:00+00:00"}
+    base = {"id": "6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11", "flow_point": "P", "observed_at": "2026-02-03T07:15:00+00:00",
+            "counts": {"cattle": 1}}
     (msg,) = _messages({**base, **raw})
     assert french in to_french(msg)
     assert to_french(msg) != msg
