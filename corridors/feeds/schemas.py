@@ -20,7 +20,7 @@ OPTION_SPECS: dict[str, dict[str, str]] = {
     "firms_csv": {"min_confidence": "low, nominal or high", "buffer_m": "metres > 0", "merge_m": "metres > 0"},
     "gdacs_geojson": {"event_types": "a list of GDACS event types (FL, DR, WF...)", "point_radius_km": "km > 0"},
     "cap_feed": {"languages": "a list of language codes, preferred first", "max_messages": "a whole number 1-1000"},
-    "acled_csv": {"radius_km": "km > 0"},
+    "acled_csv": {"radius_km": "km > 0", "event_alerts": "true to raise an event alert awaiting verification per event"},
 }
 COMMON_OPTIONS = {"timeout_s": "seconds, 1-300"}
 
@@ -64,6 +64,8 @@ def _check_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
             ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000
         elif name == "min_confidence":
             ok = value in ("low", "nominal", "high", "l", "n", "h")
+        elif name == "event_alerts":
+            ok = isinstance(value, bool)
         elif name in ("event_types", "languages"):
             ok = isinstance(value, list) and all(isinstance(x, str) and x.strip() for x in value)
         if not ok:
