@@ -108,10 +108,13 @@ class AlertMessage:
         """The copy that may leave ttt (e-mail, SMS, webhooks, CAP, Atom, pages): geometry
         generalised to whole grid cells, no reporter's name or words (location and people
         policies: ttt.location_policy, alerts.privacy). Idempotent."""
-        from alerts.privacy import evidence_for
+        from alerts.privacy import evidence_for, reporter_text
         from ttt.location_policy import recipient_geometry
 
-        return dataclasses.replace(self, geometry=recipient_geometry(self.geometry),
+        headline = self.headline
+        if self.type == "event":  # written by a reporter: one line, no links (older rows too)
+            headline = {k: reporter_text(v, 400) for k, v in self.headline.items()}
+        return dataclasses.replace(self, geometry=recipient_geometry(self.geometry), headline=headline,
                                    evidence=evidence_for(None, dict(self.evidence)))
 
     def with_ack_url(self, ack_url: str | None) -> AlertMessage:

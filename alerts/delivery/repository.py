@@ -6,20 +6,32 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from alerts.alerts.models import Alert
 from alerts.delivery.models import AlertMessageRecord, Delivery, DeliveryAttempt, Subscription
 from corridors.geodata.models import AdminArea, Corridor, FlowPoint
+from ttt.scope import pcode_in_sql, prefix_patterns
 
 # --- subscriptions ------------------------------------------------------------------------
 
 
+def subscriptions_within(scopes: Sequence[str]):
+    """SQL condition: the subscription names admin areas and every one lies inside ``scopes``
+    (P-code prefixes). A subscription without areas reaches everywhere: unscoped users only."""
+    return text(
+        "cardinality(subscriptions.pcodes) > 0 AND NOT EXISTS (SELECT 1 FROM unnest(subscriptions.pcodes) AS p(code) "
+        f"WHERE NOT {pcode_in_sql('p.code', param='scope_patterns')})"
+    ).bindparams(scope_patterns=prefix_patterns(scopes))
+
+
 def list_subscriptions(session: Session, *, limit: int, offset: int, active: bool | None = None,
-                       channel: str | None = None) -> tuple[list[Subscription], int]:
+                       channel: str | None = None, scopes: Sequence[str] = ()) -> tuple[list[Subscription], int]:
     query = select(Subscription)
+    if scopes:
+        query = query.where(subscriptions_within(scopes))
     if active is not None:
         query = query.where(Subscription.active.is_(active))
     if channel:
@@ -216,8 +228,10 @@ def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
 
 
 def list_deliveries(session: Session, *, alert_id: int | None, status: str | None, limit: int,
-                    offset: int) -> tuple[list[Delivery], int]:
+                    offset: int, scopes: Sequence[str] = ()) -> tuple[list[Delivery], int]:
     query = select(Delivery)
+    if scopes:
+        query = query.where(Delivery.subscription_id.in_(select(Subscription.id).where(subscriptions_within(scopes))))
     if alert_id is not None:
         query = query.where(Delivery.alert_id == alert_id)
     if status:

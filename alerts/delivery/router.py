@@ -37,33 +37,34 @@ def create_subscription(body: SubscriptionIn, user: CurrentUser, session: DbSess
 @router.get("/api/v1/subscriptions", dependencies=[require_roles(*STAFF)], response_model=Page[SubscriptionOut],
             summary="List subscriptions")
 def list_subscriptions(
-    request: Request, session: DbSession,
+    request: Request, session: DbSession, user: CurrentUser,
     active: bool | None = None,
     channel: Annotated[str | None, Query(pattern="^(email|sms|webhook|log)$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    rows, total = service.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel)
+    rows, total = service.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel,
+                                             user=user)
     return page(request, [service.subscription_json(s) for s in rows], total, offset, limit)
 
 
 @router.get("/api/v1/subscriptions/{subscription_id}", dependencies=[require_roles(*STAFF)],
             response_model=SubscriptionOut, summary="One subscription")
-def get_subscription(subscription_id: int, session: DbSession) -> dict:
-    return service.subscription_json(service.get_subscription(session, subscription_id))
+def get_subscription(subscription_id: int, session: DbSession, user: CurrentUser) -> dict:
+    return service.subscription_json(service.get_subscription(session, subscription_id, user))
 
 
 @router.patch("/api/v1/subscriptions/{subscription_id}", dependencies=[require_roles(*STAFF)],
               response_model=SubscriptionOut,
               summary="Change some fields of a subscription")
-def patch_subscription(subscription_id: int, body: SubscriptionPatch, session: DbSession) -> dict:
-    sub, secret = service.update_subscription(session, subscription_id, body)
+def patch_subscription(subscription_id: int, body: SubscriptionPatch, session: DbSession, user: CurrentUser) -> dict:
+    sub, secret = service.update_subscription(session, subscription_id, body, user=user)
     return service.subscription_json(sub, secret=secret)
 
 
 @router.delete("/api/v1/subscriptions/{subscription_id}", status_code=204, dependencies=[require_roles(*STAFF)])
-def delete_subscription(subscription_id: int, session: DbSession) -> Response:
-    service.delete_subscription(session, subscription_id)
+def delete_subscription(subscription_id: int, session: DbSession, user: CurrentUser) -> Response:
+    service.delete_subscription(session, subscription_id, user)
     return Response(status_code=204)
 
 
@@ -73,13 +74,13 @@ def delete_subscription(subscription_id: int, session: DbSession) -> Response:
 @router.get("/api/v1/deliveries", dependencies=[require_roles(*STAFF)], response_model=Page[DeliveryOut],
             summary="Delivery log: who was sent what, every attempt and its outcome")
 def list_deliveries(
-    request: Request, session: DbSession,
+    request: Request, session: DbSession, user: CurrentUser,
     alert: int | None = None,
     status: Annotated[str | None, Query(pattern="^(pending|sent|failed|superseded)$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    items, total = service.delivery_log(session, alert_id=alert, status=status, limit=limit, offset=offset)
+    items, total = service.delivery_log(session, alert_id=alert, status=status, limit=limit, offset=offset, user=user)
     return page(request, items, total, offset, limit)
 
 

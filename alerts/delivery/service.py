@@ -74,12 +74,28 @@ def _area(value: dict[str, Any] | None):
     return from_shape(geom, srid=4326)
 
 
+def within_scopes(user: Principal | None, pcodes: list[str] | None) -> bool:
+    """A scoped user manages only subscriptions naming admin areas, all inside their scopes
+    (one without areas reaches every country: unscoped users only)."""
+    if user is None or user.unrestricted:
+        return True
+    return bool(pcodes) and all(user.in_scope(p) for p in pcodes)
+
+
+def _scope_errors(user: Principal | None, pcodes: list[str] | None) -> list[dict[str, str]]:
+    if within_scopes(user, pcodes):
+        return []
+    assert user is not None
+    return [{"field": "pcodes", "message": f"name admin areas inside yours ({', '.join(user.scopes)}); "
+             "a subscription for other or all areas is set up by a user without scopes"}]
+
+
 def create_subscription(session: Session, body: SubscriptionIn, user: Principal,
                         ds: DeliverySettings | None = None) -> tuple[Subscription, str | None]:
     """A new subscription; returns it with the webhook secret to show once (generated if absent)."""
     ds = ds or get_delivery_settings()
     values = body.model_dump()
-    errors = _check(values, ds)
+    errors = _check(values, ds) + _scope_errors(user, [p.strip().upper() for p in values.get("pcodes") or []])
     area = None
     try:
         area = _area(values.pop("area"))
@@ -99,28 +115,29 @@ def create_subscription(session: Session, body: SubscriptionIn, user: Principal,
 
 
 def list_subscriptions(session: Session, *, limit: int, offset: int, active: bool | None = None,
-                       channel: str | None = None) -> tuple[list[Subscription], int]:
-    return repo.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel)
+                       channel: str | None = None, user: Principal | None = None) -> tuple[list[Subscription], int]:
+    return repo.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel,
+                                   scopes=tuple(user.scopes) if user else ())
 
 
-def get_subscription(session: Session, subscription_id: int) -> Subscription:
+def get_subscription(session: Session, subscription_id: int, user: Principal | None = None) -> Subscription:
     sub = repo.get_subscription(session, subscription_id)
-    if sub is None:
+    if sub is None or not within_scopes(user, sub.pcodes):
         raise NotFound(f"subscription {subscription_id} does not exist")
     return sub
 
 
 def update_subscription(session: Session, subscription_id: int, patch: SubscriptionPatch,
-                        ds: DeliverySettings | None = None) -> tuple[Subscription, str | None]:
+                        ds: DeliverySettings | None = None, user: Principal | None = None) -> tuple[Subscription, str | None]:
     ds = ds or get_delivery_settings()
-    sub = get_subscription(session, subscription_id)
+    sub = get_subscription(session, subscription_id, user)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active", "hears"):
         if field in changes and changes[field] is None:
             raise ValidationFailed([{"field": field, "message": "cannot be null"}])
     merged = {"channel": sub.channel, "address": sub.address, "pcodes": sub.pcodes, "corridors": sub.corridors,
               "secret": None, **changes}
-    errors = _check(merged, ds)
+    errors = _check(merged, ds) + _scope_errors(user, [p.strip().upper() for p in merged.get("pcodes") or []])
     if errors:
         raise ValidationFailed(errors)
     new_secret = None
@@ -143,8 +160,8 @@ def update_subscription(session: Session, subscription_id: int, patch: Subscript
     return sub, new_secret
 
 
-def delete_subscription(session: Session, subscription_id: int) -> None:
-    session.delete(get_subscription(session, subscription_id))
+def delete_subscription(session: Session, subscription_id: int, user: Principal | None = None) -> None:
+    session.delete(get_subscription(session, subscription_id, user))
     session.flush()
 
 
@@ -169,8 +186,11 @@ def subscription_json(sub: Subscription, *, secret: str | None = None) -> dict[s
 
 
 def delivery_log(session: Session, *, alert_id: int | None, status: str | None, limit: int,
-                 offset: int) -> tuple[list[dict[str, Any]], int]:
-    rows, total = repo.list_deliveries(session, alert_id=alert_id, status=status, limit=limit, offset=offset)
+                 offset: int, user: Principal | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Deliveries (scoped users: of their subscriptions only) with every attempt: status and
+    our own short reason, never the receiver's answer."""
+    rows, total = repo.list_deliveries(session, alert_id=alert_id, status=status, limit=limit, offset=offset,
+                                       scopes=tuple(user.scopes) if user else ())
     subs = repo.subscriptions_by_id(session, [d.subscription_id for d in rows])
     attempts = repo.attempts_for(session, [d.id for d in rows])
 
@@ -185,11 +205,11 @@ def delivery_log(session: Session, *, alert_id: int | None, status: str | None, 
             "mode": d.mode, "status": d.status, "attempts": d.attempts,
             "subscription": {"id": d.subscription_id, "name": sub.name if sub else None,
                              "organisation": sub.organisation if sub else None,
-                             "channel": sub.channel if sub else None, "address": sub.address if sub else None},
+                             "channel": sub.channel if sub else None, "address": (mask_url(sub.address) if sub.channel == "webhook" else sub.address) if sub else None},
             "created_at": iso(d.created_at), "next_attempt_at": iso(d.next_attempt_at) if d.status == "pending" else None,
             "sent_at": iso(d.sent_at), "acknowledged_at": iso(d.acknowledged_at), "last_error": d.last_error,
             "attempt_log": [{"at": iso(a.at), "outcome": a.outcome, "status_code": a.status_code,
-                             "response_excerpt": a.response_excerpt, "error": a.error, "duration_ms": a.duration_ms}
+                             "response_excerpt": None, "error": a.error, "duration_ms": a.duration_ms}
                             for a in attempts.get(d.id, [])],
         })
     return items, total
@@ -257,9 +277,13 @@ class AckView:
 
 _REASONS = {
     "fr": {"expired": "Ce lien de confirmation a expiré.", "tampered": "Ce lien de confirmation n'est pas valide.",
-           "malformed": "Ce lien de confirmation est incomplet ou abîmé.", "gone": "Cette alerte n'existe plus."},
+           "malformed": "Ce lien de confirmation est incomplet ou abîmé.", "gone": "Cette alerte n'existe plus.",
+           "superseded": "Cette alerte est devenue plus grave depuis ce message : ouvrez le lien du message le "
+                         "plus récent pour en confirmer la réception."},
     "en": {"expired": "This acknowledgement link has expired.", "tampered": "This acknowledgement link is not valid.",
-           "malformed": "This acknowledgement link is incomplete or damaged.", "gone": "This alert no longer exists."},
+           "malformed": "This acknowledgement link is incomplete or damaged.", "gone": "This alert no longer exists.",
+           "superseded": "This alert has become more severe since this message: open the link in the newest "
+                         "message to acknowledge it."},
 }
 
 
@@ -299,7 +323,20 @@ def _load(session: Session, token: str, language: str | None, *, lock: bool):
     alert = repo.get_alert(session, claim.alert_id, lock=lock)
     if alert is None:
         raise _Refused(AckView("invalid", lang, "gone", _REASONS[lang]["gone"], status_code=404))
+    if lock and claim.version < (alert.version or 1) and _graver_since(session, alert, claim.version):
+        # an old link must not acknowledge a newer, more severe version nobody has read yet
+        raise _Refused(AckView("invalid", lang, "superseded", _REASONS[lang]["superseded"], status_code=409))
     return alert, delivery, sub, lang
+
+
+def _graver_since(session: Session, alert, version: int) -> bool:
+    """Whether the alert is more severe now than in the message of ``version``."""
+    from ttt.facts import severity_rank
+
+    told = next((r for r in repo.alert_messages(session, alert.id) if r.version == version), None)
+    if told is None:
+        return False
+    return severity_rank(alert.severity) > severity_rank((told.payload or {}).get("severity") or alert.severity)
 
 
 def ack_page(session: Session, token: str, language: str | None = None) -> AckView:

@@ -150,6 +150,9 @@ def _sniff_delimiter(line: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
+CSV_FIELD_LIMIT = 64 << 20  # above any accepted body (TTT_MAX_BODY_BYTES)
+
+
 def read_csv(lines: Iterable[str]) -> tuple[CsvLayout, Iterator[CsvRow]]:
     """Stream a CSV (text lines, e.g. an open file): returns the layout and a row iterator.
 
@@ -162,6 +165,9 @@ def read_csv(lines: Iterable[str]) -> tuple[CsvLayout, Iterator[CsvRow]]:
         raise CsvFormatError("the file is empty; expected a header row") from None
     first = first.lstrip("\ufeff")
     delim = _sniff_delimiter(first)
+    # a field beyond csv's 128 KiB default must not end the whole file: the record's own
+    # validation refuses what is too long (notes: 4,000 characters), the other rows are kept
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(_chain(first, it), delimiter=delim)
     header = next(reader)
     targets = [plain_target(h) for h in header]

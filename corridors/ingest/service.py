@@ -98,16 +98,34 @@ def authenticate_openrosa(session: Session, authorization: str | None, method: s
     if params is None:
         return AuthOutcome(None, digest.challenge(key, DIGEST_REALM), "credentials required")
     candidates = digest_candidates(session, params.get("username", ""))
-    last = digest.DigestResult(False, reason="unknown user")
+    if not candidates:  # the same work and words as a wrong token
+        res = digest.verify(params, method=method, path=uri, ha1_for={}, key=key, realm=DIGEST_REALM)
+        return AuthOutcome(None, digest.challenge(key, DIGEST_REALM, stale=res.stale), res.reason)
+    last = digest.DigestResult(False, reason=digest.BAD_CREDENTIALS)
     for principal, h1 in candidates:
         res = digest.verify(params, method=method, path=uri, ha1_for={principal.name: h1}, key=key,
-                            realm=DIGEST_REALM)
+                            realm=DIGEST_REALM, first_use=lambda nonce, nc: first_digest_use(session, nonce, nc))
         if res.ok:
             return AuthOutcome(principal)
         last = res
         if res.stale:
             break
     return AuthOutcome(None, digest.challenge(key, DIGEST_REALM, stale=last.stale), last.reason)
+
+
+def first_digest_use(session: Session, nonce: str, nc: str) -> bool:
+    """Record (nonce, nc) and say whether it is new; forget pairs older than a nonce can live.
+    Committed at once (its own connection): a replay must be refused even if the request
+    that first used the pair rolls back."""
+    from sqlalchemy import text
+
+    from ttt.db import session_scope
+
+    with session_scope() as own:
+        own.execute(text("DELETE FROM digest_nonce_uses WHERE used_at < now() - interval '1 hour'"))
+        row = own.execute(text("INSERT INTO digest_nonce_uses (nonce, nc) VALUES (:n, :c) "
+                               "ON CONFLICT DO NOTHING RETURNING 1"), {"n": nonce[:200], "c": nc[:16]}).first()
+    return row is not None
 
 
 def basic_principal(session: Session, header: str) -> Principal | None:

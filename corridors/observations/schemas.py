@@ -471,6 +471,20 @@ def _raw_id(raw: Any) -> str | None:
     return None
 
 
+def nul_fields(raw: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Paths of the values (and keys) of a record holding a NUL character."""
+    out = []
+    for k, v in raw.items():
+        name = f"{prefix}{k}"
+        if (isinstance(k, str) and "\0" in k) or (isinstance(v, str) and "\0" in v):
+            out.append(name.replace("\0", "\\u0000"))
+        elif isinstance(v, Mapping):
+            out += nul_fields(v, name + ".")
+        elif isinstance(v, list):
+            out += [f"{name}.{i}" for i, x in enumerate(v) if isinstance(x, str) and "\0" in x]
+    return out
+
+
 def validate_record(
     raw: Any, index: int = 0, options: ValidationOptions | None = None
 ) -> RecordResult:
@@ -478,6 +492,10 @@ def validate_record(
     rid = _raw_id(raw)
     if not isinstance(raw, Mapping):
         return RecordResult(index, None, errors=[{"field": "record", "message": "expected a JSON object"}])
+    nul = nul_fields(raw)
+    if nul:  # PostgreSQL text cannot hold NUL: refuse this record, keep the others
+        return RecordResult(index, rid if isinstance(rid, str) and "\0" not in rid else None,
+                            errors=[{"field": f, "message": "contains a NUL character (\\u0000); remove it"} for f in nul])
     if "zero_report" in raw:
         from corridors.observations import zero_reports
 

@@ -10,6 +10,7 @@ leaves nothing of the batch behind and a retry starts from a clean slate.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from corridors.geometry import NOWHERE, Placement, movement_from_heading
 from corridors.observations import repository as repo
 from corridors.observations.edits import EditPlan, apply_edits, plan_edits
+from corridors.observations.models import SOURCES
 from corridors.observations.quality import QaLimits, flag, herd_flags
 from corridors.observations.schemas import (
     HERDERS,
@@ -33,8 +35,6 @@ from corridors.observations.zero_reports import ZeroReportIn
 from ttt.config import get_settings
 from ttt.location_policy import GENERALISED, sees_exact, snap_point
 from ttt.users import Principal
-
-SOURCES = ("api", "openrosa", "kobo", "csv")
 
 
 @dataclass
@@ -173,13 +173,23 @@ def ingest(
     pcode_of.update({i: fp_of[i].adm2_pcode for i in zero_of})
 
     if enumerator is not None and enumerator.scopes:
+        # both the flow point named and the GPS point given must lie in the enumerator's
+        # areas: an in-scope flow point must not carry a herd located in another country
+        gps_only = [i for i in obs_of if where[i][2] == "gps" and i not in admin]
+        gps_pcode = {**{i: admin[i] for i in admin if i in where and where[i][2] == "gps"},
+                     **dict(zip(gps_only, repo.admin_pcodes_at(
+                         session, [where[i][0] for i in gps_only], [where[i][1] for i in gps_only]), strict=True))}
         for i in [*obs_of, *zero_of]:
-            if not enumerator.in_scope(pcode_of[i]):
+            checks = [("flow_point" if fp_of.get(i) is not None else "location", pcode_of[i])]
+            if i in gps_pcode and (gps_pcode[i] is not None or not _near_flow_point(where[i], fp_of[i])):
+                checks.append(("location", gps_pcode[i]))
+            bad = next(((fld, pc) for fld, pc in checks if not enumerator.in_scope(pc)), None)
+            if bad is not None:
+                fld, pc = bad
                 r = out[i]
                 r.status, r.code = "rejected", "out_of_scope"
-                fld = "flow_point" if fp_of[i] is not None else "location"
                 r.errors = [{"field": fld, "message":
-                             f"this place ({pcode_of[i] or 'outside every known admin area'}) is outside "
+                             f"this place ({pc or 'outside every known admin area'}) is outside "
                              f"your areas ({', '.join(enumerator.scopes)})"}]
                 obs_of.pop(i, None)
                 zero_of.pop(i, None)
@@ -334,6 +344,19 @@ def _row(o: ObservationIn, content_hash: str, fp: repo.FlowPointInfo | None, lon
 
 
 # --------------------------------------------------------------------------- reads
+
+
+FLOW_POINT_REACH_M = 20_000.0  # a GPS point in no known admin area still counts as "at" its flow point
+
+
+def _near_flow_point(where: tuple[float, float, str], fp: repo.FlowPointInfo | None) -> bool:
+    """True when the GPS point lies within FLOW_POINT_REACH_M of the named flow point
+    (great-circle distance): the scope check falls back to it where no admin area is known."""
+    if fp is None:
+        return False
+    lon1, lat1, lon2, lat2 = map(math.radians, (where[0], where[1], fp.lon, fp.lat))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a))) <= FLOW_POINT_REACH_M
 
 
 def list_observations(session: Session, user: Principal, f: repo.ListFilter) -> tuple[list[dict], int]:

@@ -6,6 +6,11 @@ that may not use the route must get 401 (nobody) or 403, a role that may must ge
 authorisation (any status except 401/403/5xx: 404 or 422 for the placeholders is fine).
 A route missing from POLICY fails ``test_every_route_has_a_policy``: a new endpoint is never
 left unreviewed.
+
+Scopes on writes (a user scoped to some areas acting on another area's alerts, reports,
+subscriptions, geodata) are the second axis of the matrix:
+``tests/security/test_scopes_on_writes.py::test_scoped_write_matrix`` (it needs a database
+cleaned per case, which this module's shared users do not give).
 """
 
 from __future__ import annotations
