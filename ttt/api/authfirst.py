@@ -35,6 +35,33 @@ def _verify(header: str, path: str):
     return None
 
 
+def _verify_console(cookie_header: str, csrf: str):
+    """A signed-in console user's write: the session cookie and its CSRF secret, both checked
+    here so the route can reuse the principal (the browser sends cookies on its own)."""
+    from http.cookies import SimpleCookie
+
+    from ttt.db import session_scope
+    from ttt.web_sessions import COOKIE, csrf_ok, lookup
+
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except Exception:  # a malformed Cookie header is simply no session
+        return None
+    sid = jar[COOKIE].value if COOKIE in jar else None
+    with session_scope() as session:
+        found = lookup(session, sid)
+    if found is None:
+        return None
+    if not csrf_ok(found[1], csrf):
+        raise _NeedsCsrf()
+    return found[0]
+
+
+class _NeedsCsrf(Exception):
+    pass
+
+
 class AuthFirstMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -43,13 +70,24 @@ class AuthFirstMiddleware:
         if scope["type"] != "http" or scope.get("method") not in WRITE_METHODS or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        header = ""
+        header = cookie = csrf = ""
         for k, v in scope.get("headers") or []:
             if k == b"authorization":
                 header = v.decode("latin-1")
-                break
+            elif k == b"cookie":
+                cookie = v.decode("latin-1")
+            elif k == b"x-csrf-token":
+                csrf = v.decode("latin-1")
         try:
-            principal = await run_in_threadpool(_verify, header, scope["path"]) if header else None
+            if header:
+                principal = await run_in_threadpool(_verify, header, scope["path"])
+            elif cookie:
+                principal = await run_in_threadpool(_verify_console, cookie, csrf)
+            else:
+                principal = None
+        except _NeedsCsrf:
+            await _send(scope, send, 403, "forbidden", "a console request that changes data needs its X-CSRF-Token header", [])
+            return
         except OperationalError:
             await _send(scope, send, 503, "service_unavailable", "the database is unavailable; retry later",
                         [(b"retry-after", b"5")])
