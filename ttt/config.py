@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/ttt"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     public_url: str = "http://127.0.0.1:8000"
+    console_basemap_url: str = ""  # e.g. https://{s}.tile.example.org/{z}/{x}/{y}.png; empty = no basemap
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     token_ttl_days: int = 365  # lifetime of new tokens unless given; 0 = never expire

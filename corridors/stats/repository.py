@@ -159,8 +159,39 @@ def corridor_totals(
     return _rows(session.execute(text(sql), params), with_days=False, day=first, keyed=True)
 
 
+def flow_point_totals(
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    *,
+    flow_point_ids: Sequence[int] | None = None,
+    direction: str | None = None,
+) -> DailyRows:
+    """Like corridor_totals, keyed by flow point code (one row per point and movement)."""
+    src, params = _source(first, last, True, None, flow_point_ids, direction)
+    sql = (f"SELECT f.code AS key, s.movement, {_SUMS} FROM ({src}) s JOIN flow_points f ON f.id = s.flow_point_id "
+           f"GROUP BY f.code, s.movement")
+    return _rows(session.execute(text(sql), params), with_days=False, day=first, keyed=True)
+
+
+def data_days(session: Session) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day holding any count (from the rollups, so it stays cheap)."""
+    row = session.execute(text("SELECT min(day) AS a, max(day) AS b FROM daily_rollups")).first()
+    return (row.a, row.b) if row else (None, None)
+
+
+def corridor_list(session: Session) -> list[Place]:
+    rows = session.execute(text("SELECT id, code, name FROM corridors ORDER BY name, code"))
+    return [Place(r.id, r.code, r.name) for r in rows]
+
+
 def corridor_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
     rows = session.execute(text("SELECT code, name FROM corridors WHERE code = ANY(:c)"), {"c": list(codes)})
+    return {r.code: r.name for r in rows}
+
+
+def flow_point_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    rows = session.execute(text("SELECT code, name FROM flow_points WHERE code = ANY(:c)"), {"c": list(codes)})
     return {r.code: r.name for r in rows}
 
 

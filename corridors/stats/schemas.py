@@ -90,7 +90,8 @@ class SeriesOut(BaseModel):
 
 class RankItem(FiguresOut):
     rank: int
-    corridor: str
+    corridor: str | None = None
+    flow_point: str | None = None
     name: str
     previous_season: FiguresOut | None = None
     change: dict | None = None

@@ -127,6 +127,7 @@ class RankingResult:
     previous: dict[str, Figures] | None
     previous_range: tuple[dt.date, dt.date] | None
     query: StatsQuery
+    level: str = "corridor"  # what is ranked: corridor | flow_point
 
 
 def _restriction(user: Principal, points: list[repository.Place], what: str) -> tuple[list[int] | None, bool]:
@@ -202,6 +203,20 @@ def area_stats(session: Session, user: Principal, pcode: str | None, q: StatsQue
 
 
 def corridor_ranking(session: Session, user: Principal, q: StatsQuery, by: str = "animals") -> RankingResult:
+    return _ranking(session, user, q, by, "corridor")
+
+
+def flow_point_ranking(session: Session, user: Principal, q: StatsQuery, by: str = "animals") -> RankingResult:
+    """Flow points ranked over a period (partners: only points inside their scopes)."""
+    return _ranking(session, user, q, by, "flow_point")
+
+
+_LEVELS = {"corridor": (repository.corridor_totals, repository.corridor_names),
+           "flow_point": (repository.flow_point_totals, repository.flow_point_names)}
+
+
+def _ranking(session: Session, user: Principal, q: StatsQuery, by: str, level: str) -> RankingResult:
+    totals_of, names_of = _LEVELS[level]
     if by not in RANK_BY:
         raise ValidationFailed([{"field": "by", "message": f"expected one of {', '.join(RANK_BY)}, got {by!r}"}])
     season, factors = config()
@@ -214,7 +229,7 @@ def corridor_ranking(session: Session, user: Principal, q: StatsQuery, by: str =
     def totals(a: dt.date, b: dt.date) -> dict[str, Figures]:
         if allowed == []:
             return {}
-        return totals_by_key(repository.corridor_totals(session, a, b, flow_point_ids=allowed, direction=q.direction), a, b, **kw)
+        return totals_by_key(totals_of(session, a, b, flow_point_ids=allowed, direction=q.direction), a, b, **kw)
 
     current = totals(first, last)
     previous, prev_range = None, None
@@ -222,8 +237,8 @@ def corridor_ranking(session: Session, user: Principal, q: StatsQuery, by: str =
         prev_range = previous_season_range(first, last, "season")
         previous = totals(*prev_range)
     ranked = rank(current, by)
-    return RankingResult(first, last, by, ranked, repository.corridor_names(session, [c for c, _ in ranked]),
-                         previous, prev_range, q)
+    return RankingResult(first, last, by, ranked, names_of(session, [c for c, _ in ranked]),
+                         previous, prev_range, q, level)
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -265,7 +280,7 @@ def ranking_json(r: RankingResult, limit: int, offset: int, next_url: str | None
     _, factors = config()
     items = []
     for i, (code, fig) in enumerate(r.ranked[offset:offset + limit], start=offset + 1):
-        item = {"rank": i, "corridor": code, "name": r.names.get(code, code), **fig.as_dict()}
+        item = {"rank": i, r.level: code, "name": r.names.get(code, code), **fig.as_dict()}
         if r.previous is not None:
             prev = r.previous.get(code, zero_figures())
             item["previous_season"] = prev.as_dict()
@@ -312,6 +327,7 @@ def render_series(r: SeriesResult, fmt: str) -> Rendered:
 def render_ranking(r: RankingResult, fmt: str) -> Rendered:
     if fmt != "csv":
         raise ValidationFailed([{"field": "format", "message": "the ranking is available as json or csv"}])
-    text = ranking_csv(r.ranked, place_kind="corridor", first=r.first, last=r.last, previous=r.previous)
-    return Rendered(text.encode("utf-8"), MEDIA_TYPES["csv"], f"ttt-stats-corridor-ranking-{r.first}-{r.last}.csv")
+    text = ranking_csv(r.ranked, place_kind=r.level, first=r.first, last=r.last, previous=r.previous)
+    slug = r.level.replace("_", "-")
+    return Rendered(text.encode("utf-8"), MEDIA_TYPES["csv"], f"ttt-stats-{slug}-ranking-{r.first}-{r.last}.csv")
 

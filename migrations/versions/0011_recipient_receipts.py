@@ -1,7 +1,7 @@
 """delivery: one acknowledgement per recipient, outcomes reported from the alert page
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0016
 
 Receipts move from the alert row (one per alert, and a new version each time) to a table
 of their own: each delivery's signed link records that recipient's receipt. Authorities
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0011'
-down_revision: str | None = '0012'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -45,9 +45,30 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _console_principal(request: Request, session: Session) -> Principal | None:
+    """The signed-in console user (session cookie), or None. A cookie is sent by the browser on
+    its own, so unsafe methods also need the session's CSRF secret in ``X-CSRF-Token``."""
+    from ttt.web_sessions import COOKIE, csrf_ok, lookup
+
+    found = lookup(session, request.cookies.get(COOKIE))
+    if found is None:
+        return None
+    principal, csrf = found
+    if request.method not in SAFE_METHODS and not csrf_ok(csrf, request.headers.get("x-csrf-token")):
+        raise Forbidden("a console request that changes data needs its X-CSRF-Token header")
+    request.state.principal = principal
+    return principal
+
+
 def get_principal(request: Request, session: DbSession) -> Principal:
     token = bearer_token(request)
     if token is None:
+        principal = _console_principal(request, session)
+        if principal is not None:
+            return principal
         raise Unauthorized("send 'Authorization: Bearer <token>'")
     try:
         principal = authenticate(session, token)
