@@ -2,7 +2,8 @@
 refused with 401 before a byte of its body is read or parsed (an anonymous 20 MB request
 used to cost ~500 MB and seconds of parsing before the token was even looked at).
 
-Bearer tokens everywhere; Basic (name + token) also on the KoBo webhook, as KoBo sends it.
+Bearer tokens everywhere; Basic (name + token) also on the KoBo webhook, as KoBo sends it;
+the console's session cookie with its CSRF header (``ttt.http.deps``).
 The principal found here is handed on in the request state, so the route's own
 authentication does not look the token up a second time.
 """
@@ -15,17 +16,25 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ttt.errors import Forbidden
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PREFIX = "/api/v1/"
 BASIC_PATHS = frozenset({"/api/v1/ingest/kobo"})
 
 
-def _verify(header: str, path: str):
+def _verify(header: str, path: str, scope: Scope):
     from ttt.db import session_scope
     from ttt.users import authenticate
 
     scheme, _, value = header.partition(" ")
     with session_scope() as session:
+        if not header:  # the console: its session cookie and, for changes, the CSRF header
+            from starlette.requests import Request
+
+            from ttt.http.deps import _console_principal
+
+            return _console_principal(Request(scope), session)
         if scheme.lower() == "bearer" and value.strip():
             return authenticate(session, value.strip())
         if scheme.lower() == "basic" and path in BASIC_PATHS:
@@ -43,13 +52,17 @@ class AuthFirstMiddleware:
         if scope["type"] != "http" or scope.get("method") not in WRITE_METHODS or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        header = ""
+        header, cookie = "", False
         for k, v in scope.get("headers") or []:
             if k == b"authorization":
                 header = v.decode("latin-1")
-                break
+            elif k == b"cookie":
+                cookie = True
         try:
-            principal = await run_in_threadpool(_verify, header, scope["path"]) if header else None
+            principal = await run_in_threadpool(_verify, header, scope["path"], scope) if header or cookie else None
+        except Forbidden as exc:
+            await _send(scope, send, 403, exc.code, str(exc.detail), [])
+            return
         except OperationalError:
             await _send(scope, send, 503, "service_unavailable", "the database is unavailable; retry later",
                         [(b"retry-after", b"5")])
