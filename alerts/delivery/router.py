@@ -1,4 +1,4 @@
-"""HTTP for delivery: subscriptions CRUD, the delivery log, CAP 1.2 and Atom, acknowledgement page.
+"""HTTP for delivery: subscriptions CRUD, the delivery log, CAP 1.2 and Atom, the signed alert page.
 
 Register this router BEFORE the alerts router: ``/api/v1/alerts/feed.atom`` and
 ``/api/v1/alerts/{id}.cap`` would otherwise be taken for ``/api/v1/alerts/{id}``.
@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from alerts.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE
+from alerts.delivery import page as recipient_page
 from alerts.delivery import service
-from alerts.delivery.render import render_ack_page
+from alerts.delivery.render import render_page
 from alerts.delivery.schemas import DeliveryOut, SubscriptionIn, SubscriptionOut, SubscriptionPatch
 from ttt.config import get_settings
+from ttt.errors import ValidationFailed
 from ttt.http.deps import CurrentUser, DbSession, require_roles
 from ttt.http.paging import page
 from ttt.http.schemas import Page, text_response
@@ -92,7 +94,7 @@ def list_deliveries(
 def alerts_feed(
     user: CurrentUser, session: DbSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    lang: Annotated[str, Query(pattern="^(fr|en)$")] = "fr",
+    lang: Annotated[str, Query(pattern="^[a-z]{2}$")] = "fr",
 ) -> Response:
     body = service.feed_document(session, user, limit=limit, language=lang, base_url=get_settings().public_url)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
@@ -105,21 +107,58 @@ def alert_cap(alert_id: int, user: CurrentUser, session: DbSession) -> Response:
     return Response(service.cap_document(session, alert_id, user), media_type=CAP_MEDIA_TYPE)
 
 
-# --- acknowledgement (no login: the signed link is the credential) ------------------------
+# --- the signed alert page (no login: the signed link is the credential) -----------------
+
+_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+FormText = Annotated[str | None, Form(max_length=2000)]
+Lang = Annotated[str | None, Query(pattern="^[a-z]{2}$", description="page language (a catalogue we ship)")]
 
 
 def _page(view) -> HTMLResponse:
-    return HTMLResponse(render_ack_page(view), status_code=view.status_code,
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    html = render_page("alert_page.html", view.language, v=view)
+    return HTMLResponse(html, status_code=view.status_code, headers=_PAGE_HEADERS)
 
 
-@router.get("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
-def ack_form(token: str, session: DbSession, lang: Annotated[str | None, Query(pattern="^(fr|en)$")] = None):
-    return _page(service.ack_page(session, token, lang))
+@router.get("/a/{token}", response_class=HTMLResponse, include_in_schema=False)
+def alert_page(token: str, session: DbSession, lang: Lang = None, saved: bool = False):
+    return _page(recipient_page.view(session, token, lang, outcome_saved=saved))
 
 
-@router.post("/ack/{token}", response_class=HTMLResponse, include_in_schema=False)
-def ack_submit(token: str, session: DbSession, lang: Annotated[str | None, Query(pattern="^(fr|en)$")] = None,
-               name: Annotated[str | None, Form(max_length=120)] = None,
-               note: Annotated[str | None, Form(max_length=1000)] = None):
-    return _page(service.acknowledge(session, token, name=name, note=note, language=lang))
+@router.post("/a/{token}", response_class=HTMLResponse, include_in_schema=False)
+def alert_page_acknowledge(token: str, session: DbSession, lang: Lang = None,
+                           note: Annotated[str | None, Form(max_length=1000)] = None):
+    return _page(recipient_page.acknowledge(session, token, note=note, language=lang))
+
+
+@router.post("/a/{token}/outcome", response_class=HTMLResponse, include_in_schema=False)
+def alert_page_outcome(token: str, session: DbSession, lang: Lang = None,
+                       mode: FormText = None, killed: FormText = None, injured: FormText = None,
+                       displaced: FormText = None, animals_lost: FormText = None, crop_damage_ha: FormText = None,
+                       reprisal_risk: FormText = None, acted_by: FormText = None, note: FormText = None):
+    form = {"mode": mode, "killed": killed, "injured": injured, "displaced": displaced,
+            "animals_lost": animals_lost, "crop_damage_ha": crop_damage_ha, "reprisal_risk": reprisal_risk,
+            "acted_by": acted_by, "note": note}
+    try:
+        view = recipient_page.report_outcome(session, token, form, language=lang)
+    except recipient_page.OutcomeInvalid as exc:
+        raise ValidationFailed(exc.errors) from None
+    if view.status_code != 200 or not view.outcome_saved:
+        return _page(view)
+    # after a report, a reload must not send it twice
+    return RedirectResponse(f"/a/{token}?saved=1" + (f"&lang={lang}" if lang else ""), status_code=303,
+                            headers=_PAGE_HEADERS)
+
+
+@router.get("/a/{token}/map.svg", include_in_schema=False)
+def alert_page_map(token: str, session: DbSession) -> Response:
+    svg = recipient_page.map_image(session, token)
+    if svg is None:
+        return Response(status_code=404, headers=_PAGE_HEADERS)
+    return Response(str(svg), media_type="image/svg+xml", headers=_PAGE_HEADERS)
+
+
+@router.api_route("/ack/{token}", methods=["GET", "POST"], include_in_schema=False)
+def old_ack_link(token: str, request: Request) -> RedirectResponse:
+    """Links sent before the alert page existed lead to it (307 keeps a POST a POST)."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/a/{token}{query}", status_code=307, headers=_PAGE_HEADERS)

@@ -16,56 +16,47 @@ from sqlalchemy.orm import Session
 from corridors.ingest import digest
 from corridors.ingest.csvfile import read_csv
 from corridors.ingest.kobo import field_map_for, form_keys, map_kobo
-from corridors.ingest.messages_fr import to_french
 from corridors.ingest.openrosa import ServedForm, SubmissionError, load_form, parse_submission
 from corridors.observations.service import BatchOutcome, ItemResult, chunks, ingest
 from ttt.config import get_settings
+from ttt.i18n import N_, from_accept_language, say, translator
 from ttt.users import DIGEST_REALM, Principal, authenticate, digest_candidates
 
-# --------------------------------------------------------------------------- messages (fr, en)
+# --------------------------------------------------------------------------- messages (catalogues)
 
 MESSAGES = {
-    "accepted": {"en": "Thank you: the count was received.", "fr": "Merci : le comptage a été reçu."},
-    "duplicate": {"en": "This count had already been received; nothing changed.",
-                  "fr": "Ce comptage avait déjà été reçu ; rien n'a changé."},
-    "conflict": {"en": "Another count with the same instance ID and different answers was already "
-                       "received. Make a new form instead of editing a sent one.",
-                 "fr": "Un autre comptage avec le même identifiant et des réponses différentes a déjà "
-                       "été reçu. Remplissez un nouveau formulaire au lieu de modifier un envoi."},
-    "rejected": {"en": "The count was refused: ", "fr": "Le comptage a été refusé : "},
-    "bad_xml": {"en": "The submission could not be read: ", "fr": "L'envoi est illisible : "},
-    "no_instance_id": {"en": "The submission has no meta/instanceID.",
-                       "fr": "L'envoi n'a pas de meta/instanceID."},
-    "wrong_form": {"en": "This form is not served here: ", "fr": "Ce formulaire n'est pas servi ici : "},
-    "zero_report": {"en": "Thank you: the report \"no herd passed\" was received.",
-                    "fr": "Merci : le rapport « aucun troupeau n'est passé » a été reçu."},
-    "edited": {"en": "Thank you: the corrected count replaces the one sent before.",
-               "fr": "Merci : le comptage corrigé remplace celui envoyé avant."},
-    "ignored": {"en": " Not used (unknown fields): ", "fr": " Non utilisés (champs inconnus) : "},
-    "check": {"en": " Please check: ", "fr": " À vérifier : "},
+    "accepted": N_("Thank you: the count was received."),
+    "duplicate": N_("This count had already been received; nothing changed."),
+    "conflict": N_("Another count with the same instance ID and different answers was already received. "
+                   "Make a new form instead of editing a sent one."),
+    "rejected": N_("The count was refused: "),
+    "bad_xml": N_("The submission could not be read: "),
+    "no_instance_id": N_("The submission has no meta/instanceID."),
+    "wrong_form": N_("This form is not served here: "),
+    "zero_report": N_("Thank you: the report \"no herd passed\" was received."),
+    "edited": N_("Thank you: the corrected count replaces the one sent before."),
+    "ignored": N_(" Not used (unknown fields): "),
+    "check": N_(" Please check: "),
 }
 
 #: What an enumerator reads on the phone about each automatic flag (the reviewer sees the reason).
 FLAG_WORDS = {
-    "implausible_herd": {"en": "many animals for few herders", "fr": "beaucoup d'animaux pour peu de bergers"},
-    "outside_distribution": {"en": "a herd much bigger than usual at this point",
-                             "fr": "un troupeau bien plus grand que d'habitude à ce point"},
-    "gps_far_from_point": {"en": "the GPS position is far from the flow point",
-                           "fr": "la position GPS est loin du point de suivi"},
-    "device_clock": {"en": "the phone's date or time looks wrong", "fr": "la date ou l'heure du téléphone semble fausse"},
-    "counted_upstream": {"en": "the same herd may have been counted at another point",
-                         "fr": "le même troupeau a peut-être été compté à un autre point"},
-    "replaces_unknown": {"en": "the form it corrects was not found, so it was kept as a new count",
-                         "fr": "le formulaire corrigé est introuvable : gardé comme nouveau comptage"},
+    "implausible_herd": N_("many animals for few herders"),
+    "outside_distribution": N_("a herd much bigger than usual at this point"),
+    "gps_far_from_point": N_("the GPS position is far from the flow point"),
+    "device_clock": N_("the phone's date or time looks wrong"),
+    "counted_upstream": N_("the same herd may have been counted at another point"),
+    "replaces_unknown": N_("the form it corrects was not found, so it was kept as a new count"),
 }
 
 
 def lang_of(accept_language: str | None) -> str:
-    return "fr" if (accept_language or "").strip().lower().startswith("fr") else "en"
+    """The enumerator's phone language (Accept-Language), when we have its catalogue."""
+    return from_accept_language(accept_language)
 
 
 def _msg(key: str, lang: str) -> str:
-    return MESSAGES[key][lang]
+    return translator(lang).gettext(MESSAGES[key])
 
 
 # --------------------------------------------------------------------------- digest auth
@@ -186,15 +177,14 @@ def receive_submission(session: Session, xml: bytes, principal: Principal, lang:
 def _reply_for(r: ItemResult, lang: str, created: int) -> Reply:
     if r.status == "accepted":
         key = "zero_report" if "zero_report" in r.extra else "edited" if "replaces" in r.extra else "accepted"
-        words = [FLAG_WORDS[f][lang] for f in r.extra.get("flags", []) if f in FLAG_WORDS]
+        words = [translator(lang).gettext(FLAG_WORDS[f]) for f in r.extra.get("flags", []) if f in FLAG_WORDS]
         return Reply(created, _msg(key, lang) + (_msg("check", lang) + "; ".join(words) + "." if words else ""),
                      result=r)
     if r.status == "duplicate":
         return Reply(created, _msg("duplicate", lang), result=r)
     if r.code == "conflict":
         return Reply(409, _msg("conflict", lang), "submit_error", result=r)
-    tr = to_french if lang == "fr" else (lambda m: m)
-    details = "; ".join(f"{e['field']}: {tr(e['message'])}" for e in r.errors)
+    details = "; ".join(f"{e['field']}: {say(e['message'], lang)}" for e in r.errors)
     return Reply(400, _msg("rejected", lang) + details, "submit_error", result=r)
 
 

@@ -30,6 +30,7 @@ from corridors.observations.answers import (
     ObservationOut,
     ReviewedOut,
 )
+from corridors.observations.models import SOURCES
 from corridors.observations.quality import FLAGS as QA_FLAGS
 from corridors.observations.repository import ListFilter
 from corridors.quality.router import router as quality_router
@@ -78,7 +79,7 @@ def get_observations(
     flow_point: str | None = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
-    source: Annotated[str | None, Query(pattern="^(api|openrosa|kobo|csv)$")] = None,
+    source: Annotated[str | None, Query(pattern=f"^({'|'.join(SOURCES)})$")] = None,
     review: Annotated[str | None, Query(pattern="^(received|flagged|approved|rejected)$",
                                         description="review state")] = None,
     flag: Annotated[str | None, Query(description="an automatic flag: " + ", ".join(QA_FLAGS))] = None,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from corridors.geometry import NOWHERE, Placement, movement_from_heading
 from corridors.observations import repository as repo
 from corridors.observations.edits import EditPlan, apply_edits, plan_edits
+from corridors.observations.models import SOURCES
 from corridors.observations.quality import QaLimits, flag, herd_flags
 from corridors.observations.schemas import (
     HERDERS,
@@ -32,10 +33,9 @@ from corridors.observations.schemas import (
 )
 from corridors.observations.zero_reports import ZeroReportIn
 from ttt.config import get_settings
+from ttt.i18n import N_, Text
 from ttt.location_policy import GENERALISED, sees_exact, snap_point
 from ttt.users import Principal
-
-SOURCES = ("api", "openrosa", "kobo", "csv")
 
 
 @dataclass
@@ -116,7 +116,7 @@ def ingest(
         if verdict == "duplicate":
             out[idx].status = "duplicate"
         else:
-            _conflict(out[idx], "appears twice in this batch with different content")
+            _conflict(out[idx], N_("appears twice in this batch with different content"))
 
     live = [v for v in validated if out[v.index].status == "pending"]
     obs_of = {v.index: v.observation for v in live}
@@ -133,7 +133,7 @@ def ingest(
             if gone[o.id][0] == hash_of[i]:
                 r.status = "duplicate"
             else:
-                _conflict(r, "was already received with different content")
+                _conflict(r, N_("was already received with different content"))
             del obs_of[i]
 
     # flow points
@@ -149,8 +149,8 @@ def ingest(
             r = out[i]
             r.status, r.code = "rejected", "unknown_flow_point"
             r.errors = [{"field": "flow_point", "message":
-                         f"unknown flow point {o.flow_point!r}; expected the code of a registered "
-                         "flow monitoring point (or leave it out and give a location)"}]
+                         Text("unknown flow point {code}; expected the code of a registered flow monitoring "
+                              "point (or leave it out and give a location)", code=repr(o.flow_point))}]
             obs_of.pop(i, None)
             zero_of.pop(i, None)
             continue
@@ -190,8 +190,9 @@ def ingest(
                 r = out[i]
                 r.status, r.code = "rejected", "out_of_scope"
                 r.errors = [{"field": fld, "message":
-                             f"this place ({pc or 'outside every known admin area'}) is outside "
-                             f"your areas ({', '.join(enumerator.scopes)})"}]
+                             Text("this place ({place}) is outside your areas ({areas})",
+                                  place=pcode_of[i] or Text("outside every known admin area"),
+                                  areas=", ".join(enumerator.scopes))}]
                 obs_of.pop(i, None)
                 zero_of.pop(i, None)
 
@@ -243,7 +244,7 @@ def ingest(
             r.status, r.extra = "duplicate", {}
         else:
             r.extra = {}
-            _conflict(r, "was already received with different content")
+            _conflict(r, N_("was already received with different content"))
     replaced = apply_edits(session, edits, inserted)
     for row, i in zip(rows, order, strict=True):
         if row["id"] in replaced:
@@ -269,7 +270,7 @@ def _store_zero_reports(session: Session, zero_of: dict[int, ZeroReportIn], fp_o
         elif existing[z.id] == hash_of[i]:
             r.status = "duplicate"
         else:
-            _conflict(r, "was already received with different content")
+            _conflict(r, N_("was already received with different content"))
 
 
 def _flag(session: Session, rows: list[dict[str, Any]], fps: list[repo.FlowPointInfo | None],
@@ -313,8 +314,8 @@ def _placement_at(places, k: int) -> Placement | None:
 def _conflict(r: ItemResult, why: str) -> None:
     r.status, r.code = "rejected", "conflict"
     r.errors = [{"field": "id", "message":
-                 f"conflict: an observation with id {r.id} {why}; send a new id for a new count, "
-                 "or the same content to retry"}]
+                 Text("conflict: an observation with id {id} {why}; send a new id for a new count, "
+                      "or the same content to retry", id=r.id, why=Text(why))}]
 
 
 def _row(o: ObservationIn, content_hash: str, fp: repo.FlowPointInfo | None, lon: float, lat: float,

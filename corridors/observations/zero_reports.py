@@ -39,6 +39,7 @@ from corridors.observations.schemas import (
     observed_at_input,
     strip_uuid_prefix,
 )
+from ttt.i18n import Text
 
 #: The longest period one zero report may cover (a week's sheet, or a month at most).
 MAX_DAYS = 31
@@ -100,21 +101,23 @@ class ZeroReportIn(BaseModel):
     @classmethod
     def _code(cls, v: Any) -> Any:
         if v is None or (isinstance(v, str) and not v.strip()):
-            raise ValueError("is required: a zero report is for one flow point; expected its code")
+            raise ValueError(Text("is required: a zero report is for one flow point; expected its code"))
         return v
 
     @model_validator(mode="after")
     def _period(self) -> ZeroReportIn:
         if self.counts.total:
-            raise ValueError("a zero report says no herd passed, but it counts animals; send the herd as a count instead")
+            raise ValueError(Text("a zero report says no herd passed, but it counts animals; send the herd as a count "
+                                  "instead"))
         first, last = self.days
         if last < first:
-            raise ValueError(f"period_to ({last}) is before period_from ({first})")
+            raise ValueError(Text("period_to ({last}) is before period_from ({first})", last=last, first=first))
         if (last - first).days + 1 > MAX_DAYS:
-            raise ValueError(f"a zero report covers at most {MAX_DAYS} days, got {(last - first).days + 1}")
+            raise ValueError(Text("a zero report covers at most {n} days, got {got}", n=MAX_DAYS,
+                                  got=(last - first).days + 1))
         if last > self.observed_at.astimezone(UTC).date():
-            raise ValueError(f"period_to ({last}) is after the report was made ({self.observed_at.date()}); "
-                             "report a day once it is over")
+            raise ValueError(Text("period_to ({last}) is after the report was made ({made}); report a day once it is over",
+                                  last=last, made=self.observed_at.date()))
         return self
 
     @property

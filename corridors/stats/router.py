@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from corridors.stats import service
 from corridors.stats.schemas import RankingOut, SeriesOut
+from ttt.facts import MOVEMENTS
 from ttt.http.deps import CurrentUser, DbSession, require_roles
 from ttt.http.paging import next_link
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["statistics"],
                    dependencies=[require_roles("admin", "analyst", "partner")])
 
 Interval = Literal["day", "week", "month", "season"]
-Direction = Literal["descent", "return", "unknown"]
+Direction = Literal[MOVEMENTS]  # type: ignore[valid-type]
 Format = Literal["json", "csv", "png", "svg"]
 From = Annotated[dt.date | None, Query(alias="from", description="first day (inclusive); default: start of the current season")]
 To = Annotated[dt.date | None, Query(description="last day (inclusive, UTC days); default: today")]

@@ -98,14 +98,31 @@ def test_analyst_scoped_to_one_country_works_the_queue(live, chromium, session, 
         assert "#" in fh.read()  # HXL tags row
     screenshot(page, "console-corridor-1366")
 
-    # at tablet size too
+    # administration: pause a subscription of this country from its row
+    from tests.integration.test_delivery_factories import make_subscription
+
+    make_subscription(session, name="Préfecture de Mopti", pcodes=["ML05"])
+    session.commit()
+    page.goto(f"{live.url}/console/admin/subscriptions")
+    row = page.locator("table.api-table tbody tr", has_text="Préfecture de Mopti")
+    row.locator("button", has_text="Pause").click()
+    page.wait_for_selector("table.api-table tbody tr >> text=Resume")
+    subs = page.request.get(f"{live.url}/api/v1/subscriptions").json()["items"]
+    assert [s["active"] for s in subs if s["name"] == "Préfecture de Mopti"] == [False]
+    screenshot(page, "console-admin-1366")
+
+    # every page at an office laptop's size and a tablet's, kept as artefacts
     tablet = chromium.page(width=820, height=1180)
     tablet.context.add_cookies(page.context.cookies())
-    tablet.goto(f"{live.url}/console/alerts")
-    screenshot(tablet, "console-inbox-820")
-    tablet.goto(f"{live.url}/console")
-    tablet.wait_for_selector("#map.leaflet-container")
-    screenshot(tablet, "console-map-820")
+    pages = {"map": "/console", "inbox": "/console/alerts", "alert": f"/console/alerts/{seeded['alerts']['ML']}",
+             "corridors": "/console/corridors", "corridor": "/console/corridors/ML-C01",
+             "flow-point": "/console/flow-points/ML-FP-1", "admin": "/console/admin/quality"}
+    for name, path in pages.items():
+        for p, size in ((page, 1366), (tablet, 820)):
+            p.goto(live.url + path)
+            p.wait_for_load_state("networkidle")
+            assert p.locator("main").inner_text().strip(), path
+            screenshot(p, f"console-{name}-{size}")
 
     assert chromium.hosts() == {f"127.0.0.1:{live.port}"}
 

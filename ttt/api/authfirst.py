@@ -2,8 +2,7 @@
 refused with 401 before a byte of its body is read or parsed (an anonymous 20 MB request
 used to cost ~500 MB and seconds of parsing before the token was even looked at).
 
-Bearer tokens everywhere; Basic (name + token) also on the KoBo webhook, as KoBo sends it;
-the console's session cookie with its CSRF header (``ttt.http.deps``).
+Bearer tokens everywhere; Basic (name + token) also on the KoBo webhook, as KoBo sends it.
 The principal found here is handed on in the request state, so the route's own
 authentication does not look the token up a second time.
 """
@@ -16,25 +15,17 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ttt.errors import Forbidden
-
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PREFIX = "/api/v1/"
 BASIC_PATHS = frozenset({"/api/v1/ingest/kobo"})
 
 
-def _verify(header: str, path: str, scope: Scope):
+def _verify(header: str, path: str):
     from ttt.db import session_scope
     from ttt.users import authenticate
 
     scheme, _, value = header.partition(" ")
     with session_scope() as session:
-        if not header:  # the console: its session cookie and, for changes, the CSRF header
-            from starlette.requests import Request
-
-            from ttt.http.deps import _console_principal
-
-            return _console_principal(Request(scope), session)
         if scheme.lower() == "bearer" and value.strip():
             return authenticate(session, value.strip())
         if scheme.lower() == "basic" and path in BASIC_PATHS:
@@ -42,6 +33,33 @@ def _verify(header: str, path: str, scope: Scope):
 
             return basic_principal(session, header)
     return None
+
+
+def _verify_console(cookie_header: str, csrf: str):
+    """A signed-in console user's write: the session cookie and its CSRF secret, both checked
+    here so the route can reuse the principal (the browser sends cookies on its own)."""
+    from http.cookies import SimpleCookie
+
+    from ttt.db import session_scope
+    from ttt.web_sessions import COOKIE, csrf_ok, lookup
+
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except Exception:  # a malformed Cookie header is simply no session
+        return None
+    sid = jar[COOKIE].value if COOKIE in jar else None
+    with session_scope() as session:
+        found = lookup(session, sid)
+    if found is None:
+        return None
+    if not csrf_ok(found[1], csrf):
+        raise _NeedsCsrf()
+    return found[0]
+
+
+class _NeedsCsrf(Exception):
+    pass
 
 
 class AuthFirstMiddleware:
@@ -52,16 +70,23 @@ class AuthFirstMiddleware:
         if scope["type"] != "http" or scope.get("method") not in WRITE_METHODS or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        header, cookie = "", False
+        header = cookie = csrf = ""
         for k, v in scope.get("headers") or []:
             if k == b"authorization":
                 header = v.decode("latin-1")
             elif k == b"cookie":
-                cookie = True
+                cookie = v.decode("latin-1")
+            elif k == b"x-csrf-token":
+                csrf = v.decode("latin-1")
         try:
-            principal = await run_in_threadpool(_verify, header, scope["path"], scope) if header or cookie else None
-        except Forbidden as exc:
-            await _send(scope, send, 403, exc.code, str(exc.detail), [])
+            if header:
+                principal = await run_in_threadpool(_verify, header, scope["path"])
+            elif cookie:
+                principal = await run_in_threadpool(_verify_console, cookie, csrf)
+            else:
+                principal = None
+        except _NeedsCsrf:
+            await _send(scope, send, 403, "forbidden", "a console request that changes data needs its X-CSRF-Token header", [])
             return
         except OperationalError:
             await _send(scope, send, 503, "service_unavailable", "the database is unavailable; retry later",

@@ -45,8 +45,6 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Security-Policy"] = content_security_policy()
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
     if request.query_params.get("lang") in i18n.languages():
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response

@@ -39,7 +39,9 @@ def _visible_points(session: Session, user: Principal) -> list[places.Place]:
     return pts if user.unrestricted else [p for p in pts if user.in_scope(p.pcode)]
 
 
-def map_context(session: Session, user: Principal) -> dict[str, Any]:
+def seasons_with_data(session: Session) -> tuple[list[dict[str, str]], dt.date]:
+    """Every season from the first counted day to the last (oldest first), and that last day:
+    pages open on the latest season that holds data, not on an empty current one."""
     season, _ = stats_config()
     first, last = places.data_days(session)
     today = dt.datetime.now(dt.UTC).date()
@@ -52,6 +54,11 @@ def map_context(session: Session, user: Principal) -> dict[str, Any]:
             seasons.append({"name": season.season_name(start), "from": start.isoformat(),
                             "to": min(season.season_end(start), today).isoformat()})
             y += 1
+    return seasons, last
+
+
+def map_context(session: Session, user: Principal) -> dict[str, Any]:
+    seasons, last = seasons_with_data(session)
     points = _visible_points(session, user)
     countries = sorted({(p.pcode or "")[:2] for p in points if p.pcode})
     corridor_codes = {p.corridor_code for p in points}
@@ -138,8 +145,9 @@ def place_context(session: Session, user: Principal, kind: str, code: str) -> di
                     limit=20)
     rows, _ = alerts.list_alerts(session, user, f)
     api = "corridors" if kind == "corridor" else "flow-points"
+    seasons, _ = seasons_with_data(session)
     return {"kind": kind, "place": place, "points": points, "api": f"/api/v1/stats/{api}/{code}",
-            "names": place_names(session),
+            "names": place_names(session), "seasons": seasons,
             "alerts": [alerts.alert_json(a, user) for a in rows]}
 
 

@@ -59,7 +59,10 @@
   function cell(v) {
     if (v === null || v === undefined) return "";
     if (Array.isArray(v)) return v.map(cell).join(", ");
-    if (typeof v === "object") return Object.entries(v).map(([k, x]) => k + ": " + cell(x)).join("; ");
+    if (typeof v === "object") {
+      if (v.reason) return String(v.reason);  // a flag: its reason in words
+      return Object.entries(v).filter(([, x]) => x !== null && x !== 0 && x !== "").map(([k, x]) => k + ": " + cell(x)).join("; ");
+    }
     return String(v);
   }
 
@@ -72,7 +75,29 @@
     const data = r.ok ? await r.json() : { items: [] };
     const items = data.items || data.features?.map((f) => ({ ...f.properties, id: f.id })) || [];
     if (!items.length) { tbody.insertRow().insertCell().textContent = r.ok ? table.dataset.empty : r.status + " " + r.statusText; }
-    items.forEach((item) => { const row = tbody.insertRow(); cols.forEach((c) => (row.insertCell().textContent = cell(item[c]))); });
+    const actions = JSON.parse(table.dataset.actions || "[]");
+    if (actions.length) head.appendChild(document.createElement("th"));
+    items.forEach((item) => {
+      const row = tbody.insertRow();
+      cols.forEach((c) => (row.insertCell().textContent = cell(item[c])));
+      if (!actions.length) return;
+      const td = row.insertCell();
+      actions.filter((a) => (!a.when || item[a.when]) && (!a.unless || !item[a.unless])).forEach((a) => {
+        const b = document.createElement("button");
+        b.type = "button"; b.textContent = a.label;
+        b.addEventListener("click", async () => {
+          b.disabled = true;
+          const r = await fetch(a.url.replace("{id}", encodeURIComponent(item.id)), {
+            method: a.method, credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+            body: JSON.stringify(a.body || {}) });
+          if (r.ok) { window.location.reload(); return; }
+          const err = await r.json().catch(() => ({}));
+          b.disabled = false; b.title = message(err.detail) || r.statusText; b.classList.add("error");
+        });
+        td.appendChild(b);
+      });
+    });
   });
 
   // statistics page: the chart and the CSV link follow the chosen grouping
@@ -80,7 +105,9 @@
   if (stats) {
     stats.addEventListener("change", () => {
       const q = new URLSearchParams({ compare: "previous" });
-      new FormData(stats).forEach((v, k) => v && q.set(k, v));
+      new FormData(stats).forEach((v, k) => {
+        if (k === "season") { const [a, b] = v.split("|"); q.set("from", a); q.set("to", b); } else if (v) q.set(k, v);
+      });
       q.set("format", "svg"); document.getElementById("chart").src = stats.dataset.api + "?" + q;
       q.set("format", "csv"); document.getElementById("csv").href = stats.dataset.api + "?" + q;
     });
