@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
 from alerts.alerts import service
+from alerts.alerts.feed_events import raise_feed_events
 from alerts.alerts.hazard_follow import follow_hazards
 from alerts.alerts.models import RuleRun
 from alerts.chunks import CHUNK_ROWS
@@ -114,9 +115,10 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
     since = repo.last_run_until(session, "time") or now - TIME_CHECK_FIRST_LOOKBACK
     run = repo.add_run(session, RuleRun(kind="time", rules_version=rules.version, since=since, until=now,
                                         started_at=now))
+    feed_events = raise_feed_events(session, now)  # conflict events a feed brought, to be verified
     if not hazard_rules:
         run.finished_at = datetime.now(UTC)
-        return RunResult()
+        return RunResult(created=feed_events)
     lookback = max(r.params["lookback_days"] for r in hazard_rules)
     network = repo.load_network(session)
     observations = repo.load_observations(session, network, until=now, since=since - timedelta(days=lookback))
@@ -126,6 +128,7 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
     result = _record(session, findings, network, now, run, rules)
     followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
     result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
+    result.created += feed_events
     return result
 
 

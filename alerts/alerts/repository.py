@@ -30,6 +30,7 @@ from alerts.rules.model import (
 )
 from alerts.rules.screen import PointDays
 from corridors.calendars import CalendarEntry
+from corridors.feeds.models import HazardFeed
 from corridors.geodata import models as geo
 from ttt.scope import pcodes_in_sql, prefix_patterns
 from ttt.versioned import versioned
@@ -530,3 +531,16 @@ def live_hazard_alerts(session: Session) -> list[Alert]:
     stmt = (select(Alert).where(Alert.type == "hazard", Alert.status.in_(("open", "acknowledged")),
                                 Alert.place.like("hazard:%")).order_by(Alert.id).with_for_update())
     return list(session.execute(stmt).scalars())
+
+
+def feed_events_without_alert(session: Session, now: datetime) -> list[tuple[geo.Hazard, str]]:
+    """Active hazards of ACLED feeds asked to raise event alerts (``options.event_alerts``)
+    that have no event alert yet (key ``feed:<feed>|<source id>``), with their feed's name."""
+    key = func.concat("feed:", geo.Hazard.feed_id, "|", geo.Hazard.source_id)
+    has_alert = select(Alert.id).where(Alert.dedup_key == key).exists()
+    stmt = (select(geo.Hazard, HazardFeed.name).join(HazardFeed, HazardFeed.id == geo.Hazard.feed_id)
+            .where(HazardFeed.kind == "acled_csv", HazardFeed.options["event_alerts"].as_boolean().is_(True),
+                   geo.Hazard.starts_at <= now, (geo.Hazard.ends_at.is_(None)) | (geo.Hazard.ends_at > now),
+                   ~has_alert)
+            .order_by(geo.Hazard.id))
+    return [(h, name) for h, name in session.execute(stmt)]

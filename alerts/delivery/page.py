@@ -40,6 +40,8 @@ OUTCOME_MODES = {mode: MODE_WORDS.get(mode, N_("other")) for mode in MODES}
 _REASONS = {
     "expired": N_("This link has expired."), "tampered": N_("This link is not valid."),
     "malformed": N_("This link is incomplete or damaged."), "gone": N_("This alert no longer exists."),
+    "superseded": N_("This alert has become more severe since this message: open the link in the newest "
+                     "message to acknowledge it."),
 }
 _OUTCOME_INTS = {"killed": 100_000, "injured": 100_000, "displaced": 1_000_000, "animals_lost": 1_000_000}
 
@@ -175,6 +177,9 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
         ctx = _load(session, token, language)
     except PageRefused as refused:
         return refused.view
+    if _graver_since(session, ctx.alert, ctx.claim.version):
+        # an old link must not acknowledge a newer, more severe version nobody has read yet
+        return PageView("invalid", ctx.language, 409, translator(ctx.language).gettext(_REASONS["superseded"]))
     if ctx.delivery is not None and ctx.sub is not None:
         now = now or datetime.now(UTC)
         if repo.add_receipt(session, alert_id=ctx.alert.id, alert_version=ctx.claim.version,
@@ -184,6 +189,8 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
             repo.mark_acknowledged(session, ctx.delivery.id, now)
             if ctx.alert.acknowledged_at is None and ctx.sub.kind != "partner":
                 # the first authority's receipt, for response-time figures; the version stays
+                if ctx.alert.status == "open":
+                    ctx.alert.status = "acknowledged"
                 ctx.alert.acknowledged_at = now
                 ctx.alert.acknowledged_by = f"{ctx.sub.name} ({ctx.sub.organisation or ctx.sub.kind})"  # admins
                 ctx.alert.acknowledged_by_label = recipient_label(ctx.sub.organisation, ctx.sub.kind)
@@ -194,6 +201,18 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
                 "note": (note or "").strip()[:1000] or None}]
         session.flush()
     return _view(session, ctx, token)
+
+
+def _graver_since(session: Session, alert, version: int) -> bool:
+    """Whether the alert is more severe now than in the message of ``version``."""
+    from ttt.facts import severity_rank
+
+    if version >= (alert.version or 1):
+        return False
+    told = next((r for r in repo.alert_messages(session, alert.id) if r.version == version), None)
+    if told is None:
+        return False
+    return severity_rank(alert.severity) > severity_rank((told.payload or {}).get("severity") or alert.severity)
 
 
 class OutcomeInvalid(ValueError):

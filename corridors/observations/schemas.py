@@ -499,7 +499,7 @@ def validate_record(
     nul = nul_fields(raw)
     if nul:  # PostgreSQL text cannot hold NUL: refuse this record, keep the others
         return RecordResult(index, rid if isinstance(rid, str) and "\0" not in rid else None,
-                            errors=[{"field": f, "message": Text("contains a NUL character (\\u0000); remove it")} for f in nul])
+                            errors=[{"field": f, "message": Text("contains a NUL character (code 0); remove it")} for f in nul])
     if "zero_report" in raw:
         from corridors.observations import zero_reports
 

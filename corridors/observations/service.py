@@ -191,7 +191,7 @@ def ingest(
                 r.status, r.code = "rejected", "out_of_scope"
                 r.errors = [{"field": fld, "message":
                              Text("this place ({place}) is outside your areas ({areas})",
-                                  place=pcode_of[i] or Text("outside every known admin area"),
+                                  place=pc or Text("outside every known admin area"),
                                   areas=", ".join(enumerator.scopes))}]
                 obs_of.pop(i, None)
                 zero_of.pop(i, None)
