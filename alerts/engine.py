@@ -1,12 +1,17 @@
 """Running the rules against the database: the incremental runner, the time-based checks,
 "evaluate now" and backtests.
 
-Incremental: claim queued observations (``FOR UPDATE SKIP LOCKED``, so several runners
-share the queue), evaluate them (``alerts.incremental``: recent rows for every rule, whole
-history only where a rule comparing with earlier seasons may fire), write alerts, and
-delete the claimed queue rows, all in one transaction: each observation is evaluated exactly once, and a crash
-leaves the queue as it was. Time-based checks catch what no new observation announces
-(a hazard starting on a corridor that carried herds) from where the last check stopped.
+Incremental: claim a batch of queued observations (``FOR UPDATE SKIP LOCKED``, so several
+runners share the queue), evaluate them (``alerts.incremental``: recent rows for every rule,
+whole history only where a rule comparing with earlier seasons may fire), write alerts, and
+delete the claimed queue rows, all in one transaction per batch: each observation is
+evaluated exactly once, and a crash loses only the batch in hand (its queue rows are still
+there). ``evaluate_now`` commits batch by batch, so the alerts of the first batch are visible
+and delivered while later ones run, and a restarted scheduler resumes where it stopped. The
+alert lock (``repository.lock_alerts``) is taken only when a batch writes its findings, just
+before its commit: milliseconds, never the evaluation, so event reports never wait on a
+drain. Time-based checks catch what no new observation announces (a hazard starting on a
+corridor that carried herds) from where the last check stopped.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from alerts.rules.model import Finding
 from ttt.config import get_settings
 from ttt.versioned import versioned
 
-QUEUE_BATCH = 20_000
+QUEUE_BATCH = 20_000  # the most a single run_queue call claims when asked for no limit
 TIME_CHECK_FIRST_LOOKBACK = timedelta(days=1)
 
 _cache: dict = {}  # rules file -> (mtime, rule set)
@@ -123,16 +128,22 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
 
 
 def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime | None = None,
-                 max_batches: int = 50) -> RunResult:
-    """Drain the queue (up to ``max_batches`` batches) then run the time-based checks."""
+                 max_batches: int = 50, batch: int | None = None) -> RunResult:
+    """Drain the queue (up to ``max_batches`` batches of ``batch`` observations, default
+    ``TTT_RULES_BATCH``), then run the time-based checks, **committing after each batch and
+    after the checks**: whatever was committed stays done if the process dies, and the
+    alerts of each batch reach the outbox (and the dispatcher) at once."""
     rules = rules or active_rules()
+    limit = batch or get_settings().rules_batch
     total = RunResult()
     for _ in range(max_batches):
-        r = run_queue(session, rules, now)
+        r = run_queue(session, rules, now, limit=limit)
+        session.commit()
         if not r.observations:
             break
         total.add(r)
     total.add(run_time_checks(session, rules, now))
+    session.commit()
     return total
 
 

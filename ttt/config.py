@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     rate_limit_burst: int | None = None
     rate_limit_anonymous_per_min: int = 120
 
+    # --- speed under load --- (see README "Scale")
+    rules_batch: int = 5000  # observations per engine transaction (each batch commits on its own)
+    db_pool_timeout_s: float = 3.0  # wait this long for a pooled connection, then 503 + Retry-After
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "development" and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
