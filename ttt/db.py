@@ -35,20 +35,23 @@ def utcnow() -> datetime:
 
 
 @lru_cache(maxsize=8)
-def _engine_for(url: str, pool_size: int) -> Engine:
+def _engine_for(url: str, pool_size: int, pool_timeout: float = 30.0) -> Engine:
+    # a short pool timeout: when every connection is busy a request answers 503 with
+    # Retry-After within seconds (ttt.api.errors) instead of queueing for half a minute
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
+        pool_timeout=pool_timeout,
         connect_args={"connect_timeout": 5},
     )
 
 
 def get_engine() -> Engine:
     settings = get_settings()
-    return _engine_for(settings.sync_database_url, settings.db_pool_size)
+    return _engine_for(settings.sync_database_url, settings.db_pool_size, settings.db_pool_timeout_s)
 
 
 def session_factory() -> sessionmaker[Session]:

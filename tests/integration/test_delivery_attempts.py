@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import sessionmaker
 
@@ -83,10 +84,8 @@ def test_a_dispatcher_dying_mid_send_leaves_an_unknown_attempt_and_waits_for_its
         session.scalars(select(Subscription)).one().address = hook.url
         session.commit()
         clock = Clock(T0)
-        try:
+        with pytest.raises(_Died):
             dispatcher(ChannelRegistry([_DiesAfterSending()]), clock).run_once()
-        except _Died:
-            pass
         (row,) = deliveries(session)
         assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at > T0  # leased, not due
         assert [a.outcome for a in _attempts(session)] == ["sending"]
