@@ -246,6 +246,8 @@ class Dispatcher:
         else:
             d.next_attempt_at = retry_at
             report.retrying += 1
+            logger.info("delivery %s: attempt %d did not go through (%s); next try at %s", d.id, d.attempts,
+                        outcome.error, retry_at.isoformat(timespec="seconds"))
 
 
 def _hours(delta: timedelta) -> str:
