@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from corridors.geodata import repository as repo
 from corridors.geodata.ogc_core import (
@@ -25,13 +25,15 @@ from corridors.geodata.ogc_core import (
     collection_doc,
     collections_doc,
     conformance,
+    encode_cursor,
     feature_doc,
-    items_doc,
+    items_stream,
     jsonable,
     landing,
     openapi,
     parse_bbox,
     parse_crs,
+    parse_cursor,
     parse_datetime,
     parse_format,
     parse_limit,
@@ -51,10 +53,11 @@ COLLECTIONS: dict[str, Collection] = {
                    "Corridor centre lines drawn in the descent direction (start = northern/source end).", False),
         Collection("flow-points", "Flow monitoring points", "Points where enumerators count passing herds.", False),
         Collection("hazards", "Hazards", "Bushfires, floods, droughts, disease, insecurity and conflict areas.", True),
-        Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).", True),
+        Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).",
+                   True, counted=False),
         Collection("observations", "Herd observations",
                    "Counted herds. Exact locations for admin/analyst roles; others see the flow point or a 0.1 degree cell.",
-                   True),
+                   True, counted=False),
     )
 }
 
@@ -144,9 +147,13 @@ def collection(cid: str, request: Request, session: DbSession, user: CurrentUser
     return _json(collection_doc(_base(request), coll, extent))
 
 
-@router.get("/collections/{cid}/items", summary="Features of a collection (GeoJSON, paged)")
-def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+@router.get("/collections/{cid}/items", summary="Features of a collection (GeoJSON, paged by cursor)")
+def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> StreamingResponse:
+    """A page in id order; its ``next`` link carries a cursor (the page's last id), so each
+    page is as cheap as the first and inserts never shift one. ``numberMatched`` only where
+    counting is cheap (small collections, or a result that fits in one page)."""
     coll = _collection(cid)
+    src = _source(cid, user)
     q = request.query_params
     try:
         check_params(q.keys(), ITEMS_PARAMS)
@@ -155,20 +162,24 @@ def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> 
         parse_crs("bbox-crs", q.get("bbox-crs"))
         limit = parse_limit(q.get("limit"))
         offset = parse_offset(q.get("offset"))
+        after = parse_cursor(q.get("cursor"), src.id_cast)
         bbox = parse_bbox(q.get("bbox"))
         interval = parse_datetime(q.get("datetime"))
     except OgcParamError as exc:
         raise InvalidParameter(str(exc)) from None
-    features, matched = repo.ogc_items(
-        session, _source(cid, user), bbox=bbox, interval=interval if coll.temporal else None,
-        limit=limit, offset=offset, scopes=_scopes(cid, user),
+    if after is not None and offset:
+        raise InvalidParameter("give either cursor (from a 'next' link) or offset, not both")
+    rows, more, matched = repo.ogc_page(
+        session, src, bbox=bbox, interval=interval if coll.temporal else None, limit=limit, after=after,
+        offset=offset, scopes=_scopes(cid, user), count=coll.counted,
     )
     next_url = None
-    if offset + len(features) < matched:
-        next_url = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    if more:
+        next_url = str(request.url.remove_query_params("offset").include_query_params(
+            cursor=encode_cursor(rows[-1][0]), limit=limit))
     base = _base(request)
-    doc = items_doc(str(request.url), next_url, f"{base}/collections/{cid}", features, matched, datetime.now(UTC))
-    return _json(doc, GEOJSON)
+    body = items_stream(str(request.url), next_url, f"{base}/collections/{cid}", rows, matched, datetime.now(UTC))
+    return StreamingResponse(body, media_type=GEOJSON)
 
 
 @router.get("/collections/{cid}/items/{fid}", summary="One feature")
