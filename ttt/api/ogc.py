@@ -178,7 +178,8 @@ def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> 
         next_url = str(request.url.remove_query_params("offset").include_query_params(
             cursor=encode_cursor(rows[-1][0]), limit=limit))
     base = _base(request)
-    body = items_stream(str(request.url), next_url, f"{base}/collections/{cid}", rows, matched, datetime.now(UTC))
+    body = items_stream(str(request.url), next_url, f"{base}/collections/{cid}", [f for _, f in rows], matched,
+                        datetime.now(UTC))
     return StreamingResponse(body, media_type=GEOJSON)
 
 
