@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for make test, one test database each (TEST_WORKERS=0: a single process)
+TEST_WORKERS ?= auto
 export TTT_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ttt
 
 .PHONY: install postgis db run test lint bench clean help
@@ -39,7 +41,7 @@ run: db
 
 test: install
 	@WANT_GDAL=1 scripts/ensure_postgis.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

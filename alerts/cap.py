@@ -34,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from alerts.delivery.message import AlertMessage
 from alerts.delivery.render import render_parts
+from ttt.facts import MOVEMENT_ALERT_TYPES
 from ttt.geo import buffer_m
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -125,7 +126,7 @@ def _urgency(message: AlertMessage) -> str:
 
 def _certainty(message: AlertMessage) -> str:
     # movement alerts rest on counted herds; hazards and reported events are likely until verified
-    return "Observed" if message.type in ("mass", "early", "late", "unexpected") else "Likely"
+    return "Observed" if message.type in MOVEMENT_ALERT_TYPES else "Likely"
 
 
 def _categories(message: AlertMessage) -> list[str]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
 from alerts.alerts import service
+from alerts.alerts.hazard_follow import follow_hazards
 from alerts.alerts.models import RuleRun
 from alerts.chunks import CHUNK_ROWS
 from alerts.incremental import queued_findings
@@ -124,7 +125,10 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
     run.observations = len(observations)
     findings = evaluate(repo.snapshot(network, observations), rules, now=now, since=since,
                         only=lambda r: r.type == "hazard")
-    return _record(session, findings, network, now, run)
+    result = _record(session, findings, network, now, run)
+    followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
+    result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
+    return result
 
 
 def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime | None = None,

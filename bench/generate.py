@@ -22,8 +22,9 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-SPECIES = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-HERDERS = ("men", "women", "boys", "girls")
+from ttt.facts import HERDER_GROUPS as HERDERS
+from ttt.facts import SPECIES
+
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
            "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 REASONS = ("pasture", "water", "market", "seasonal", "conflict")

@@ -22,12 +22,13 @@ import httpx
 from bench.context import Context
 from bench.database import connect
 from bench.report import Result, percentiles
+from ttt.facts import COUNT_COLUMNS, SPECIES, TLU_FACTORS
 
 SECTION = "Statistics"
 SEASON = (date(2025, 10, 1), date(2026, 9, 30))
-COUNTS = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other", "men", "women", "boys", "girls")
-TLU = "0.7 * cattle + 0.1 * sheep + 0.1 * goats + 1.0 * camels + 0.5 * donkeys + 0.8 * horses + 0.1 * other"
-ANIMALS = "cattle + sheep + goats + camels + donkeys + horses + other"
+COUNTS = COUNT_COLUMNS
+TLU = " + ".join(f"{factor} * {s}" for s, factor in TLU_FACTORS.items())
+ANIMALS = " + ".join(SPECIES)
 _SUMS = ", ".join([*(f"sum({c}) AS {c}" for c in COUNTS), "count(*) AS observations", f"sum({TLU}) AS tlu"])
 # The same figures the API gives: per month and movement, sums per species and herders, TLU.
 SERIES_SQL = (f"SELECT date_trunc('month', observed_at) AS month, movement, {_SUMS} FROM observations "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a PostgreSQL server with PostGIS answers on the configured host.
-# - installs postgresql-15-postgis-3 (and gdal-bin for the OGC client tests) with apt when
+# - installs postgresql-15-postgis-3 and postgresql-15-pgrouting (and gdal-bin for the OGC client tests) with apt when
 #   missing and we are root; otherwise prints exactly what to install;
 # - starts the local cluster when it is down.
 set -euo pipefail
@@ -17,6 +17,9 @@ pg_major="${pg_major:-15}"
 if ! ls /usr/share/postgresql/"$pg_major"/extension/postgis.control >/dev/null 2>&1; then
   pkgs+=("postgresql-${pg_major}-postgis-3")
 fi
+if ! ls /usr/share/postgresql/"$pg_major"/extension/pgrouting.control >/dev/null 2>&1; then
+  pkgs+=("postgresql-${pg_major}-pgrouting")
+fi
 if ! command -v psql >/dev/null 2>&1; then
   pkgs+=("postgresql-${pg_major}" "postgresql-client-${pg_major}")
 fi
@@ -31,7 +34,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   else
     echo "!! missing: ${pkgs[*]}"
     echo "   install them with: sudo apt-get install ${pkgs[*]}"
-    echo "   (or point TTT_DATABASE_URL at a PostgreSQL server with PostGIS 3)"
+    echo "   (or point TTT_DATABASE_URL at a PostgreSQL server with PostGIS 3 and pgRouting 3)"
     exit 1
   fi
 fi

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ttt.facts import SEASON_START, TLU_FACTORS
+
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 
 
@@ -53,16 +55,14 @@ class Settings(BaseSettings):
     kobo_field_map: dict[str, str] = {}
 
     # --- statistics ---
-    season_start: str = "10-01"
-    tlu_factors: dict[str, float] = {
-        "camels": 1.0, "cattle": 0.7, "horses": 0.8, "donkeys": 0.5,
-        "sheep": 0.1, "goats": 0.1, "other": 0.1,
-    }
+    season_start: str = SEASON_START
+    tlu_factors: dict[str, float] = dict(TLU_FACTORS)
 
-    # --- security --- (helper X: rate limiting; 0 disables; see SECURITY.md)
+    # --- security --- (rate limiting; 0 disables; see SECURITY.md)
     rate_limit_per_min: int = 600
     rate_limit_burst: int | None = None
     rate_limit_anonymous_per_min: int = 120
+    outbound_allow: str = ""  # CIDRs outbound requests may reach although not public (ttt/outbound.py)
 
     # --- speed under load --- (see README "Scale")
     rules_batch: int = 5000  # observations per engine transaction (each batch commits on its own)

@@ -17,7 +17,7 @@ from corridors.geodata import service as geodata
 from corridors.geodata.models import Calendar, Corridor, Hazard
 from ttt.cli.common import console, progress
 from ttt.db import session_scope
-from ttt.demo_data import DemoData, generate
+from ttt.demo_data import DEMO_FIRMS_FEED, DemoData, firms_sample, generate
 from ttt.users import Principal, User, create_user
 
 DEMO_ENUMERATOR = "demo-enumerator"
@@ -58,11 +58,27 @@ def seed_geodata(session: Session, data: DemoData) -> None:
              "properties": {k: v for k, v in hz.items() if k != "geometry"}}
             for hz in data.hazards
         ]))
+    seed_feeds(session)
     admin = Principal(0, "demo", "admin")
     for sub in data.subscriptions:
         if not session.scalar(select(Subscription).where(Subscription.name == sub["name"])):
             create_subscription(session, SubscriptionIn(**sub), admin)
     session.flush()
+
+
+def seed_feeds(session: Session) -> None:
+    """A FIRMS feed (disabled: it needs a MAP_KEY and the internet) loaded once with the demo's
+    sample file, so the demo shows a bushfire that arrived by itself, with its provenance."""
+    from corridors.feeds.models import HazardFeed
+    from corridors.feeds.service import load_payload
+
+    if session.scalar(select(HazardFeed).where(HazardFeed.name == DEMO_FIRMS_FEED["name"])):
+        return
+    feed = HazardFeed(**DEMO_FIRMS_FEED, area_pcodes=[], kind_map={}, severity_map={}, options={},
+                      created_by="demo", failures=0)
+    session.add(feed)
+    session.flush()
+    load_payload(session, feed, firms_sample())
 
 
 def _enumerator(session: Session):

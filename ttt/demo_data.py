@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from corridors.calendars import CalendarEntry, window_in_force
 from corridors.geometry import COMPASS_16
+from ttt.facts import ALERT_TYPES
 
 # (name, lat, lon) of real towns; corridors are drawn north -> south (descent direction).
 TOWNS = {
@@ -383,10 +384,37 @@ def _subscriptions() -> list[dict]:
     return [
         {"name": "Préfecture de Mopti", "organisation": "Gouvernorat de Mopti", "kind": "authority",
          "channel": "email", "address": "prefet.mopti@example.org", "language": "fr",
-         "alert_types": ["mass", "early", "late", "unexpected", "hazard", "event"], "min_severity": "moderate",
+         "alert_types": list(ALERT_TYPES), "min_severity": "moderate",
          "corridors": ["ML-C01", "ML-C02"], "pcodes": ["ML05"], "area": None, "mode": "immediate", "tier": 1},
         {"name": "DTM analysts", "organisation": "IOM DTM (demo)", "kind": "staff",
          "channel": "log", "address": "dtm-analysts", "language": "en",
          "alert_types": [], "min_severity": "minor", "corridors": [], "pcodes": [], "area": None,
          "mode": "immediate", "tier": 1},
     ]
+
+
+# --- an automatic bushfire: what NASA FIRMS would publish ------------------------------------
+
+FIRMS_COLUMNS = ("latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"
+                 "version,bright_ti5,frp,daynight")
+DEMO_FIRMS_FEED = {
+    "name": "demo: NASA FIRMS VIIRS S-NPP (sample file)", "kind": "firms_csv", "enabled": False,
+    "url": "https://firms.modaps.eosdis.nasa.gov/api/area/csv/{credential}/VIIRS_SNPP_NRT/-6,11,3,16/1",
+    "every_minutes": 180, "expire_hours": 24,
+}
+
+
+def firms_sample() -> bytes:
+    """VIIRS active-fire detections, as the FIRMS area API writes them, of a fire front
+    crossing BF-C01 between Kongoussi and Kaya on 6-8 December 2025 (day and night passes)."""
+    rows = [FIRMS_COLUMNS]
+    lat0, lon0 = 13.235, -1.345  # the front moves south-east along the corridor, ~3 km a pass
+    passes = [(date(2025, 12, 6), "1236", "D"), (date(2025, 12, 7), "0112", "N"), (date(2025, 12, 7), "1218", "D"),
+              (date(2025, 12, 8), "0054", "N")]
+    for k, (day, hhmm, dn) in enumerate(passes):
+        for j in range(4):
+            lat, lon = lat0 - 0.012 * k - 0.003 * j, lon0 + 0.02 * k + 0.004 * j
+            conf = "h" if j == 1 else "n"
+            rows.append(f"{lat:.5f},{lon:.5f},{335 + 4 * j:.2f},0.39,0.36,{day:%Y-%m-%d},{hhmm},N,VIIRS,{conf},"
+                        f"2.0NRT,{292 + j:.2f},{5.5 + 2 * j:.2f},{dn}")
+    return ("\n".join(rows) + "\n").encode()

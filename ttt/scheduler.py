@@ -14,8 +14,6 @@ redaction), with leader changes and what each run did.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import signal
 import threading
@@ -100,10 +98,9 @@ class LeaderLock:
 
 
 def _evaluate_rules() -> Any:
-    """Run the rules engine (helper R's runner) when it is installed."""
-    if importlib.util.find_spec("alerts.engine") is None:
-        return None
-    engine = importlib.import_module("alerts.engine")
+    """Run the rules engine over what arrived since the last run."""
+    from alerts import engine
+
     with session_scope() as session:
         result = engine.evaluate_now(session)
     if result.observations or result.created or result.updated:
@@ -177,6 +174,9 @@ def build_scheduler(settings, *, leader: LeaderLock | None = None) -> SchedulerH
                       CronTrigger(hour=digest.hour, minute=digest.minute, timezone=ds.zone), id="digest")
     scheduler.add_job(_guarded("escalate", leader, escalate_job), IntervalTrigger(seconds=60), id="escalate")
     scheduler.add_job(_guarded("cleanup", leader, cleanup_job), IntervalTrigger(hours=6), id="cleanup")
+    from corridors.feeds.jobs import pull_due_job
+
+    scheduler.add_job(_guarded("feeds", leader, pull_due_job), IntervalTrigger(seconds=60), id="feeds")
     return SchedulerHandle(scheduler, leader, wakeable)
 
 

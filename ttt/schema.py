@@ -13,7 +13,9 @@ def import_all_models() -> type[Base]:
     """Import every model module so Base.metadata knows every table; returns Base."""
     import alerts.alerts.models  # noqa: F401
     import alerts.delivery.models  # noqa: F401
+    import corridors.feeds.models  # noqa: F401
     import corridors.geodata.models  # noqa: F401
+    import corridors.network.models  # noqa: F401
     import corridors.observations.models  # noqa: F401
     import corridors.stats.models  # noqa: F401
     import ttt.audit  # noqa: F401

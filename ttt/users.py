@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from ttt.config import get_settings
 from ttt.db import Base, utcnow
 from ttt.errors import Conflict, NotFound, ValidationFailed
+from ttt.scope import in_scopes
 
 ROLES = ("admin", "analyst", "enumerator", "partner")
 DIGEST_REALM = "ttt"
@@ -69,11 +70,7 @@ class Principal:
         P-codes are hierarchical text, so ``ML05`` covers ``ML0506`` and ``ML050601``.
         An unknown place (None) is inside only for unscoped users.
         """
-        if not self.scopes:
-            return True
-        if not pcode:
-            return False
-        return any(pcode.upper().startswith(s.upper()) for s in self.scopes)
+        return in_scopes(pcode, self.scopes)
 
     @property
     def unrestricted(self) -> bool:

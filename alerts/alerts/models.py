@@ -18,9 +18,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base, utcnow
+from ttt.facts import ALERT_TYPES
+from ttt.facts import SEVERITIES as ALERT_SEVERITIES
 
-ALERT_TYPES = ("mass", "early", "late", "unexpected", "hazard", "event")
-ALERT_SEVERITIES = ("minor", "moderate", "severe", "extreme")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 
@@ -54,8 +54,11 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(Text)
     resolve_note: Mapped[str | None] = mapped_column(Text)
+    # what non-admins see of who acted (an organisation or a role; see alerts.privacy)
+    acknowledged_by_label: Mapped[str | None] = mapped_column(Text)
+    resolved_by_label: Mapped[str | None] = mapped_column(Text)
     escalation_tier: Mapped[int] = mapped_column(Integer, default=1)
-    # rules engine bookkeeping (helper R)
+    # rules engine bookkeeping
     place: Mapped[str | None] = mapped_column(Text)
     rule_version: Mapped[str | None] = mapped_column(String(40))
     dedup_keys: Mapped[list[str]] = mapped_column(JSONB, default=list)

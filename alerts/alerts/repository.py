@@ -30,6 +30,7 @@ from alerts.rules.model import (
 from alerts.rules.screen import PointDays
 from corridors.calendars import CalendarEntry
 from corridors.geodata import models as geo
+from ttt.scope import pcodes_in_sql, prefix_patterns
 from ttt.versioned import versioned
 
 ALERT_LOCK = 7_243_001  # pg_advisory_xact_lock key: one alert writer at a time
@@ -87,7 +88,7 @@ def _build_network(session: Session) -> Network:
         for r in session.scalars(select(geo.Calendar).order_by(geo.Calendar.id))
     )
     hazards = tuple(
-        Hazard(r.id, r.kind, r.severity, to_shape(r.geom), r.starts_at, r.ends_at)
+        Hazard(r.id, r.kind, r.severity, to_shape(r.geom), r.starts_at, r.ends_at, r.updated_at.isoformat())
         for r in session.scalars(select(geo.Hazard).order_by(geo.Hazard.id))
     )
     return Network(tuple(corridors), tuple(points), calendars, hazards, c_index, f_index, f_pcode, c_pcodes)
@@ -294,10 +295,6 @@ def delete_queue(session: Session, queue_ids: Sequence[int]) -> None:
         session.execute(text("DELETE FROM rule_queue WHERE id = ANY(CAST(:ids AS bigint[]))"), {"ids": list(queue_ids)})
 
 
-def queue_length(session: Session) -> int:
-    return int(session.execute(text("SELECT count(*) FROM rule_queue")).scalar_one())
-
-
 def places_of(session: Session, observation_ids: Sequence[str]
               ) -> tuple[list[int], list[int], datetime | None, list[str]]:
     """Corridors (own and their flow points'), flow points, earliest time, and the ids of
@@ -396,12 +393,7 @@ def _filtered(f: AlertFilter) -> Select:
     if f.until:
         q = q.where(func.coalesce(Alert.window_start, Alert.created_at) <= f.until)
     if f.scopes:
-        q = q.where(
-            text(
-                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(alerts.pcodes, '[]'::jsonb)) p(code), "
-                "unnest(CAST(:scopes AS text[])) s(scope) WHERE upper(p.code) LIKE upper(s.scope) || '%')"
-            ).bindparams(scopes=list(f.scopes))
-        )
+        q = q.where(text(pcodes_in_sql("alerts.pcodes")).bindparams(scopes=prefix_patterns(f.scopes)))
     return q
 
 
@@ -419,12 +411,6 @@ def get_alert(session: Session, alert_id: int, *, for_update: bool = False) -> A
     return session.scalar(q)
 
 
-def live_alert_by_key(session: Session, key: str) -> Alert | None:
-    return session.scalar(
-        select(Alert).where(Alert.status != "resolved", Alert.dedup_keys.has_key(key)).order_by(Alert.id.desc())
-    )
-
-
 def alerts_by_key(session: Session, key: str) -> list[Alert]:
     return list(session.scalars(select(Alert).where(Alert.dedup_keys.has_key(key)).order_by(Alert.id)))
 
@@ -440,3 +426,10 @@ def add_run(session: Session, run: RuleRun) -> RuleRun:
     session.add(run)
     session.flush()
     return run
+
+
+def live_hazard_alerts(session: Session) -> list[Alert]:
+    """Open or acknowledged HAZARD alerts (their place names the hazard: ``hazard:<id>|...``)."""
+    stmt = (select(Alert).where(Alert.type == "hazard", Alert.status.in_(("open", "acknowledged")),
+                                Alert.place.like("hazard:%")).order_by(Alert.id).with_for_update())
+    return list(session.execute(stmt).scalars())

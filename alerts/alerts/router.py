@@ -13,8 +13,11 @@ from alerts import engine
 from alerts.alerts import service
 from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
 from alerts.alerts.repository import AlertFilter
-from ttt.api.deps import CurrentUser, DbSession, require_roles
+from alerts.alerts.schemas import AlertOut, BacktestOut, EvaluateOut, ReportedOut, RuleSetOut
 from ttt.errors import ValidationFailed
+from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.paging import page
+from ttt.http.schemas import Page
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -69,12 +72,12 @@ class EventIn(BaseModel):
     reprisal_risk: bool | None = None
 
 
-@router.get("/rules", summary="The active rule set and its version (a content hash)")
+@router.get("/rules", response_model=RuleSetOut, summary="The active rule set and its version (a content hash)")
 def get_rules(user: CurrentUser) -> dict:
     return engine.active_rules().as_dict()
 
 
-@router.post("/rules/evaluate", dependencies=[require_roles(*STAFF)],
+@router.post("/rules/evaluate", dependencies=[require_roles(*STAFF)], response_model=EvaluateOut,
              summary="Run the engine now: drain the observation queue, then the time-based checks")
 def post_evaluate(session: DbSession) -> dict:
     result = engine.evaluate_now(session)
@@ -82,13 +85,13 @@ def post_evaluate(session: DbSession) -> dict:
     return {"created": result.created, "updated": result.updated, "observations": result.observations}
 
 
-@router.post("/rules/backtest", dependencies=[require_roles(*STAFF)],
+@router.post("/rules/backtest", dependencies=[require_roles(*STAFF)], response_model=BacktestOut,
              summary="Replay a period through a rule set; nothing is written")
 def post_backtest(body: BacktestIn, session: DbSession) -> dict:
     return engine.backtest(session, body.from_, body.to, body.rules)
 
 
-@router.get("/alerts", summary="List alerts (newest change first)")
+@router.get("/alerts", response_model=Page[AlertOut], summary="List alerts (newest change first)")
 def list_alerts(
     request: Request,
     user: CurrentUser,
@@ -109,18 +112,16 @@ def list_alerts(
     f = AlertFilter(type=type, status=status, severity=severity, corridor=corridor, flow_point=flow_point,
                     since=since, until=until, limit=limit, offset=offset)
     rows, total = service.list_alerts(session, user, f)
-    nxt = None
-    if offset + len(rows) < total:
-        nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return {"items": [service.alert_json(a, user) for a in rows], "total": total, "next": nxt}
+    return page(request, [service.alert_json(a, user) for a in rows], total, offset, limit)
 
 
-@router.get("/alerts/{alert_id}", summary="One alert with its evidence")
+@router.get("/alerts/{alert_id}", response_model=AlertOut, summary="One alert with its evidence")
 def get_alert(alert_id: int, user: CurrentUser, session: DbSession) -> dict:
     return service.alert_json(service.get_alert(session, user, alert_id), user)
 
 
-@router.post("/alerts", dependencies=[require_roles(*REPORTERS)], status_code=201,
+@router.post("/alerts", dependencies=[require_roles(*REPORTERS)], status_code=201, response_model=ReportedOut,
+             responses={200: {"model": ReportedOut, "description": "this report was already received"}},
              summary="Report an event (conflict, crop destruction, rustling, bushfire, disease...)")
 def post_alert(body: EventIn, user: CurrentUser, session: DbSession):
     data = body.model_dump(exclude_none=True)
@@ -132,7 +133,7 @@ def post_alert(body: EventIn, user: CurrentUser, session: DbSession):
     return payload if created else JSONResponse(payload, status_code=200)
 
 
-@router.post("/alerts/{alert_id}/acknowledge", dependencies=[require_roles(*RESPONDERS)],
+@router.post("/alerts/{alert_id}/acknowledge", dependencies=[require_roles(*RESPONDERS)], response_model=AlertOut,
              summary="Acknowledge an alert (who, when and a note are recorded)")
 def post_acknowledge(alert_id: int, user: CurrentUser, session: DbSession, body: NoteIn | None = None) -> dict:
     alert = service.acknowledge(session, user, alert_id, body.note if body else None)
@@ -140,7 +141,7 @@ def post_acknowledge(alert_id: int, user: CurrentUser, session: DbSession, body:
     return service.alert_json(alert, user)
 
 
-@router.post("/alerts/{alert_id}/resolve", dependencies=[require_roles(*RESPONDERS)],
+@router.post("/alerts/{alert_id}/resolve", dependencies=[require_roles(*RESPONDERS)], response_model=AlertOut,
              summary="Resolve an alert (who, when and a note are recorded)")
 def post_resolve(alert_id: int, user: CurrentUser, session: DbSession, body: ResolveIn | None = None) -> dict:
     alert = service.resolve(session, user, alert_id, body.note if body else None,

@@ -8,22 +8,23 @@ without its deliveries, nor the reverse.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import box
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
+from alerts.alerts import rerouting
 from alerts.alerts.models import ALERT_SEVERITIES, Alert
+from alerts.privacy import actor, evidence_for, role_label
 from alerts.rules.dedup import AlertState, Change, merge
 from alerts.rules.model import Evidence, Finding
 from ttt.errors import Conflict, NotFound, ValidationFailed
+from ttt.facts import corridor_place, fp_place
+from ttt.location_policy import GENERALISED, alert_geometry, sees_exact
 from ttt.users import Principal
 
 EVENT_KINDS = (
@@ -46,12 +47,11 @@ NOTIFY_EVENTS = ("created", "escalated", "resolved")
 
 
 def notify(session: Session, alert: Alert, event: str) -> None:
-    """Hand an alert change to the delivery outbox when delivery is installed."""
+    """Hand an alert change to the delivery outbox (same transaction)."""
     if event not in NOTIFY_EVENTS:
         return
-    if importlib.util.find_spec("alerts.delivery.outbox") is None:
-        return
-    outbox = importlib.import_module("alerts.delivery.outbox")
+    from alerts.delivery import outbox  # here, not at the top: the outbox imports this package's models
+
     outbox.enqueue(session, alert, event)
 
 
@@ -104,6 +104,7 @@ def record_findings(
                         setattr(alert, k, v)
             session.flush()
             updated.append(alert)
+        rerouting.attach(session, alert, now)
         notify(session, alert, change.event)
     return created, updated
 
@@ -199,9 +200,9 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     if fp is not None:
         corridor = corridor or (network.corridors[fp.corridor].code if fp.corridor >= 0 else None)
         geom = geom or fp.location
-        place = f"fp:{fp.code}"
+        place = fp_place(fp.code)
     elif corridor is not None:
-        place = f"corridor:{corridor}"
+        place = corridor_place(corridor)
     else:
         c = geom.centroid
         place = f"cell:{round(c.y, 1):.1f},{round(c.x, 1):.1f}"
@@ -227,7 +228,8 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
         dedup_key=f"event:{kind}|{place}|{start:%Y-%m-%d}", place=place,
         evidence=Evidence(rule=f"event:{kind}", rule_version="event", observed={"reports": 1}, baseline=None,
                           threshold=None, observations=(report_id,),
-                          details={"reported_by": user.name, "description": body.get("description") or ""}),
+                          details={"reported_by": user.name, "reporter_role": user.role,
+                                   "description": body.get("description") or ""}),
         geometry=geom, suppress_hours=EVENT_SUPPRESS_HOURS,
     )
     created, updated = record_findings(
@@ -271,10 +273,12 @@ def acknowledge(session: Session, user: Principal, alert_id: int, note: str | No
     if alert.status == "resolved":
         raise Conflict(f"alert {alert_id} is resolved; it cannot be acknowledged")
     if alert.status == "acknowledged":
-        raise Conflict(f"alert {alert_id} was already acknowledged by {alert.acknowledged_by} at "
+        raise Conflict(f"alert {alert_id} was already acknowledged by "
+                       f"{actor(user.role, alert.acknowledged_by, alert.acknowledged_by_label)} at "
                        f"{alert.acknowledged_at.isoformat()}")
     now = datetime.now(UTC)
     alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.acknowledge_note = "acknowledged", now, user.name, note
+    alert.acknowledged_by_label = role_label(user.role)
     alert.updated_at = now
     alert.version += 1
     session.flush()
@@ -285,9 +289,11 @@ def acknowledge(session: Session, user: Principal, alert_id: int, note: str | No
 def resolve(session: Session, user: Principal, alert_id: int, note: str | None, reprisal_risk: bool | None = None) -> Alert:
     alert = get_alert(session, user, alert_id, for_update=True)
     if alert.status == "resolved":
-        raise Conflict(f"alert {alert_id} was already resolved by {alert.resolved_by} at {alert.resolved_at.isoformat()}")
+        raise Conflict(f"alert {alert_id} was already resolved by "
+                       f"{actor(user.role, alert.resolved_by, alert.resolved_by_label)} at {alert.resolved_at.isoformat()}")
     now = datetime.now(UTC)
     alert.status, alert.resolved_at, alert.resolved_by, alert.resolve_note = "resolved", now, user.name, note
+    alert.resolved_by_label = role_label(user.role)
     if reprisal_risk is not None:
         alert.reprisal_risk = reprisal_risk
     alert.updated_at = now
@@ -305,12 +311,11 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def alert_json(alert: Alert, user: Principal | None = None) -> dict[str, Any]:
-    """The alert as the API contract shows it. Partners see places to 0.1 degree, not the
-    exact positions of herds (armed groups exploit them)."""
-    geom = to_shape(alert.geom) if alert.geom is not None else None
-    if geom is not None and user is not None and user.role == "partner" and alert.flow_point_code is None:
-        minx, miny, maxx, maxy = geom.bounds
-        geom = box(_down(minx), _down(miny), _up(maxx), _up(maxy))
+    """The alert as the API contract shows it to ``user``: the location policy decides the
+    geometry (exact for admin/analyst, whole 0.1 degree cells for everyone else) and the
+    people policy who acted and what a reporter wrote (alerts.privacy)."""
+    role = user.role if user is not None else None
+    geom = alert_geometry(role, to_shape(alert.geom) if alert.geom is not None else None)
     return {
         "id": alert.id,
         "type": alert.type,
@@ -327,16 +332,19 @@ def alert_json(alert: Alert, user: Principal | None = None) -> dict[str, Any]:
         "occurrences": alert.occurrences,
         "rule": alert.rule_id,
         "rule_version": alert.rule_version,
-        "evidence": alert.evidence or {},
+        "evidence": evidence_for(role, alert.evidence),
         "geometry": _geojson(geom),
+        "location": "exact" if sees_exact(role) else GENERALISED,
         "reprisal_risk": alert.reprisal_risk,
         "version": alert.version,
         "created_at": _iso(alert.created_at),
         "updated_at": _iso(alert.updated_at),
         "acknowledged": None if alert.acknowledged_at is None else
-        {"by": alert.acknowledged_by, "at": _iso(alert.acknowledged_at), "note": alert.acknowledge_note},
+        {"by": actor(role, alert.acknowledged_by, alert.acknowledged_by_label), "at": _iso(alert.acknowledged_at),
+         "note": alert.acknowledge_note},
         "resolved": None if alert.resolved_at is None else
-        {"by": alert.resolved_by, "at": _iso(alert.resolved_at), "note": alert.resolve_note},
+        {"by": actor(role, alert.resolved_by, alert.resolved_by_label), "at": _iso(alert.resolved_at),
+         "note": alert.resolve_note},
     }
 
 
@@ -344,18 +352,6 @@ def _geojson(geom) -> dict[str, Any] | None:
     from ttt.geo import to_geojson
 
     return to_geojson(geom) if geom is not None else None
-
-
-def _down(v: float) -> float:
-    import math
-
-    return math.floor(v * 10) / 10
-
-
-def _up(v: float) -> float:
-    import math
-
-    return math.ceil(v * 10) / 10
 
 
 def finding_json(f: Finding) -> dict[str, Any]:

@@ -163,7 +163,7 @@ class Dispatcher:
                 raise LookupError(f"delivery {d.id}: no stored message for alert {d.alert_id} version {d.alert_version}")
             token = make_token(self.config.secret_key, alert_id=d.alert_id, version=d.alert_version,
                                delivery_id=d.id, now=self.clock(), ttl=self.config.ack_ttl)
-            messages.append(AlertMessage.from_dict(payload).with_ack_url(ack_url(self.config.public_url, token)))
+            messages.append(AlertMessage.from_dict(payload).for_recipients().with_ack_url(ack_url(self.config.public_url, token)))
         return messages
 
     def _too_old(self, d: Delivery, now: datetime, report: DispatchReport) -> bool:

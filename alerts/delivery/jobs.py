@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from alerts.delivery import repository as repo
-from alerts.delivery.dispatcher import DispatchConfig, Dispatcher, DispatchReport
+from alerts.delivery.dispatcher import DispatchConfig, Dispatcher
 from alerts.delivery.message import SEVERITIES, severity_rank
 from alerts.delivery.outbox import enqueue
 from alerts.delivery.settings import DeliverySettings, backoff_policy, build_registry, get_delivery_settings
@@ -56,10 +56,6 @@ def escalate_unacknowledged(session: Session, *, now: datetime | None = None,
 def escalate_job() -> list[int]:
     with session_scope() as session:
         return escalate_unacknowledged(session)
-
-
-def dispatch_job(dispatcher: Dispatcher) -> DispatchReport:
-    return dispatcher.run_once()
 
 
 def cleanup_job(*, now: datetime | None = None, ds: DeliverySettings | None = None) -> int:

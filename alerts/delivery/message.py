@@ -9,32 +9,22 @@ snapshot, so a retry hours later sends exactly what the first attempt would have
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-SEVERITIES: tuple[str, ...] = ("minor", "moderate", "severe", "extreme")
-"""Severity order, lowest first (the CAP 1.2 scale without ``Unknown``)."""
-
-ALERT_TYPES: tuple[str, ...] = ("mass", "early", "late", "unexpected", "hazard", "event")
-"""Prevention alerts (mass, early, late, unexpected movements), hazards, reported events."""
+from ttt.facts import ALERT_TYPES, SEVERITIES, severity_rank  # noqa: F401 - re-exported
+from ttt.geo import to_geojson
+from ttt.jsonkit import plain
 
 EVENTS: tuple[str, ...] = ("created", "updated", "escalated", "resolved")
 """What happened to the alert that makes it worth telling someone."""
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
-
-
-def severity_rank(severity: str | None) -> int:
-    """Position of a severity on the scale (unknown values rank lowest, never crash)."""
-    try:
-        return SEVERITIES.index((severity or "").lower())
-    except ValueError:
-        return -1
 
 
 @dataclass(frozen=True)
@@ -100,6 +90,16 @@ class AlertMessage:
                 return text
         return f"{self.type} alert {self.id}"
 
+    def for_recipients(self) -> AlertMessage:
+        """The copy that may leave ttt (e-mail, SMS, webhooks, CAP, Atom, pages): geometry
+        generalised to whole grid cells, no reporter's name or words (location and people
+        policies: ttt.location_policy, alerts.privacy). Idempotent."""
+        from alerts.privacy import evidence_for
+        from ttt.location_policy import recipient_geometry
+
+        return dataclasses.replace(self, geometry=recipient_geometry(self.geometry),
+                                   evidence=evidence_for(None, dict(self.evidence)))
+
     def with_ack_url(self, ack_url: str | None) -> AlertMessage:
         """A copy carrying one recipient's acknowledgement link."""
         return dataclasses.replace(self, ack_url=ack_url)
@@ -127,8 +127,8 @@ class AlertMessage:
             "flow_point_name": self.flow_point_name,
             "places": [dataclasses.asdict(p) for p in self.places],
             "headline": dict(self.headline),
-            "evidence": _jsonable(self.evidence),
-            "geometry": _listify(mapping(self.geometry)) if self.geometry is not None else None,
+            "evidence": plain(self.evidence),
+            "geometry": to_geojson(self.geometry),
             "window_start": iso(self.window_start),
             "window_end": iso(self.window_end),
             "kind": self.kind,
@@ -195,28 +195,3 @@ def message_from_mapping(data: Mapping[str, Any]) -> AlertMessage:
         ack_url=data.get("ack_url"),
         url=data.get("url"),
     )
-
-
-def _listify(obj: Any) -> Any:
-    if isinstance(obj, (list, tuple)):
-        return [_listify(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: _listify(v) for k, v in obj.items()}
-    return obj
-
-
-def _jsonable(obj: Any) -> Any:
-    """Evidence may hold datetimes, tuples, numpy scalars: make it plain JSON."""
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)) or (
-        isinstance(obj, Sequence) and not isinstance(obj, (str, bytes))
-    ):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return obj.item()
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    return str(obj)

@@ -71,7 +71,7 @@ def message_for_alert(session: Session, alert, event: str, *, public_url: str | 
         evidence=_flat_evidence(alert.evidence), geometry=_geometry(alert.geom),
         window_start=alert.window_start, window_end=alert.window_end, kind=alert.event_kind,
         url=f"{public_url}/api/v1/alerts/{alert.id}",
-    )
+    ).for_recipients()
 
 
 def _filter(sub) -> SubscriptionFilter:
@@ -103,7 +103,7 @@ def enqueue(session: Session, alert, event: str = "created", *, now: datetime | 
             raise ValueError(f"alert {alert.id}: version {message.version} was already told as '{told}'; "
                              f"increase alert.version before telling '{event}'")
     facts = AlertFacts(type=alert.type, severity=alert.severity, corridor_code=alert.corridor_code,
-                       pcodes=message.pcodes, geometry=message.geometry,
+                       pcodes=message.pcodes, geometry=_geometry(alert.geom),  # exact: matching stays inside ttt
                        escalation_tier=alert.escalation_tier or 1)
     subs = repo.active_subscriptions(session)
     resolution = event == "resolved"

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -274,14 +274,3 @@ def delete_finished_before(session: Session, cutoff: datetime) -> int:
 def mark_acknowledged(session: Session, delivery_id: int, at: datetime) -> None:
     session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.acknowledged_at.is_(None))
                     .values(acknowledged_at=at))
-
-
-# --- scheduler leader lock ----------------------------------------------------------------
-
-
-def try_advisory_lock(connection, key: int) -> bool:
-    return bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-
-
-def advisory_unlock(connection, key: int) -> None:
-    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})

@@ -14,31 +14,28 @@ from fastapi.responses import HTMLResponse
 from alerts.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE
 from alerts.delivery import service
 from alerts.delivery.render import render_ack_page
-from alerts.delivery.schemas import SubscriptionIn, SubscriptionPatch
-from ttt.api.deps import CurrentUser, DbSession, require_roles
+from alerts.delivery.schemas import DeliveryOut, SubscriptionIn, SubscriptionOut, SubscriptionPatch
 from ttt.config import get_settings
+from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.paging import page
+from ttt.http.schemas import Page, text_response
 
 router = APIRouter(tags=["delivery"])
 STAFF = ("admin", "analyst")
 
 
-def _next(request: Request, offset: int, limit: int, count: int, total: int) -> str | None:
-    if offset + count < total:
-        return str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return None
-
-
 # --- subscriptions ------------------------------------------------------------------------
 
 
-@router.post("/api/v1/subscriptions", status_code=201, dependencies=[require_roles(*STAFF)],
+@router.post("/api/v1/subscriptions", status_code=201, dependencies=[require_roles(*STAFF)], response_model=SubscriptionOut,
              summary="Subscribe someone to alerts (webhook secret generated and shown once if absent)")
 def create_subscription(body: SubscriptionIn, user: CurrentUser, session: DbSession) -> dict:
     sub, secret = service.create_subscription(session, body, user)
     return service.subscription_json(sub, secret=secret)
 
 
-@router.get("/api/v1/subscriptions", dependencies=[require_roles(*STAFF)], summary="List subscriptions")
+@router.get("/api/v1/subscriptions", dependencies=[require_roles(*STAFF)], response_model=Page[SubscriptionOut],
+            summary="List subscriptions")
 def list_subscriptions(
     request: Request, session: DbSession,
     active: bool | None = None,
@@ -47,16 +44,17 @@ def list_subscriptions(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
     rows, total = service.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel)
-    return {"items": [service.subscription_json(s) for s in rows], "total": total,
-            "next": _next(request, offset, limit, len(rows), total)}
+    return page(request, [service.subscription_json(s) for s in rows], total, offset, limit)
 
 
-@router.get("/api/v1/subscriptions/{subscription_id}", dependencies=[require_roles(*STAFF)])
+@router.get("/api/v1/subscriptions/{subscription_id}", dependencies=[require_roles(*STAFF)],
+            response_model=SubscriptionOut, summary="One subscription")
 def get_subscription(subscription_id: int, session: DbSession) -> dict:
     return service.subscription_json(service.get_subscription(session, subscription_id))
 
 
 @router.patch("/api/v1/subscriptions/{subscription_id}", dependencies=[require_roles(*STAFF)],
+              response_model=SubscriptionOut,
               summary="Change some fields of a subscription")
 def patch_subscription(subscription_id: int, body: SubscriptionPatch, session: DbSession) -> dict:
     sub, secret = service.update_subscription(session, subscription_id, body)
@@ -72,7 +70,7 @@ def delete_subscription(subscription_id: int, session: DbSession) -> Response:
 # --- delivery log -------------------------------------------------------------------------
 
 
-@router.get("/api/v1/deliveries", dependencies=[require_roles(*STAFF)],
+@router.get("/api/v1/deliveries", dependencies=[require_roles(*STAFF)], response_model=Page[DeliveryOut],
             summary="Delivery log: who was sent what, every attempt and its outcome")
 def list_deliveries(
     request: Request, session: DbSession,
@@ -82,13 +80,14 @@ def list_deliveries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
     items, total = service.delivery_log(session, alert_id=alert, status=status, limit=limit, offset=offset)
-    return {"items": items, "total": total, "next": _next(request, offset, limit, len(items), total)}
+    return page(request, items, total, offset, limit)
 
 
 # --- CAP 1.2 and Atom ---------------------------------------------------------------------
 
 
-@router.get("/api/v1/alerts/feed.atom", response_class=Response, summary="Atom feed of recent alerts (CAP links)")
+@router.get("/api/v1/alerts/feed.atom", response_class=Response,
+            responses=text_response(ATOM_MEDIA_TYPE, "Atom 1.0 feed"), summary="Atom feed of recent alerts (CAP links)")
 def alerts_feed(
     user: CurrentUser, session: DbSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -99,6 +98,7 @@ def alerts_feed(
 
 
 @router.get("/api/v1/alerts/{alert_id}.cap", response_class=Response,
+            responses=text_response(CAP_MEDIA_TYPE, "CAP 1.2 alert message"),
             summary="The alert as an OASIS CAP 1.2 document (Update/Cancel reference earlier messages)")
 def alert_cap(alert_id: int, user: CurrentUser, session: DbSession) -> Response:
     return Response(service.cap_document(session, alert_id, user), media_type=CAP_MEDIA_TYPE)

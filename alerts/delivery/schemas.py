@@ -1,4 +1,4 @@
-"""Request bodies for subscriptions (the contract in issue 7: extend, never rename)."""
+"""Request bodies for subscriptions (a published contract: extend, never rename)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ttt.facts import ALERT_TYPES, SEVERITIES
+from ttt.http.schemas import Open
+
 Kind = Literal["authority", "partner", "staff"]
 ChannelName = Literal["email", "sms", "webhook", "log"]
 Language = Literal["fr", "en"]
-AlertType = Literal["mass", "early", "late", "unexpected", "hazard", "event"]
-Severity = Literal["minor", "moderate", "severe", "extreme"]
+AlertType = Literal[ALERT_TYPES]  # type: ignore[valid-type]
+Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 Mode = Literal["immediate", "digest"]
 
 
@@ -52,3 +55,32 @@ class SubscriptionPatch(BaseModel):
     tier: int | None = Field(default=None, ge=1, le=10)
     secret: str | None = None
     active: bool | None = None
+
+
+# --- answers (documented in /openapi.json; see ttt.http.schemas.Open) ---------------------
+
+
+class SubscriptionOut(Open):
+    id: int
+    name: str
+    channel: str
+    address: str
+    language: str
+    alert_types: list[str]
+    min_severity: str
+    active: bool
+    secret: str | None = Field(description="shown only when just created or changed")
+    has_secret: bool
+
+
+class DeliveryOut(Open):
+    """One delivery of one alert version to one subscription, with every attempt."""
+
+    id: int
+    alert_id: int
+    alert_version: int
+    event: str
+    status: str
+    attempts: int
+    subscription: dict[str, Any]
+    attempt_log: list[dict[str, Any]]

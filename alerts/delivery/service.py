@@ -20,9 +20,11 @@ from alerts.delivery.outbox import message_for_alert
 from alerts.delivery.render import language_or_default, render_parts
 from alerts.delivery.schemas import SubscriptionIn, SubscriptionPatch
 from alerts.delivery.settings import DeliverySettings, cap_options, get_delivery_settings
+from alerts.privacy import actor, recipient_label
 from ttt.config import get_settings
 from ttt.errors import NotFound, ValidationFailed
 from ttt.geo import parse_geometry, to_geojson
+from ttt.outbound import OutboundRefused, check_url, mask_url
 from ttt.users import Principal
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -34,7 +36,13 @@ def _address_problem(channel: str, address: str, ds: DeliverySettings) -> str | 
         "webhook": WebhookChannel(WebhookConfig(allow_http=not ds.webhook_require_https)),
     }
     checker = checkers.get(channel)
-    return checker.check_address(address) if checker else None
+    problem = checker.check_address(address) if checker else None
+    if problem is None and channel == "webhook":
+        try:  # a name that does not resolve yet is checked again at send time
+            check_url(address, unresolvable_ok=True)
+        except OutboundRefused as exc:
+            return f"{mask_url(address)}: {exc.detail}"
+    return problem
 
 
 def _check(values: dict[str, Any], ds: DeliverySettings) -> list[dict[str, str]]:
@@ -203,7 +211,7 @@ def _current_message(session: Session, alert) -> tuple[AlertMessage, dict[int, d
     sent = {r.version: r.sent_at for r in records}
     latest = next((r for r in reversed(records) if r.version == alert.version), None)
     if latest is not None:
-        return AlertMessage.from_dict(latest.payload), sent
+        return AlertMessage.from_dict(latest.payload).for_recipients(), sent
     event = "resolved" if alert.status == "resolved" else ("created" if (alert.version or 1) == 1 else "updated")
     return message_for_alert(session, alert, event), sent
 
@@ -263,6 +271,11 @@ def _who(sub: Subscription | None, name: str | None) -> str:
     return base
 
 
+def _shown(alert) -> str | None:
+    """Who acknowledged, as the (anonymous) page shows it: an organisation, never a contact."""
+    return actor(None, alert.acknowledged_by, alert.acknowledged_by_label)
+
+
 class _Refused(Exception):
     def __init__(self, view: AckView) -> None:
         super().__init__(view.reason)
@@ -296,7 +309,7 @@ def ack_page(session: Session, token: str, language: str | None = None) -> AckVi
     message, _ = _current_message(session, alert)
     parts = render_parts(message, lang)
     if alert.acknowledged_at:
-        return AckView("already", lang, parts=parts, who=alert.acknowledged_by, at=alert.acknowledged_at)
+        return AckView("already", lang, parts=parts, who=_shown(alert), at=alert.acknowledged_at)
     return AckView("ready", lang, parts=parts)
 
 
@@ -313,8 +326,9 @@ def acknowledge(session: Session, token: str, *, name: str | None = None, note: 
     if delivery is not None:
         repo.mark_acknowledged(session, delivery.id, now)
     if alert.acknowledged_at:
-        return AckView("already", lang, parts=parts, who=alert.acknowledged_by, at=alert.acknowledged_at)
+        return AckView("already", lang, parts=parts, who=_shown(alert), at=alert.acknowledged_at)
     who = _who(sub, name)
     repo.record_acknowledgement(session, alert, who=who, at=now, note=(note or "").strip()[:1000] or None)
+    alert.acknowledged_by_label = recipient_label(sub.organisation if sub else None, sub.kind if sub else None)
     session.flush()
-    return AckView("done", lang, parts=parts, who=who, at=now)
+    return AckView("done", lang, parts=parts, who=_shown(alert), at=now)

@@ -21,69 +21,13 @@ from typing import Any
 import yaml
 
 from alerts.rules.model import SEVERITIES, SPECIES
+from alerts.rules.params import PARAMS, SEVERITY_ON, Params, parse_params
+from corridors.feeds.readers.acled import RulesError, parse_conflict_rules
+from corridors.network.params import parse_routing
 from ttt.errors import ValidationFailed
+from ttt.facts import SEASON_START_MD, TLU_FACTORS
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default.yaml")
-
-# name -> (kind, default). kinds: num (>= 0), pos (> 0), int (>= 1), frac (0..1), str
-# choices as a tuple, "species" (list of species or null), "optnum" (number or null).
-_COMMON_MASS = {
-    "level": (("flow_point", "corridor", "country"), "flow_point"),
-    "measure": (("animals", "tlu"), "animals"),
-    "species": ("species", None),
-    "window_hours": ("pos", 24.0),
-    "floor": ("num", 2000.0),
-    "k": ("num", 3.0),
-    "mad_scale": ("pos", 1.4826),
-    "season_tolerance_days": ("num", 14.0),
-    "trailing_days": ("pos", 28.0),
-    "min_samples": ("int", 5),
-    "quota": ("optnum", None),
-}
-_TIMING = {
-    "against": (("calendar", "history"), "calendar"),
-    "tolerance_days": ("num", 7.0),
-    "near_days": ("num", 60.0),
-    "onset_quantile": ("frac", 0.05),
-    "end_quantile": ("frac", 0.95),
-    "min_seasons": ("int", 1),
-    "min_observations": ("int", 20),
-    "min_herds": ("int", 3),
-}
-_UNEXPECTED = {
-    "check": (
-        ("off_corridor", "out_of_season", "closed", "novel_origin", "novel_destination",
-         "novel_species"),
-        "off_corridor",
-    ),
-    "tolerance_m": ("pos", 5000.0),
-    "near_days": ("num", 60.0),
-    "min_history": ("int", 20),
-    "min_animals": ("num", 0.0),
-    "window_hours": ("pos", 24.0),
-}
-_HAZARD = {
-    "check": (("corridor", "ahead"), "corridor"),
-    "lookback_days": ("pos", 7.0),
-    "buffer_m": ("optnum", None),
-    "ahead_km": ("pos", 50.0),
-    "kinds": ("list", None),
-}
-PARAM_SPECS: dict[str, dict[str, tuple[Any, Any]]] = {
-    "mass": _COMMON_MASS,
-    "early": _TIMING,
-    "late": _TIMING,
-    "unexpected": _UNEXPECTED,
-    "hazard": _HAZARD,
-}
-SEVERITY_ON = {
-    "mass": ("ratio", "observed"),
-    "early": ("days", "animals"),
-    "late": ("days", "animals"),
-    "unexpected": ("animals", "count"),
-    "hazard": ("animals",),
-}
-
 
 @dataclass(frozen=True)
 class SeverityMap:
@@ -195,8 +139,13 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
     if not isinstance(data, Mapping):
         raise ValidationFailed([{"field": "rules_file", "message": f"expected a mapping with 'rules', got {type(data).__name__}"}])
     for key in data:
-        if key not in ("defaults", "rules"):
-            err(str(key), "unknown top-level key; expected 'defaults' and 'rules'")
+        if key not in ("defaults", "rules", "routing", "feeds"):
+            err(str(key), "unknown top-level key; expected 'defaults', 'rules', 'routing' and 'feeds'")
+    try:  # routing parameters (corridors.network) live in the same file
+        parse_routing(data.get("routing"))
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    _check_feeds(data.get("feeds"), err)
     defaults = data.get("defaults") or {}
     tlu, season_start = _parse_defaults(defaults, err)
     history_seasons = defaults.get("history_seasons", 3) if isinstance(defaults, Mapping) else 3
@@ -234,9 +183,27 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
     return RuleSet(tuple(rules), tlu, season_start, digest[:12], source, canonical, history_seasons)
 
 
+def _check_feeds(feeds: Any, err) -> None:
+    """The ``feeds`` section (which feed records become hazards) is read by the feed pulls;
+    here it is only checked, so a bad rules file is refused as a whole."""
+    if feeds is None:
+        return
+    if not isinstance(feeds, Mapping):
+        err("feeds", "expected a mapping with 'acled'")
+        return
+    for key in feeds:
+        if key != "acled":
+            err(f"feeds.{key}", "unknown feed section; expected 'acled'")
+    try:
+        parse_conflict_rules(feeds.get("acled"))
+    except RulesError as exc:
+        for e in exc.errors:
+            err(e["field"], e["message"])
+
+
 def _parse_defaults(defaults: Any, err) -> tuple[dict[str, float], tuple[int, int]]:
-    tlu = {"cattle": 0.7, "sheep": 0.1, "goats": 0.1, "camels": 1.0, "donkeys": 0.5, "horses": 0.8, "other": 0.0}
-    season_start = (8, 1)
+    tlu = dict(TLU_FACTORS)
+    season_start = SEASON_START_MD
     if not isinstance(defaults, Mapping):
         err("defaults", "expected a mapping")
         return tlu, season_start
@@ -279,10 +246,10 @@ def _parse_rule(r: Any, where: str, err) -> Rule | None:
         err(f"{where}.id", f"expected a non-empty text without '|', got {rid!r}")
         ok = False
     rtype = r.get("type")
-    if rtype not in PARAM_SPECS:
-        err(f"{where}.type", f"expected one of {', '.join(PARAM_SPECS)}, got {rtype!r}")
+    if rtype not in PARAMS:
+        err(f"{where}.type", f"expected one of {', '.join(PARAMS)}, got {rtype!r}")
         return None
-    params = _parse_params(r.get("params") or {}, PARAM_SPECS[rtype], f"{where}.params", err)
+    params = _parse_params(r.get("params") or {}, PARAMS[rtype], f"{where}.params", err)
     severity = _parse_severity(r.get("severity"), rtype, f"{where}.severity", err)
     sh = r.get("suppress_hours", 0)
     if not _is_num(sh) or sh < 0:
@@ -303,44 +270,14 @@ def _parse_rule(r: Any, where: str, err) -> Rule | None:
     )
 
 
-def _parse_params(raw: Any, spec: dict[str, tuple[Any, Any]], where: str, err) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _parse_params(raw: Any, model: type[Params], where: str, err) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         err(where, "expected a mapping of parameters")
         raw = {}
-    for key in raw:
-        if key not in spec:
-            err(f"{where}.{key}", f"unknown parameter; expected one of {', '.join(spec)}")
-    for name, (kind, default) in spec.items():
-        v = raw.get(name, default)
-        loc = f"{where}.{name}"
-        if isinstance(kind, tuple):
-            if v not in kind:
-                err(loc, f"expected one of {', '.join(kind)}, got {v!r}")
-        elif kind == "species":
-            if v is not None and (not isinstance(v, list) or any(s not in SPECIES for s in v)):
-                err(loc, f"expected null or a list of species from {', '.join(SPECIES)}, got {v!r}")
-            v = tuple(v) if isinstance(v, list) else v
-        elif kind == "list":
-            if v is not None and (not isinstance(v, list) or not all(isinstance(s, str) for s in v)):
-                err(loc, f"expected null or a list of names, got {v!r}")
-            v = tuple(v) if isinstance(v, list) else v
-        elif kind == "optnum":
-            if v is not None and (not _is_num(v) or v < 0):
-                err(loc, f"expected null or a number >= 0, got {v!r}")
-        elif kind == "int":
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                err(loc, f"expected a whole number >= 1, got {v!r}")
-        elif kind == "frac":
-            if not _is_num(v) or not 0 <= v <= 1:
-                err(loc, f"expected a number between 0 and 1, got {v!r}")
-        elif kind == "pos":
-            if not _is_num(v) or v <= 0:
-                err(loc, f"expected a number > 0, got {v!r}")
-        elif kind == "num" and (not _is_num(v) or v < 0):
-            err(loc, f"expected a number >= 0, got {v!r}")
-        out[name] = v
-    return out
+    params, problems = parse_params(model, dict(raw))
+    for name, message in problems:
+        err(f"{where}.{name}", message)
+    return params
 
 
 def _parse_severity(raw: Any, rtype: str, where: str, err) -> SeverityMap | None:

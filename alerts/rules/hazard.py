@@ -20,6 +20,7 @@ from shapely.ops import substring
 from alerts.rules.config import Rule
 from alerts.rules.context import Context, fmt_int, group_rows, label_day
 from alerts.rules.model import DESCENT, RETURN, SEVERITIES, Finding, Hazard, to_dt64
+from ttt.facts import corridor_place, fp_place
 from ttt.geo import buffer_m, to_metric, transformer
 
 KIND_FR = {"bushfire": "feu de brousse", "flood": "inondation", "drought": "sécheresse",
@@ -82,7 +83,7 @@ def _on_corridor(ctx: Context, rule: Rule, h: Hazard, active: np.ndarray) -> lis
         if rows.size == 0:
             continue
         code = ctx.corridor_code(ci)
-        out.append(_finding(ctx, rule, h, rows, place=f"corridor:{code}", corridor=code, flow_point=None,
+        out.append(_finding(ctx, rule, h, rows, place=corridor_place(code), corridor=code, flow_point=None,
                             where_en=f"on corridor {code}", where_fr=f"sur le corridor {code}",
                             geometry=h.geometry.intersection(buf)))
     return out
@@ -140,10 +141,10 @@ def _ahead(ctx: Context, rule: Rule, h: Hazard, active: np.ndarray) -> list[Find
         sel = rows[members]
         if 0 <= pl < nfp:
             fp = ctx.fp_code(pl)
-            corridor, key, en, fr = ctx.fp_corridor_code(pl), f"fp:{fp}", f"herds at {fp}", f"troupeaux à {fp}"
+            corridor, key, en, fr = ctx.fp_corridor_code(pl), fp_place(fp), f"herds at {fp}", f"troupeaux à {fp}"
         elif pl >= nfp:
             fp, corridor = None, ctx.corridor_code(pl - nfp)
-            key, en, fr = f"corridor:{corridor}", f"herds on corridor {corridor}", f"troupeaux du corridor {corridor}"
+            key, en, fr = corridor_place(corridor), f"herds on corridor {corridor}", f"troupeaux du corridor {corridor}"
         else:
             fp = corridor = None
             key, en, fr = "off-network", "herds off the network", "troupeaux hors réseau"
@@ -181,5 +182,6 @@ def _finding(ctx: Context, rule: Rule, h: Hazard, rows: np.ndarray, *, place: st
         baseline={"hazard": str(h.id), "kind": h.kind, "hazard_severity": h.severity},
         threshold={"lookback_days": rule.params["lookback_days"],
                    **({"ahead_km": rule.params["ahead_km"]} if rule.params["check"] == "ahead" else {})},
-        rows=rows, geometry=geometry, details={"check": rule.params["check"]},
+        rows=rows, geometry=geometry,
+        details={"check": rule.params["check"], **({"hazard_version": h.version} if h.version else {})},
     )

@@ -23,6 +23,7 @@ from alerts.rules import timegrid
 from alerts.rules.config import Rule
 from alerts.rules.context import Context, factorize, fmt_int, label_day
 from alerts.rules.model import Finding
+from ttt.facts import corridor_place, country_place, fp_place, species_list_name
 
 _LEVEL_NAMES = {
     "flow_point": ("flow point", "point de suivi"),
@@ -206,10 +207,10 @@ def _finding(ctx: Context, rule: Rule, level: str, pl: int, start: int, end: int
     sev = rule.severity(ratio if rule.severity.on == "ratio" else observed)
     if level == "flow_point":
         fp, corridor = ctx.fp_code(pl), ctx.fp_corridor_code(pl)
-        name, geom, place = fp, ctx.fp_geometry(pl), f"fp:{fp}"
+        name, geom, place = fp, ctx.fp_geometry(pl), fp_place(fp)
     else:
         fp, corridor = None, ctx.corridor_code(pl)
-        name, geom, place = corridor, ctx.corridor_geometry(pl), f"corridor:{corridor}"
+        name, geom, place = corridor, ctx.corridor_geometry(pl), corridor_place(corridor)
     en_level, fr_level = _LEVEL_NAMES[level]
     headline = {
         "en": f"Mass movement at {en_level} {name}: {fmt_int(observed)} {unit_en} in {hours:g} h "
@@ -252,9 +253,7 @@ def _quota(ctx: Context, rule: Rule) -> list[Finding]:
         observed = float(cum[-1])
         ratio = observed / p["quota"] if p["quota"] else float("inf")
         sev = rule.severity(ratio if rule.severity.on == "ratio" else observed)
-        what = "/".join(p["species"]) if p["species"] else "animals"
-        quoi = {"cattle": "bovins", "sheep": "ovins", "goats": "caprins", "camels": "camelins"}
-        quoi_fr = "/".join(quoi.get(s, s) for s in p["species"]) if p["species"] else "animaux"
+        what, quoi_fr = species_list_name(p["species"], "en"), species_list_name(p["species"], "fr")
         season_start = int(timegrid.season_start_s(season, ctx.rules.season_start))
         headline = {
             "en": f"Season quota exceeded in {country}: {fmt_int(observed)} {what} counted since "
@@ -263,7 +262,7 @@ def _quota(ctx: Context, rule: Rule) -> list[Finding]:
                   f"{label_day(season_start)[:10]} (quota {fmt_int(p['quota'])})",
         }
         findings.append(ctx.finding(
-            rule, place=f"country:{country}", window_label=f"season:{season}",
+            rule, place=country_place(country), window_label=f"season:{season}",
             window_start_s=season_start, window_end_s=last_s, severity=sev, corridor=None,
             flow_point=None, headline=headline, observed=observed,
             baseline={"kind": "quota", "crossed_at": label_day(crossed_s)}, threshold=float(p["quota"]),

@@ -19,19 +19,12 @@ from typing import Any
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-SPECIES: tuple[str, ...] = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-SEVERITIES: tuple[str, ...] = ("minor", "moderate", "severe", "extreme")
-FINDING_TYPES: tuple[str, ...] = ("mass", "early", "late", "unexpected", "hazard")
+from ttt.facts import FINDING_TYPES, SEVERITIES, SPECIES, severity_rank  # noqa: F401 - re-exported to the rules
 
 # movement codes in Observations.movement
 UNKNOWN, DESCENT, RETURN = 0, 1, 2
 MOVEMENT_CODES: dict[str, int] = {"unknown": UNKNOWN, "descent": DESCENT, "return": RETURN}
 MOVEMENT_NAMES: tuple[str, ...] = ("unknown", "descent", "return")
-
-
-def severity_rank(severity: str) -> int:
-    """Position of a severity in SEVERITIES (minor=0 .. extreme=3)."""
-    return SEVERITIES.index(severity)
 
 
 def to_utc(value: datetime | date | np.datetime64) -> datetime:
@@ -83,19 +76,7 @@ class Hazard:
     geometry: BaseGeometry
     starts: datetime
     ends: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CalendarWindow:
-    """The window of one direction in force for an observation: ``opens``..``closes`` dates.
-
-    Resolved from the calendars by ``corridors.calendars`` (helper G) before the pure rules
-    run; the rules only compare dates.
-    """
-
-    opens: date
-    closes: date
-    source: str | None = None
+    version: str = ""  # changes whenever the hazard changes (its alerts then follow it)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,10 +121,6 @@ class Observations:
 
     def __len__(self) -> int:
         return len(self.id)
-
-    @property
-    def total_animals(self) -> np.ndarray:
-        return self.animals.sum(axis=1)
 
     def take(self, index: np.ndarray) -> Observations:
         """The rows selected by a boolean mask or integer index."""
@@ -256,9 +233,6 @@ class Snapshot:
     flow_points: tuple[FlowPoint, ...] = ()
     calendars: tuple[Any, ...] = ()
     hazards: tuple[Hazard, ...] = ()
-
-    def corridor_country(self) -> list[tuple[str, ...]]:
-        return [c.countries for c in self.corridors]
 
 
 @dataclass(frozen=True)

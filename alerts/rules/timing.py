@@ -23,6 +23,7 @@ from alerts.rules import timegrid, windows
 from alerts.rules.config import Rule
 from alerts.rules.context import Context, factorize, fmt_int, group_rows, label_day
 from alerts.rules.model import DESCENT, MOVEMENT_NAMES, RETURN, Finding
+from ttt.facts import corridor_place, fp_place
 
 DIR_FR = {"descent": "descente", "return": "remontée"}
 
@@ -172,11 +173,11 @@ def _group(ctx: Context, rule: Rule, hit: np.ndarray, days: np.ndarray, occurren
         pl, mv, occ = (int(x) for x in uniq[:, j])
         if pl < nfp:
             fp, corridor = ctx.fp_code(pl), ctx.fp_corridor_code(pl)
-            place_key, name, geom = f"fp:{fp}", fp, ctx.fp_geometry(pl)
+            place_key, name, geom = fp_place(fp), fp, ctx.fp_geometry(pl)
         else:
             ci = pl - nfp - 1
             fp, corridor = None, ctx.corridor_code(ci)
-            place_key, name, geom = f"corridor:{corridor}", corridor or "?", ctx.corridor_geometry(ci)
+            place_key, name, geom = corridor_place(corridor), corridor or "?", ctx.corridor_geometry(ci)
         direction = MOVEMENT_NAMES[mv]
         worst = float(days[sel].max())
         animals = float(obs.animals[sel].sum())

@@ -19,6 +19,7 @@ from alerts.rules.config import Rule
 from alerts.rules.context import DENSE_KEYS, Context, factorize, fmt_int, group_rows, label_day
 from alerts.rules.model import MOVEMENT_NAMES, Finding
 from alerts.rules.timing import DIR_FR, calendar_status
+from ttt.facts import corridor_place, fp_place, species_name
 
 _TEXT = {
     "off_corridor": ("Herds off the mapped corridor near {name}", "Troupeaux hors du corridor balisé près de {name}"),
@@ -32,8 +33,6 @@ _TEXT = {
     "novel_species": ("Species {value} at {name}, never seen in earlier seasons",
                       "Espèce {value} à {name}, jamais vue les saisons précédentes"),
 }
-_SPECIES_FR = {"cattle": "bovins", "sheep": "ovins", "goats": "caprins", "camels": "camelins",
-               "donkeys": "asins", "horses": "équins", "other": "autres"}
 
 
 def evaluate_unexpected(ctx: Context, rule: Rule) -> list[Finding]:
@@ -118,10 +117,10 @@ def _place(ctx: Context, pl: int, sel: np.ndarray):
     nfp = len(ctx.snapshot.flow_points)
     if 0 <= pl < nfp:
         fp = ctx.fp_code(pl)
-        return fp, ctx.fp_corridor_code(pl), f"fp:{fp}", fp, ctx.fp_geometry(pl), "fp"
+        return fp, ctx.fp_corridor_code(pl), fp_place(fp), fp, ctx.fp_geometry(pl), "fp"
     if pl >= nfp:
         co = ctx.corridor_code(pl - nfp)
-        return None, co, f"corridor:{co}", co, ctx.corridor_geometry(pl - nfp), "corridor"
+        return None, co, corridor_place(co), co, ctx.corridor_geometry(pl - nfp), "corridor"
     return None, None, "off-network", "?", None, "none"
 
 
@@ -185,14 +184,14 @@ def _novel(ctx: Context, rule: Rule, mask: np.ndarray) -> list[Finding]:
             continue
         sev = rule.severity(animals if rule.severity.on == "animals" else float(len(sel)))
         en, fr = _TEXT[check]
-        value_fr = _SPECIES_FR.get(value, value) if check == "novel_species" else value
+        value_fr = species_name(value, "fr") if check == "novel_species" else value
         headline = {
             "en": en.format(name=code, value=value) + f": {len(sel)} herd(s), {fmt_int(animals)} animals",
             "fr": fr.format(name=code, value=value_fr) + f" : {len(sel)} troupeau(x), {fmt_int(animals)} animaux",
         }
         start, end = int(ctx.t_s[sel].min()), int(ctx.t_s[sel].max())
         findings.append(ctx.finding(
-            rule, place=f"fp:{code}", window_label=f"{value}:season{s}", window_start_s=start,
+            rule, place=fp_place(code), window_label=f"{value}:season{s}", window_start_s=start,
             window_end_s=end, severity=sev, corridor=ctx.fp_corridor_code(pl), flow_point=code,
             headline=headline, observed={"value": value, "herds": int(len(sel)), "animals": animals},
             baseline={"kind": "earlier_seasons", "herds_seen": int(earlier[pl, s - s0])},

@@ -18,10 +18,10 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from ttt.errors import ValidationFailed
+from ttt.facts import SEVERITIES
 from ttt.geo import parse_geometry
 
 HAZARD_KINDS = ("bushfire", "flood", "drought", "disease", "insecurity", "conflict", "other")
-SEVERITIES = ("minor", "moderate", "severe", "extreme")
 RESOURCE_KINDS = ("water_point", "market", "pasture", "veterinary_post", "rest_area", "fodder")
 CORRIDOR_STATUSES = ("open", "closed")
 LINES = ("LineString", "MultiLineString")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ARRAY, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import ARRAY, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from corridors.calendars import DIRECTIONS
@@ -67,14 +67,17 @@ class Hazard(Base):
     ends_at: Mapped[datetime | None]
     source: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    __table_args__ = (CheckConstraint(f"kind in {RESOURCE_KINDS}", name="kind"),)
+    # provenance of hazards pulled from a feed: the feed, the publisher's own id and version
+    # of the item, and when that version was pulled (hand-drawn hazards leave them empty)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_feeds.id", ondelete="SET NULL"), index=True)
+    source_id: Mapped[str | None] = mapped_column(Text)
+    source_version: Mapped[str | None] = mapped_column(Text)
+    pulled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
+        UniqueConstraint("feed_id", "source_id"),
         CheckConstraint(f"kind in {HAZARD_KINDS}", name="kind"),
         CheckConstraint(f"severity in {SEVERITIES}", name="severity"),
         CheckConstraint("ends_at is null or ends_at >= starts_at", name="ends_after_start"),

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from ttt.jsonkit import plain
+
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -300,14 +302,8 @@ def feature_doc(feature: dict[str, Any], self_url: str, collection_url: str) -> 
 
 
 def jsonable(value: Any) -> Any:
-    """Dates to RFC 3339 strings, recursively (the rest of a feature is JSON already)."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return _iso(value) if isinstance(value, datetime) else value.isoformat()
-    return value
+    """Plain JSON with datetimes as RFC 3339 UTC text (``...Z``)."""
+    return plain(value, when=lambda v: _iso(v) if isinstance(v, datetime) else v.isoformat())
 
 
 def openapi(base: str, collections: list[Collection]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ areas, resources) and the read-only queries behind the OGC API collections, incl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,16 +17,14 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
-from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint, Hazard, Resource
+from corridors.geodata.layers import LAYERS
+from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint
+from ttt.facts import SPECIES
+from ttt.location_policy import GENERALISED, sql_cell_box, sql_snap
+from ttt.scope import pcode_in_sql, pcodes_in_sql, prefix_patterns
 
-MODELS = {
-    "corridors": Corridor,
-    "flow-points": FlowPoint,
-    "hazards": Hazard,
-    "admin-areas": AdminArea,
-    "resources": Resource,
-}
-KEY_COLUMNS = {"corridors": "code", "flow-points": "code", "hazards": "id", "admin-areas": "pcode", "resources": "code"}
+MODELS = {name: layer.model for name, layer in LAYERS.items()}
+KEY_COLUMNS = {name: layer.key_column for name, layer in LAYERS.items()}
 
 Bbox = tuple[float, float, float, float]
 
@@ -282,8 +281,17 @@ HAZARDS_SOURCE = CollectionSource(
         ("ends_at", "h.ends_at"),
         ("source", "h.source"),
         ("description", "h.description"),
+        ("feed", "h.feed_id"),
+        ("source_id", "h.source_id"),
+        ("source_version", "h.source_version"),
+        ("pulled_at", "h.pulled_at"),
     ),
 )
+
+# The SQL behind each layer's OGC collection (corridors.geodata.layers declares which publish one).
+LAYER_SOURCES: dict[str, CollectionSource] = {
+    "corridors": CORRIDORS_SOURCE, "flow-points": FLOW_POINTS_SOURCE, "hazards": HAZARDS_SOURCE,
+}
 
 ALERTS_SOURCE = CollectionSource(
     table="alerts a",
@@ -306,10 +314,7 @@ ALERTS_SOURCE = CollectionSource(
         ("updated_at", "a.updated_at"),
         ("pcodes", "a.pcodes"),
     ),
-    scope_sql=(
-        "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(a.pcodes, '[]'::jsonb)) AS p(code) "
-        "WHERE p.code LIKE ANY(:scopes))"
-    ),
+    scope_sql=pcodes_in_sql("a.pcodes"),
 )
 
 _OBS_COMMON = (
@@ -318,13 +323,7 @@ _OBS_COMMON = (
     ("corridor", "c.code"),
     ("movement", "o.movement"),
     ("flow_type", "o.flow_type"),
-    ("cattle", "o.cattle"),
-    ("sheep", "o.sheep"),
-    ("goats", "o.goats"),
-    ("camels", "o.camels"),
-    ("donkeys", "o.donkeys"),
-    ("horses", "o.horses"),
-    ("other", "o.other"),
+    *((s, f"o.{s}") for s in SPECIES),
     ("off_corridor", "o.off_corridor"),
     ("adm2_pcode", "o.adm2_pcode"),
     ("source", "o.source"),
@@ -339,25 +338,34 @@ OBSERVATIONS_EXACT_SOURCE = CollectionSource(
     joins=_OBS_JOINS,
     time_start="o.observed_at",
     properties=(*_OBS_COMMON, ("km_along", "o.km_along"), ("location", "'exact'")),
-    scope_sql="o.adm2_pcode LIKE ANY(:scopes)",
+    scope_sql=pcode_in_sql("o.adm2_pcode"),
 )
-# Roles without the right to exact herd locations see the flow point, else a 0.1 degree
-# (about 11 km) grid node, and no km along the corridor (corridor + km would pin the herd);
-# bbox filters apply to what is shown, so they cannot probe for the exact spot.
+# Roles without the right to exact herd locations (ttt.location_policy) see the nearest
+# 0.1 degree (about 11 km) grid node of the flow point, else of the herd, and no km along the
+# corridor (corridor + km would pin the herd); bbox filters apply to what is shown, so they
+# cannot probe for the exact spot.
 OBSERVATIONS_COARSE_SOURCE = CollectionSource(
     table="observations o",
     id_expr="o.id",
-    geom_expr="coalesce(f.geom, ST_SnapToGrid(o.geom, 0.1))",
+    geom_expr=sql_snap("coalesce(f.geom, o.geom)"),
     id_cast="uuid",
     joins=_OBS_JOINS,
     time_start="o.observed_at",
     properties=(
         *_OBS_COMMON,
         ("km_along", "NULL::float8"),
-        ("location", "CASE WHEN f.geom IS NULL THEN 'grid_0.1deg' ELSE 'flow_point' END"),
+        ("location", f"'{GENERALISED}'"),
     ),
-    scope_sql="o.adm2_pcode LIKE ANY(:scopes)",
+    scope_sql=pcode_in_sql("o.adm2_pcode"),
 )
+
+# Alerts for the same roles: the whole grid cells covering the alert's geometry.
+ALERTS_COARSE_SOURCE = dataclasses.replace(ALERTS_SOURCE, geom_expr=sql_cell_box("a.geom"))
+
+
+def own_observations(src: CollectionSource, user_id: int) -> CollectionSource:
+    """The source restricted to one enumerator's submissions (as in the JSON API)."""
+    return dataclasses.replace(src, table=f"(SELECT * FROM observations WHERE enumerator_id = {int(user_id)}) o")
 
 
 def _where(
@@ -383,7 +391,7 @@ def _where(
             params["t1"] = end
     if scopes and src.scope_sql:
         clauses.append(src.scope_sql)
-        params["scopes"] = [f"{s}%" for s in scopes]
+        params["scopes"] = prefix_patterns(scopes)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -429,13 +437,14 @@ def ogc_page(
 
 
 _TIMESTAMPTZ = 1184
-_feature_sql: dict[CollectionSource, str] = {}
+_feature_sql: dict[tuple, str] = {}  # (properties, id, geometry, joins) -> SQL
 
 
 def _feature_json(session: Session, src: CollectionSource) -> str:
     """SQL building each row's GeoJSON Feature as text in PostgreSQL (no Python object per
     value), times written as ``ogc_item`` writes them (RFC 3339 in UTC with ``Z``)."""
-    if src not in _feature_sql:
+    key = (src.properties, src.id_expr, src.geom_expr, src.joins)
+    if key not in _feature_sql:
         probe = session.execute(text(
             f"SELECT {', '.join(expr for _, expr in src.properties)} FROM {src.table} {src.joins} LIMIT 0"))
         kinds = [d[1] for d in probe.cursor.description]
@@ -445,10 +454,10 @@ def _feature_json(session: Session, src: CollectionSource) -> str:
                 expr = (f"to_char(({expr}) AT TIME ZONE 'UTC', CASE WHEN date_trunc('second', {expr}) = {expr} "
                         """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)""")
             pairs.append(f"'{name}', {expr}")
-        _feature_sql[src] = (
+        _feature_sql[key] = (
             f"json_build_object('type', 'Feature', 'id', {src.id_expr}, 'geometry', "
             f"ST_AsGeoJSON({src.geom_expr}, 7)::json, 'properties', json_build_object({', '.join(pairs)}))::text")
-    return _feature_sql[src]
+    return _feature_sql[key]
 
 
 def _fid(value: Any) -> Any:

@@ -4,16 +4,19 @@ resources (GeoJSON), calendars (JSON) and network placement. Thin: parse, call t
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from corridors.geodata import service
-from corridors.geodata.features import CORRIDOR_STATUSES, HAZARD_KINDS, RESOURCE_KINDS, SEVERITIES, timestamp
+from corridors.geodata.layers import LAYERS, layer_of
 from corridors.geodata.ogc_core import OgcParamError, parse_bbox
-from ttt.api.deps import CurrentUser, DbSession, require_roles
+from corridors.geodata.schemas import CalendarIn, CalendarOut, InForceOut, PlaceOut
 from ttt.errors import ValidationFailed
+from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.paging import next_link, page
+from ttt.http.schemas import Feature, FeatureCollection, FeatureList, GeoJSONIn, Page, body_dict
 
 GEOJSON = "application/geo+json"
 EDITORS = ("admin", "analyst")
@@ -26,63 +29,13 @@ FEATURE_EXAMPLE = {
 }
 
 
-def _bool(v: str) -> bool:
-    low = v.lower()
-    if low in ("true", "1", "yes"):
-        return True
-    if low in ("false", "0", "no"):
-        return False
-    raise ValueError("expected true or false")
-
-
-def _choice(options: tuple[str, ...]):
-    def conv(v: str) -> str:
-        if v not in options:
-            raise ValueError(f"expected one of {', '.join(options)}")
-        return v
-
-    return conv
-
-
-def _level(v: str) -> int:
-    if not v.isdigit() or int(v) > 5:
-        raise ValueError("expected an admin level 0-5")
-    return int(v)
-
-
-def _instant(v: str):
-    return timestamp(required=True)(v)
-
-
-# Filters each list accepts: query name -> (filter name, converter).
-FILTERS: dict[str, dict[str, tuple[str, Any]]] = {
-    "corridors": {"status": ("status", _choice(CORRIDOR_STATUSES)), "country": ("country", str.upper)},
-    "flow-points": {"corridor": ("corridor", str), "active": ("active", _bool)},
-    "hazards": {
-        "kind": ("kind", _choice(HAZARD_KINDS)),
-        "severity": ("severity", _choice(SEVERITIES)),
-        "active_at": ("active_at", _instant),
-    },
-    "admin-areas": {"level": ("level", _level), "parent": ("parent_pcode", str), "cod_version": ("cod_version", str)},
-    "resources": {"kind": ("kind", _choice(RESOURCE_KINDS)), "corridor": ("corridor", str)},
-}
-KEY_NAMES = {"corridors": "code", "flow-points": "code", "hazards": "hazard_id", "admin-areas": "pcode", "resources": "code"}
-
-
 def _geojson(content: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(content, status_code=status, media_type=GEOJSON)
 
 
-def _page(request: Request, limit: int, offset: int, total: int) -> str | None:
-    if offset + limit >= total:
-        return None
-    return str(request.url.include_query_params(offset=offset + limit, limit=limit))
-
-
 def _add_layer_routes(layer: str) -> None:
-    key_name = KEY_NAMES[layer]
-    label = service.kind_of(layer).name
-    allowed = FILTERS[layer]
+    lay = layer_of(layer)
+    key_name, label, allowed = lay.key_name, lay.kind.name, lay.filters
 
     def list_layer(
         request: Request,
@@ -114,22 +67,23 @@ def _add_layer_routes(layer: str) -> None:
         if errors:
             raise ValidationFailed(errors)
         fc = service.list_features(session, layer, limit=limit, offset=offset, bbox=box, filters=filters)
-        fc["next"] = _page(request, limit, offset, fc["total"])
+        fc["next"] = next_link(request, offset, limit, fc["total"])
         return _geojson(fc)
 
-    def create(session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(..., examples=[FEATURE_EXAMPLE])):
-        content, created = service.upsert(session, layer, body)
+    def create(session: DbSession, body: Annotated[GeoJSONIn, Body(examples=[FEATURE_EXAMPLE])],
+               _: Any = require_roles(*EDITORS)) -> JSONResponse:
+        content, created = service.upsert(session, layer, body_dict(body))
         return _geojson(content, 201 if created else 200)
 
     def read(key: str, session: DbSession, _: CurrentUser) -> JSONResponse:
         return _geojson(service.get(session, layer, key))
 
-    def put(key: str, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
-        content, created = service.replace(session, layer, key, body)
+    def put(key: str, session: DbSession, body: GeoJSONIn, _: Any = require_roles(*EDITORS)) -> JSONResponse:
+        content, created = service.replace(session, layer, key, body_dict(body))
         return _geojson(content, 201 if created else 200)
 
-    def patch(key: str, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> JSONResponse:
-        return _geojson(service.patch(session, layer, key, body))
+    def patch(key: str, session: DbSession, body: GeoJSONIn, _: Any = require_roles(*EDITORS)) -> JSONResponse:
+        return _geojson(service.patch(session, layer, key, body_dict(body)))
 
     def delete(key: str, session: DbSession, _: Any = require_roles(*EDITORS)) -> Response:
         service.remove(session, layer, key)
@@ -138,18 +92,21 @@ def _add_layer_routes(layer: str) -> None:
     path = f"/{layer}"
     item = f"/{layer}/{{key}}"
     router.add_api_route(path, list_layer, methods=["GET"], summary=f"List {label}s (GeoJSON FeatureCollection, paged)",
-                         response_class=JSONResponse, name=f"list_{layer}")
+                         response_class=JSONResponse, name=f"list_{layer}", response_model=FeatureList)
     router.add_api_route(path, create, methods=["POST"], status_code=201, name=f"upsert_{layer}",
+                         response_model=Feature | FeatureCollection,
                          summary=f"Create or update {label}s from a GeoJSON Feature or FeatureCollection (admin, analyst)")
-    router.add_api_route(item, read, methods=["GET"], summary=f"One {label} by {key_name}", name=f"get_{layer}")
-    router.add_api_route(item, put, methods=["PUT"], summary=f"Replace a {label} (admin, analyst)", name=f"put_{layer}")
-    router.add_api_route(item, patch, methods=["PATCH"], name=f"patch_{layer}",
+    router.add_api_route(item, read, methods=["GET"], summary=f"One {label} by {key_name}", name=f"get_{layer}",
+                         response_model=Feature)
+    router.add_api_route(item, put, methods=["PUT"], summary=f"Replace a {label} (admin, analyst)", name=f"put_{layer}",
+                         response_model=Feature)
+    router.add_api_route(item, patch, methods=["PATCH"], name=f"patch_{layer}", response_model=Feature,
                          summary=f"Change some properties or the geometry of a {label} (admin, analyst)")
     router.add_api_route(item, delete, methods=["DELETE"], status_code=204, summary=f"Delete a {label} (admin, analyst)",
                          name=f"delete_{layer}")
 
 
-@router.get("/calendars/in-force", summary="The calendar window in force on a date for a corridor/country")
+@router.get("/calendars/in-force", response_model=InForceOut, summary="The calendar window in force on a date for a corridor/country")
 def calendar_in_force(
     session: DbSession,
     _: CurrentUser,
@@ -161,7 +118,7 @@ def calendar_in_force(
     return service.calendar_in_force(session, corridor, country, direction, on or date.today())
 
 
-@router.get("/calendars", summary="List calendars")
+@router.get("/calendars", response_model=Page[CalendarOut], summary="List calendars")
 def list_calendars(
     request: Request,
     session: DbSession,
@@ -175,23 +132,25 @@ def list_calendars(
     items, total = service.list_calendars(
         session, corridor=corridor, country=country, direction=direction, limit=limit, offset=offset
     )
-    return {"items": items, "total": total, "next": _page(request, limit, offset, total)}
+    return page(request, items, total, offset, limit)
 
 
-@router.post("/calendars", status_code=201, summary="Add a calendar, or a list of calendars (admin, analyst)")
-def create_calendars(session: DbSession, _: Any = require_roles(*EDITORS), body: dict | list = Body(...)):
-    items = service.create_calendars(session, body)
+@router.post("/calendars", status_code=201, response_model=CalendarOut | list[CalendarOut],
+             summary="Add a calendar, or a list of calendars (admin, analyst)")
+def create_calendars(session: DbSession, body: CalendarIn | list[CalendarIn | Any], _: Any = require_roles(*EDITORS)):
+    raw = [body_dict(b) if isinstance(b, CalendarIn) else b for b in body] if isinstance(body, list) else body_dict(body)
+    items = service.create_calendars(session, raw)
     return items if isinstance(body, list) else items[0]
 
 
-@router.get("/calendars/{calendar_id}", summary="One calendar")
+@router.get("/calendars/{calendar_id}", response_model=CalendarOut, summary="One calendar")
 def get_calendar(calendar_id: int, session: DbSession, _: CurrentUser) -> dict:
     return service.get_calendar(session, calendar_id)
 
 
-@router.put("/calendars/{calendar_id}", summary="Replace a calendar (admin, analyst)")
-def put_calendar(calendar_id: int, session: DbSession, _: Any = require_roles(*EDITORS), body: dict = Body(...)) -> dict:
-    return service.replace_calendar(session, calendar_id, body)
+@router.put("/calendars/{calendar_id}", response_model=CalendarOut, summary="Replace a calendar (admin, analyst)")
+def put_calendar(calendar_id: int, session: DbSession, body: CalendarIn, _: Any = require_roles(*EDITORS)) -> dict:
+    return service.replace_calendar(session, calendar_id, body_dict(body))
 
 
 @router.delete("/calendars/{calendar_id}", status_code=204, summary="Delete a calendar (admin, analyst)")
@@ -200,7 +159,7 @@ def delete_calendar(calendar_id: int, session: DbSession, _: Any = require_roles
     return Response(status_code=204)
 
 
-@router.get("/network/place", summary="Where a point falls on the corridor network")
+@router.get("/network/place", response_model=PlaceOut, summary="Where a point falls on the corridor network")
 def place(
     session: DbSession,
     _: CurrentUser,
@@ -211,5 +170,5 @@ def place(
     return service.place(session, lon, lat, max_search_m)
 
 
-for _layer in service.LAYERS:
+for _layer in LAYERS:
     _add_layer_routes(_layer)

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from corridors.calendars import DIRECTIONS, CalendarEntry, MonthDay, window_in_force
 from corridors.geodata import repository as repo
-from corridors.geodata.features import KINDS, Kind, ParsedFeature, parse_feature, parse_features
-from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint, Hazard, Resource
+from corridors.geodata.features import Kind, ParsedFeature, parse_feature, parse_features
+from corridors.geodata.layers import LAYERS as GEODATA_LAYERS
+from corridors.geodata.layers import layer_of
+from corridors.geodata.models import Calendar
 from corridors.geodata.network import invalidate_network_index, load_network_index
 from ttt.db import utcnow
 from ttt.errors import Conflict, NotFound, ValidationFailed
@@ -25,12 +27,11 @@ from ttt.geo import feature as make_feature
 from ttt.geo import to_geojson
 
 GEOD = Geod(ellps="WGS84")
-LAYERS = tuple(KINDS)
-_NEW = {"corridors": Corridor, "flow-points": FlowPoint, "hazards": Hazard, "admin-areas": AdminArea, "resources": Resource}
+LAYERS = tuple(GEODATA_LAYERS)
 
 
 def kind_of(layer: str) -> Kind:
-    return KINDS[layer]
+    return layer_of(layer).kind
 
 
 def _iso(v: Any) -> Any:
@@ -42,60 +43,9 @@ def _iso(v: Any) -> Any:
 
 def to_feature(layer: str, row: Any, corridor_codes: Mapping[int, str] | None = None) -> dict[str, Any]:
     """A stored row as the GeoJSON Feature of the API contract."""
-    geom = repo.shape_of(row.geom)
-    codes = corridor_codes or {}
-    if layer == "corridors":
-        props = {
-            "code": row.code,
-            "name": row.name,
-            "tolerance_m": row.tolerance_m,
-            "countries": list(row.countries or []),
-            "status": row.status,
-            "status_reason": row.status_reason,
-            "pcodes": list(row.pcodes or []),
-            "length_km": row.length_km,
-            "updated_at": _iso(row.updated_at),
-        }
-        return make_feature(geom, props, row.code)
-    if layer == "flow-points":
-        props = {
-            "code": row.code,
-            "name": row.name,
-            "corridor": codes.get(row.corridor_id),
-            "km_along": row.km_along,
-            "adm0_pcode": row.adm0_pcode,
-            "adm1_pcode": row.adm1_pcode,
-            "adm2_pcode": row.adm2_pcode,
-            "active": row.active,
-        }
-        return make_feature(geom, props, row.code)
-    if layer == "hazards":
-        props = {
-            "kind": row.kind,
-            "severity": row.severity,
-            "starts_at": _iso(row.starts_at),
-            "ends_at": _iso(row.ends_at),
-            "source": row.source,
-            "description": row.description,
-        }
-        return make_feature(geom, props, row.id)
-    if layer == "admin-areas":
-        props = {
-            "pcode": row.pcode,
-            "name": row.name,
-            "level": row.level,
-            "parent": row.parent_pcode,
-            "cod_version": row.cod_version,
-        }
-        return make_feature(geom, props, row.pcode)
-    props = {
-        "code": row.code,
-        "name": row.name,
-        "kind": row.kind,
-        "corridor": codes.get(row.corridor_id),
-        "description": row.description,
-    }
-    return make_feature(geom, props, row.code)
+    lay = layer_of(layer)
+    return make_feature(repo.shape_of(row.geom), lay.properties(row, corridor_codes or {}),
+                        getattr(row, lay.key_column))
 
 
 def to_features(session: Session, layer: str, rows: list[Any]) -> list[dict[str, Any]]:
@@ -129,14 +79,15 @@ def _apply(session: Session, layer: str, obj: Any, p: ParsedFeature, partial: bo
     if hasattr(obj, "updated_at"):
         obj.updated_at = utcnow()
 
-    if layer == "corridors":
+    lay = layer_of(layer)
+    if lay.measured:
         if moved:
             obj.length_km = GEOD.geometry_length(geom) / 1000.0
         if moved and not p.values.get("pcodes") and geom is not None:
             obj.pcodes = repo.admin_pcodes_crossed(session, geom)
-    elif layer in ("flow-points", "resources") and geom is not None:
+    elif lay.on_corridor and geom is not None:
         _assign_corridor(session, layer, obj, p, geom, corridor_code, corridor_given, moved, partial)
-        if layer == "flow-points" and moved:
+        if lay.admin_pcodes and moved:
             found = repo.admin_pcodes_at(session, geom)
             for level in (0, 1, 2):
                 column = f"adm{level}_pcode"
@@ -172,7 +123,7 @@ def _assign_corridor(
             obj.corridor_id = repo.corridor_ids_by_code(session, [placement.corridor])[placement.corridor]
         else:
             obj.corridor_id = None
-    if layer == "flow-points" and (moved or corridor_given or not partial):
+    if layer_of(layer).km_along and (moved or corridor_given or not partial):
         code = repo.corridor_codes_by_id(session, [obj.corridor_id]).get(obj.corridor_id)
         if code is None:
             obj.km_along = None
@@ -183,7 +134,7 @@ def _assign_corridor(
 
 def _write_one(session: Session, layer: str, p: ParsedFeature, existing: Any | None) -> tuple[Any, bool]:
     created = existing is None
-    obj = existing if existing is not None else _NEW[layer]()
+    obj = existing if existing is not None else layer_of(layer).model()
     _apply(session, layer, obj, p, partial=False)
     if created:
         repo.add(session, obj)
@@ -213,7 +164,7 @@ def upsert(session: Session, layer: str, body: Any) -> tuple[dict[str, Any], boo
         (created_keys if created else updated_keys).append(key)
     if errors:
         raise ValidationFailed(errors)
-    if layer == "corridors":
+    if layer_of(layer).feeds_network:
         _network_changed(session)
     features = to_features(session, layer, rows)
     if body.get("type") == "Feature":
@@ -278,7 +229,7 @@ def replace(session: Session, layer: str, key: Any, body: Any) -> tuple[dict[str
     if existing is None and kind.key is None:
         raise NotFound(f"no {kind.name} {key!r}")
     obj, created = _write_one(session, layer, p, existing)
-    if layer == "corridors":
+    if layer_of(layer).feeds_network:
         _network_changed(session)
     return to_features(session, layer, [obj])[0], created
 
@@ -299,7 +250,7 @@ def patch(session: Session, layer: str, key: Any, body: Any) -> dict[str, Any]:
         raise NotFound(f"no {kind.name} {key!r}")
     _apply(session, layer, obj, p, partial=True)
     session.flush()
-    if layer == "corridors":
+    if layer_of(layer).feeds_network:
         _network_changed(session)
     return to_features(session, layer, [obj])[0]
 
@@ -313,7 +264,7 @@ def remove(session: Session, layer: str, key: Any) -> None:
             repo.delete(session, obj)
     except IntegrityError as exc:
         raise Conflict(f"{kind_of(layer).name} {key!r} is still referenced (e.g. by observations); deactivate it instead") from exc
-    if layer == "corridors":
+    if layer_of(layer).feeds_network:
         _network_changed(session)
 
 
@@ -409,7 +360,7 @@ def import_features(
             )
         if on_feature:
             on_feature()
-    if layer == "corridors":
+    if layer_of(layer).feeds_network:
         _network_changed(session)
     return report
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from corridors.ingest import service
 from corridors.ingest.openrosa import OPENROSA_VERSION, form_list_xml, openrosa_response
-from ttt.api.deps import DbSession
 from ttt.config import get_settings
+from ttt.http.deps import DbSession
+from ttt.http.schemas import text_response
 from ttt.users import Principal
 
 router = APIRouter(prefix="/openrosa", tags=["openrosa"])
@@ -57,7 +58,7 @@ def _auth(request: Request, session: Session) -> tuple[Principal | None, Respons
     return res.principal, None
 
 
-@router.get("/formList", summary="OpenRosa form list (ODK Collect)")
+@router.get("/formList", response_class=Response, responses=text_response(XML, "OpenRosa xforms list"), summary="OpenRosa form list (ODK Collect)")
 def form_list(request: Request, session: DbSession) -> Response:
     _, denied = _auth(request, session)
     if denied is not None:
@@ -70,7 +71,8 @@ def form_list(request: Request, session: DbSession) -> Response:
     return Response(form_list_xml(forms, urls), 200, _headers(), media_type=XML)
 
 
-@router.get("/forms/{form_id}.xml", name="openrosa_form", summary="Download an XForm (ODK Collect)")
+@router.get("/forms/{form_id}.xml", name="openrosa_form", response_class=Response,
+            responses=text_response(XML, "the XForm"), summary="Download an XForm (ODK Collect)")
 def form_download(form_id: str, request: Request, session: DbSession) -> Response:
     _, denied = _auth(request, session)
     if denied is not None:
@@ -81,7 +83,7 @@ def form_download(form_id: str, request: Request, session: DbSession) -> Respons
     return Response(openrosa_response(f"no form {form_id!r}", "submit_error"), 404, _headers(), media_type=XML)
 
 
-@router.head("/submission", summary="OpenRosa pre-flight (ODK Collect)")
+@router.head("/submission", status_code=204, response_class=Response, summary="OpenRosa pre-flight (ODK Collect)")
 def submission_head(request: Request, session: DbSession) -> Response:
     _, denied = _auth(request, session)
     if denied is not None:
@@ -90,7 +92,8 @@ def submission_head(request: Request, session: DbSession) -> Response:
     return Response(status_code=204, headers=_headers({"X-OpenRosa-Accept-Content-Length": accept}))
 
 
-@router.post("/submission", summary="OpenRosa submission (ODK Collect)")
+@router.post("/submission", status_code=201, response_class=Response,
+             responses=text_response(XML, "OpenRosa response: what was stored, or why not", 201), summary="OpenRosa submission (ODK Collect)")
 async def submission_post(request: Request, session: DbSession) -> Response:
     principal, denied = await run_in_threadpool(_auth, request, session)
     if denied is not None:

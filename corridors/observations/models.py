@@ -11,12 +11,11 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base, utcnow
+from ttt.facts import HERDER_GROUPS, MOVEMENTS, SPECIES
 
-SPECIES = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-HERDER_GROUPS = ("men", "women", "boys", "girls")
+__all__ = ["HERDER_GROUPS", "MOVEMENTS", "SPECIES"]  # re-exported for older imports
 SOURCES = ("api", "openrosa", "kobo", "csv")
 FLOW_TYPES = ("entering", "leaving", "transit", "internal")
-MOVEMENTS = ("descent", "return", "unknown")
 
 
 class Observation(Base):

@@ -18,6 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from corridors.observations.placement import BatchPlacer
+from ttt.facts import COUNT_COLUMNS
+from ttt.jsonkit import plain
+from ttt.scope import pcode_in_sql, prefix_patterns
 from ttt.versioned import versioned
 
 
@@ -72,7 +75,7 @@ _placers: dict = {}  # "placer" -> (corridor network version, BatchPlacer)
 
 
 def network_placer(session: Session) -> BatchPlacer:
-    """The vectorised placer over helper G's corridor lines, rebuilt when they change."""
+    """The vectorised placer over the corridor lines, rebuilt when they change."""
     from corridors.geodata import repository as geodata
 
     version = geodata.network_version(session)
@@ -86,9 +89,7 @@ INSERT_COLUMNS: dict[str, str] = {
     "id": "uuid", "flow_point_id": "int4", "corridor_id": "int4", "observed_at": "timestamptz",
     "lon": "float8", "lat": "float8", "location_source": "text", "direction": "text",
     "direction_deg": "float8", "movement": "text",
-    "cattle": "int4", "sheep": "int4", "goats": "int4", "camels": "int4", "donkeys": "int4",
-    "horses": "int4", "other": "int4", "men": "int4", "women": "int4", "boys": "int4",
-    "girls": "int4", "origin": "text", "destination": "text", "flow_type": "text", "reason": "text",
+    **dict.fromkeys(COUNT_COLUMNS, "int4"), "origin": "text", "destination": "text", "flow_type": "text", "reason": "text",
     "cross_border": "bool", "has_certificate": "bool", "already_counted": "bool", "notes": "text",
     "enumerator_id": "int4", "source": "text", "received_at": "timestamptz",
     "content_hash": "text", "distance_m": "float8", "km_along": "float8", "off_corridor": "bool",
@@ -112,16 +113,6 @@ _INSERT_SQL = text(
 )
 
 
-def _json_default(v: Any) -> Any:
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    if isinstance(v, datetime):
-        return v.isoformat()
-    if hasattr(v, "item"):  # numpy scalars
-        return v.item()
-    raise TypeError(f"cannot send {type(v).__name__} to the database")
-
-
 def insert_observations(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert rows (dicts keyed by INSERT_COLUMNS, distinct ids) and queue the new ones for the
     rules engine, in one statement of the caller's transaction; returns the ids actually
@@ -132,7 +123,7 @@ def insert_observations(session: Session, rows: list[dict[str, Any]]) -> set[uui
     # pydantic-core's encoder (Rust) knows UUIDs and datetimes: ~10x faster than json.dumps
     # with a default hook. NaN is written as NaN, which PostgreSQL refuses as JSON: a bug
     # upstream fails loudly, as allow_nan=False did.
-    payload = to_json(rows, fallback=_json_default, inf_nan_mode="constants").decode()
+    payload = to_json(rows, fallback=plain, inf_nan_mode="constants").decode()
     skipped = set(session.execute(_INSERT_SQL, {"rows": payload}).scalars())
     return {r["id"] for r in rows} - skipped
 
@@ -196,8 +187,8 @@ def list_observations(session: Session, f: ListFilter) -> tuple[list[dict[str, A
         where.append("o.enumerator_id = :enumerator_id")
         params["enumerator_id"] = f.enumerator_id
     if f.scopes:
-        where.append("o.adm2_pcode LIKE ANY(CAST(:scopes AS text[]))")
-        params["scopes"] = [s.upper() + "%" for s in f.scopes]
+        where.append(pcode_in_sql("o.adm2_pcode"))
+        params["scopes"] = prefix_patterns(f.scopes)
     base = (
         " FROM observations o LEFT JOIN flow_points fp ON fp.id = o.flow_point_id "
         "LEFT JOIN corridors c ON c.id = o.corridor_id LEFT JOIN users u ON u.id = o.enumerator_id "

@@ -19,14 +19,17 @@ from sqlalchemy.orm import Session
 
 from corridors.ingest import service as ingest_service
 from corridors.observations import service
+from corridors.observations.answers import BatchOut, CsvReportOut, ObservationOut
 from corridors.observations.repository import ListFilter
-from ttt.api.deps import CurrentUser, DbSession, require_roles
-from ttt.api.fastjson import FastJsonRoute
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
+from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.fastjson import FastJsonRoute
+from ttt.http.paging import page
+from ttt.http.schemas import Page
 from ttt.users import Principal, authenticate
 
-# FastJsonRoute: bulk JSON bodies parsed in Rust (see ttt.api.fastjson)
+# FastJsonRoute: bulk JSON bodies parsed in Rust (see ttt.http.fastjson)
 router = APIRouter(prefix="/api/v1", tags=["observations"], route_class=FastJsonRoute)
 
 WRITERS = ("admin", "analyst", "enumerator")
@@ -37,7 +40,7 @@ class BatchIn(BaseModel):
     observations: list[Any] = Field(description="Observation records (see the contract in the README)")
 
 
-@router.post("/observations", dependencies=[require_roles(*WRITERS)],
+@router.post("/observations", dependencies=[require_roles(*WRITERS)], response_model=BatchOut,
              summary="Submit a batch of observations (up to TTT_MAX_BATCH, 5,000 by default)")
 def post_observations(body: BatchIn, user: CurrentUser, session: DbSession) -> Response:
     limit = get_settings().max_batch
@@ -52,7 +55,7 @@ def post_observations(body: BatchIn, user: CurrentUser, session: DbSession) -> R
     return Response(to_json(outcome.to_json()), media_type="application/json")
 
 
-@router.get("/observations", dependencies=[require_roles(*READERS)],
+@router.get("/observations", dependencies=[require_roles(*READERS)], response_model=Page[ObservationOut],
             summary="List observations (enumerators see only their own)")
 def get_observations(
     request: Request,
@@ -72,10 +75,7 @@ def get_observations(
     f = ListFilter(corridor=corridor, flow_point=flow_point, start=from_, end=to, source=source,
                    limit=limit, offset=offset)
     items, total = service.list_observations(session, user, f)
-    nxt = None
-    if offset + len(items) < total:
-        nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return {"items": items, "total": total, "next": nxt}
+    return page(request, items, total, offset, limit)
 
 
 def _decode(data: bytes) -> str:
@@ -98,7 +98,7 @@ def _csv_import(session: Session, text: str, user: Principal) -> dict:
     return report.to_json()
 
 
-@router.post("/observations.csv", dependencies=[require_roles(*WRITERS)],
+@router.post("/observations.csv", dependencies=[require_roles(*WRITERS)], response_model=CsvReportOut,
              summary="Upload a CSV (plain or HXL-tagged) of observations; per-row report")
 async def post_observations_csv(request: Request, user: CurrentUser, session: DbSession) -> dict:
     ctype = request.headers.get("content-type", "")
@@ -134,7 +134,12 @@ def _kobo_principal(request: Request, session: Session) -> Principal:
     return principal
 
 
-@router.post("/ingest/kobo", summary="KoBoToolbox REST-service webhook (one submission per POST)")
+@router.post("/ingest/kobo", response_model=BatchOut, status_code=201,
+             responses={200: {"model": BatchOut, "description": "a resend: nothing new"},
+                        409: {"model": BatchOut}, 422: {"model": BatchOut}},
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 "description": "a KoBo submission (object) or a list of them", "type": ["object", "array"]}}}}},
+             summary="KoBoToolbox REST-service webhook (one submission per POST)")
 async def post_kobo(request: Request, session: DbSession) -> JSONResponse:
     try:
         payload = json.loads(await request.body())

@@ -33,9 +33,8 @@ from pydantic import (
 from corridors.geometry import COMPASS_16
 from corridors.geometry import parse_direction as parse_heading
 from ttt.errors import ValidationFailed
-
-SPECIES: tuple[str, ...] = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-HERDERS: tuple[str, ...] = ("men", "women", "boys", "girls")
+from ttt.facts import HERDER_GROUPS as HERDERS
+from ttt.facts import SPECIES
 
 #: The 16 compass points, canonical English names (parsing lives in corridors.geometry, which
 #: also knows French abbreviations such as SO/ONO and words such as "sud-ouest").
@@ -331,27 +330,6 @@ class ObservationIn(BaseModel):
         """Direction of travel in degrees clockwise from north, or None."""
         return parse_direction(self.direction)
 
-    def canonical(self) -> dict[str, Any]:
-        """The content that matters, normalised, for duplicate-vs-conflict detection.
-
-        Built field by field (not with model_dump) because it runs for every record ingested.
-        """
-        loc = self.location
-        return {
-            "id": str(self.id), "flow_point": self.flow_point,
-            "observed_at": self.observed_at.astimezone(UTC).isoformat(),
-            "location": None if loc is None else {"lon": round(loc.lon, 7), "lat": round(loc.lat, 7)},
-            "direction": self.heading,
-            "counts": {s: getattr(self.counts, s) for s in SPECIES},
-            "herders": {h: getattr(self.herders, h) for h in HERDERS},
-            "origin": self.origin, "destination": self.destination,
-            "flow_type": None if self.flow_type is None else self.flow_type.value,
-            "reason": self.reason, "cross_border": self.cross_border,
-            "has_certificate": self.has_certificate, "already_counted": self.already_counted,
-            "notes": self.notes,
-        }
-
-
 def _s(v: Any) -> str:
     return "\x00" if v is None else str(v)
 
@@ -359,8 +337,9 @@ def _s(v: Any) -> str:
 def content_hash(obs: ObservationIn) -> str:
     """SHA-256 of the canonical content: same id + same hash = duplicate; different = conflict.
 
-    The fields of :meth:`ObservationIn.canonical` in a fixed order, joined with a unit
-    separator (None as NUL): deterministic and cheap on the ingest hot path.
+    Every field that matters (id, place, time, location to 1e-7 degree, heading, counts,
+    herders, origin, destination, flow type, reason, the three flags, notes) in a fixed order,
+    joined with a unit separator (None as NUL): deterministic and cheap on the ingest hot path.
     """
     loc = obs.location
     c, h = obs.counts, obs.herders

@@ -10,7 +10,6 @@ leaves nothing of the batch behind and a retry starts from a clean slate.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from corridors.observations.schemas import (
     validate_records,
 )
 from ttt.config import get_settings
+from ttt.location_policy import GENERALISED, sees_exact, snap_point
 from ttt.users import Principal
 
 SOURCES = ("api", "openrosa", "kobo", "csv")
@@ -60,10 +60,6 @@ class BatchOutcome:
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def accepted_ids(self) -> list[str]:
-        return [r.id for r in self.results if r.status == "accepted" and r.id]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -251,7 +247,21 @@ def list_observations(session: Session, user: Principal, f: repo.ListFilter) -> 
         f.enumerator_id = user.id
     f.scopes = tuple(user.scopes)
     rows, total = repo.list_observations(session, f)
-    return [observation_json(r) for r in rows], total
+    items = [observation_json(r) for r in rows]
+    if not sees_exact(user.role):
+        items = [generalised(item) for item in items]
+    return items, total
+
+
+def generalised(item: dict[str, Any]) -> dict[str, Any]:
+    """An observation as roles without exact locations see it (ttt.location_policy): the
+    nearest grid node, and no distance or km along the corridor (they would pin the herd)."""
+    loc = item.get("location") or {}
+    if loc.get("lon") is not None and loc.get("lat") is not None:
+        lon, lat = snap_point(loc["lon"], loc["lat"])
+        item["location"] = {"lon": lon, "lat": lat}
+    item.update(distance_m=None, km_along=None, location_precision=GENERALISED)
+    return item
 
 
 def observation_json(r: dict[str, Any]) -> dict[str, Any]:
@@ -283,10 +293,3 @@ def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
             buf = []
     if buf:
         yield buf
-
-
-def uuid_or_none(v: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(v) if v else None
-    except ValueError:
-        return None

@@ -18,9 +18,9 @@ from typing import Any
 from corridors.stats.aggregate import Figures, Summary
 from corridors.stats.periods import SeasonStart, shift_previous_season
 from corridors.stats.tlu import HERDER_GROUPS, MOVEMENTS, SPECIES
+from ttt.facts import species_name
 
-SPECIES_LABELS = {"cattle": "Cattle", "sheep": "Sheep", "goats": "Goats", "camels": "Camels",
-                  "donkeys": "Donkeys", "horses": "Horses", "other": "Other animals"}
+SPECIES_LABELS = {s: species_name(s, "en").capitalize() for s in SPECIES}
 HERDER_TAGS = {"men": "+m+adults", "women": "+f+adults", "boys": "+m+children", "girls": "+f+children"}
 
 

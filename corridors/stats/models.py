@@ -17,8 +17,8 @@ from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base
+from ttt.facts import COUNT_COLUMNS
 
-COUNT_COLUMNS = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other", "men", "women", "boys", "girls")
 _INCLUDED = ["movement", "observations", *COUNT_COLUMNS]
 
 

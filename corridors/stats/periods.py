@@ -1,8 +1,8 @@
 """Seasons, period buckets and the "same period of the previous season" shift.
 
-A transhumance season runs from a configurable start month-day (default 1 October, the start
-of the southward descent in most of the Sahel) to the day before the next start, and is named
-by the years it spans: 2025-10-01..2026-09-30 is "2025-26". With a 1 January start the season is
+A transhumance season runs from a configurable start month-day (default ``ttt.facts.SEASON_START``,
+1 August: why is written there) to the day before the next start, and is named by the years it
+spans: 2025-08-01..2026-07-31 is "2025-26". With a 1 January start the season is
 a calendar year and is named "2025".
 
 Buckets: `day`; `week` (ISO week, starting Monday); `month`; `season`. All dates are calendar
@@ -16,15 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ttt.facts import SEASON_START_MD
+
 INTERVALS: tuple[str, ...] = ("day", "week", "month", "season")
 
 
 @dataclass(frozen=True)
 class SeasonStart:
-    """Month and day on which every season starts (default 10-01)."""
+    """Month and day on which every season starts (default ttt.facts.SEASON_START)."""
 
-    month: int = 10
-    day: int = 1
+    month: int = SEASON_START_MD[0]
+    day: int = SEASON_START_MD[1]
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:

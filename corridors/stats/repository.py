@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from corridors.stats.aggregate import DailyRows
 from corridors.stats.tlu import HERDER_GROUPS, MOVEMENTS, SPECIES
+from ttt.scope import pcode_in_sql, prefix_patterns
 
 _COLS = ", ".join(("observations", *SPECIES, *HERDER_GROUPS))
 _SUMS = ", ".join(f"sum({c})::bigint" for c in ("observations", *SPECIES, *HERDER_GROUPS))
@@ -59,9 +60,8 @@ def flow_points(session: Session, *, corridor_id: int | None = None, pcode_prefi
         where.append("fp.corridor_id = :cid")
         params["cid"] = corridor_id
     if pcode_prefix is not None:
-        escaped = pcode_prefix.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("(upper(fp.adm2_pcode) LIKE :p OR upper(fp.adm1_pcode) LIKE :p OR upper(fp.adm0_pcode) LIKE :p)")
-        params["p"] = escaped + "%"
+        where.append(pcode_in_sql("fp.adm2_pcode", "fp.adm1_pcode", "fp.adm0_pcode", param="p"))
+        params["p"] = prefix_patterns([pcode_prefix])
     sql = _FP_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY fp.code"
     return [_place(r) for r in session.execute(text(sql), params)]
 

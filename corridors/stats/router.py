@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 
 from corridors.stats import service
 from corridors.stats.schemas import RankingOut, SeriesOut
-from ttt.api.deps import CurrentUser, DbSession, require_roles
+from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.paging import next_link
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"],
                    dependencies=[require_roles("admin", "analyst", "partner")])
@@ -73,7 +74,5 @@ def corridor_ranking(request: Request, session: DbSession, user: CurrentUser, fr
         out = service.render_ranking(result, "csv")
         return Response(out.body, media_type=out.media_type,
                         headers={"Content-Disposition": f'attachment; filename="{out.filename}"'})
-    nxt = None
-    if offset + limit < len(result.ranked):
-        nxt = str(request.url.include_query_params(limit=limit, offset=offset + limit))
+    nxt = next_link(request, offset, limit, len(result.ranked))
     return JSONResponse(service.ranking_json(result, limit, offset, nxt))

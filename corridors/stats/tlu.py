@@ -1,9 +1,9 @@
 """Tropical Livestock Units (TLU): one TLU is a 250 kg animal.
 
-Default factors are FAO/ILCA (see shared DOMAIN.md): camel 1.0, cattle 0.7, horse 0.8,
+Default factors are FAO/ILCA: camel 1.0, cattle 0.7, horse 0.8,
 mule 0.7, donkey 0.5, sheep 0.1, goat 0.1. Studies differ (Ethiopian work uses camel 1.25 and
 sheep/goat 0.13), so factors are data passed in, never constants buried in the arithmetic.
-"other" has no published factor and counts 0 TLU unless a deployment configures one.
+The species, herder groups and default factors are declared in ``ttt.facts``.
 
 TLU sums are computed in integer thousandths of a TLU (factors are taken to 0.001), so a
 total is exact and the same whatever the order of summation: series, totals and an
@@ -17,20 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# Species in the order of the contract and of every numpy column in this package.
-SPECIES: tuple[str, ...] = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
-HERDER_GROUPS: tuple[str, ...] = ("men", "women", "boys", "girls")
-MOVEMENTS: tuple[str, ...] = ("descent", "return", "unknown")
+from ttt.facts import HERDER_GROUPS, MOVEMENTS, SPECIES, TLU_FACTORS
 
-FAO_ILCA_FACTORS: dict[str, float] = {
-    "cattle": 0.7,
-    "sheep": 0.1,
-    "goats": 0.1,
-    "camels": 1.0,
-    "donkeys": 0.5,
-    "horses": 0.8,
-    "other": 0.0,
-}
+__all__ = ["FAO_ILCA_FACTORS", "HERDER_GROUPS", "MOVEMENTS", "SPECIES", "TLUFactors", "normalise_species"]
+
+FAO_ILCA_FACTORS: dict[str, float] = dict(TLU_FACTORS)
 
 # Singular and French spellings seen in forms and settings, mapped to contract names.
 _ALIASES = {

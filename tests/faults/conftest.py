@@ -19,3 +19,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/faults/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.fault)
+            # one xdist worker runs them all: each starts its own cluster or server, two at once
+            # on a small machine would only race for the CPU.
+            item.add_marker(pytest.mark.xdist_group("faults"))

@@ -20,9 +20,16 @@ from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig,
 from alerts.delivery.channels.webhook import generate_secret
 from alerts.delivery.models import DeliveryAttempt
 from alerts.delivery.outbox import enqueue
-from tests.integration.test_delivery_factories import T0, Clock, make_alert, make_subscription
-from tests.integration.test_delivery_outbox import DS, deliveries, dispatcher
-from tests.unit.test_channel_servers import SmtpSink, free_port
+from tests.channel_servers import SmtpSink, free_port
+from tests.integration.delivery_factories import (
+    DS,
+    T0,
+    Clock,
+    deliveries,
+    dispatcher,
+    make_alert,
+    make_subscription,
+)
 
 pytestmark = pytest.mark.fault
 

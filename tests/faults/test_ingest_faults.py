@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.orm import Session
 
 from tests.faults.harness import ApiProcess, PgCluster, wait_until, why_no_cluster
-from tests.integration.test_ingest_support import CORRIDOR, FMP, record
+from tests.integration.ingest_factories import CORRIDOR, FMP, record
 
 pytestmark = pytest.mark.fault
 DB = "ttt_fault"

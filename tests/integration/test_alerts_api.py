@@ -162,12 +162,15 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
     r = client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", json={"note": "mediation committee informed"},
                     headers=partner)
     assert r.status_code == 200 and r.json()["status"] == "acknowledged"
-    assert r.json()["acknowledged"]["by"] == "rbm-mopti" and r.json()["acknowledged"]["note"] == "mediation committee informed"
+    # who acted: a role for non-admins (alerts.privacy), the account for admins
+    assert r.json()["acknowledged"]["by"] == "partner organisation" and r.json()["acknowledged"]["note"] == "mediation committee informed"
     assert client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers=partner).status_code == 409
     r = client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "settled", "reprisal_risk": False},
                     headers=partner)
     assert r.status_code == 200 and r.json()["status"] == "resolved" and r.json()["reprisal_risk"] is False
-    assert r.json()["resolved"]["by"] == "rbm-mopti" and r.json()["resolved"]["at"]
+    assert r.json()["resolved"]["by"] == "partner organisation" and r.json()["resolved"]["at"]
+    admin = auth(make_user("admin")[1])
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=admin).json()["resolved"]["by"] == "rbm-mopti"
     assert client.post(f"/api/v1/alerts/{alert['id']}/resolve", headers=partner).status_code == 409
     with session_scope() as s:
         events = {d.event for d in s.scalars(select(Delivery).where(Delivery.alert_id == alert["id"]))}

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration import test_ingest_support as support
-from tests.integration.test_ingest_support import FMP, count_rows
+from tests.integration import ingest_factories as support
+from tests.integration.ingest_factories import FMP, count_rows
 
 network = support.network  # shared fixture
 
@@ -91,7 +91,7 @@ def test_cli_import_in_batches_a_rerun_stores_nothing_twice_and_refusals_are_rep
 
 
 def test_cli_import_json(tmp_path, engine):
-    from tests.integration.test_ingest_support import record
+    from tests.integration.ingest_factories import record
 
     path = tmp_path / "batch.json"
     import json

@@ -14,10 +14,10 @@ from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig
 from alerts.delivery.dispatcher import DispatchConfig, Dispatcher
 from alerts.delivery.outbox import enqueue
 from alerts.delivery.settings import DeliverySettings
-from tests.integration.test_delivery_factories import T0, Clock, make_alert, make_subscription
-from tests.integration.test_ingest_support import FMP
-from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
-from tests.unit.test_channel_servers import smtp_sink
+from tests.channel_servers import smtp_sink
+from tests.integration.delivery_factories import T0, Clock, make_alert, make_subscription
+from tests.integration.ingest_factories import FMP
+from tests.integration.ingest_factories import network as network  # noqa: F401  (fixture)
 from ttt.config import get_settings
 from ttt.db import session_factory
 
@@ -158,7 +158,9 @@ def test_ack_page_get_shows_post_records_once(client, session):
     assert row.acknowledged_by.startswith("Aminata Traoré for Préfet de Douentza, Préfecture <prefet@example.org>")
     assert f"subscription {sub.id}" in row.acknowledged_by and row.acknowledge_note == "Comité prévenu"
     again = client.post(f"/ack/{token}?lang=en")
-    assert "already acknowledged" in again.text and "Aminata" in again.text
+    # the page is anonymous: it names the organisation, never the person or the contact
+    assert "already acknowledged" in again.text and "Préfecture" in again.text
+    assert "Aminata" not in again.text and "prefet@example.org" not in again.text
     expired = make_token(key(), alert_id=alert.id, version=1, now=T0 - timedelta(days=30))
     r = client.get(f"/ack/{expired}")
     assert r.status_code == 410 and "a expiré" in r.text

@@ -14,29 +14,20 @@ from alerts.delivery.ack import read_token
 from alerts.delivery.backoff import BackoffPolicy
 from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig, WebhookChannel
 from alerts.delivery.channels.webhook import generate_secret
-from alerts.delivery.dispatcher import DispatchConfig, Dispatcher
-from alerts.delivery.models import Delivery, DeliveryAttempt, Subscription
+from alerts.delivery.models import DeliveryAttempt, Subscription
 from alerts.delivery.outbox import enqueue
 from alerts.delivery.settings import DeliverySettings
-from tests.integration.test_delivery_factories import T0, Clock, make_alert, make_subscription
-from tests.unit.test_channel_servers import http_receiver, smtp_sink, standard_webhooks_signature
+from tests.channel_servers import http_receiver, smtp_sink, standard_webhooks_signature
+from tests.integration.delivery_factories import (
+    DS,
+    T0,
+    Clock,
+    deliveries,
+    dispatcher,
+    make_alert,
+    make_subscription,
+)
 from ttt.config import get_settings
-from ttt.db import session_factory
-
-DS = DeliverySettings(digest_time="07:00", local_timezone="Africa/Bamako")
-
-
-def dispatcher(registry, clock, **kw) -> Dispatcher:
-    settings = get_settings()
-    config = DispatchConfig(secret_key=settings.secret_key.get_secret_value(), public_url="https://ttt.example.org",
-                            policy=kw.pop("policy", BackoffPolicy(base_s=30, jitter=0.5, max_age=timedelta(hours=6))),
-                            **kw)
-    return Dispatcher(session_factory(), registry, config, clock=clock)
-
-
-def deliveries(session) -> list[Delivery]:
-    session.expire_all()
-    return list(session.scalars(select(Delivery).order_by(Delivery.id)))
 
 
 def test_enqueue_writes_one_row_per_matching_subscription_once(session):

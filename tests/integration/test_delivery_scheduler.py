@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from alerts.delivery.settings import get_delivery_settings
-from tests.integration.test_delivery_factories import make_subscription
-from tests.integration.test_ingest_support import CONTRACT, FMP
-from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
-from tests.unit.test_channel_servers import smtp_sink
+from tests.channel_servers import smtp_sink
+from tests.integration.delivery_factories import make_subscription
+from tests.integration.ingest_factories import CONTRACT, FMP
+from tests.integration.ingest_factories import network as network  # noqa: F401  (fixture)
 from ttt.config import get_settings
 from ttt.scheduler import LeaderLock, build_scheduler
 
@@ -95,8 +95,8 @@ def test_two_schedulers_running_together_send_each_delivery_once(engine, session
 
     from alerts.delivery.channels.webhook import generate_secret
     from alerts.delivery.outbox import enqueue
-    from tests.integration.test_delivery_factories import make_alert
-    from tests.unit.test_channel_servers import http_receiver
+    from tests.channel_servers import http_receiver
+    from tests.integration.delivery_factories import make_alert
 
     monkeypatch.setenv("TTT_DISPATCH_INTERVAL_S", "1")
     monkeypatch.setenv("TTT_EVALUATE_INTERVAL_S", "3600")

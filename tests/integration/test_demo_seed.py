@@ -23,7 +23,10 @@ def test_seed_creates_the_network_and_season_once(session):
     assert first["accepted"] == len(data.observations) and first["rejected"] == 0
     count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
     assert count(Corridor) == 6 and 15 <= count(FlowPoint) <= 30
-    assert count(Hazard) == 2 and count(Subscription) == 2
+    assert count(Hazard) == 3 and count(Subscription) == 2
+    # one bushfire arrived by itself: from the demo's FIRMS sample, with its provenance
+    fire = session.scalars(select(Hazard).where(Hazard.feed_id.is_not(None))).one()
+    assert fire.kind == "bushfire" and fire.source_id.startswith("firms:2025-12-06T1236Z") and fire.pulled_at
     directions = set(session.scalars(select(Calendar.direction)))
     assert directions == {"descent", "return"}
     # every flow point sits on its corridor, with km along and P-codes

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.integration import test_ingest_support as support
-from tests.integration.test_ingest_support import FMP, count_rows
+from tests.integration import ingest_factories as support
+from tests.integration.ingest_factories import FMP, count_rows
 
 live_url = support.live_url  # shared fixture
 network = support.network  # shared fixture

@@ -35,7 +35,7 @@ def fmp(code, lon, lat):
 
 
 def add_observation(lon, lat, observed_at, flow_point=None, adm2=None, cattle=10):
-    """Through helper O's model, so its defaults fill the columns this area does not care about."""
+    """Through the geodata model, so its defaults fill the columns this area does not care about."""
     from geoalchemy2.shape import from_shape
     from shapely.geometry import Point
 
@@ -163,8 +163,9 @@ def test_exact_observation_locations_only_for_admin_and_analyst(client, analyst,
     partner = auth(make_user("partner")[1])
     coarse = client.get("/ogc/collections/observations/items", headers=partner).json()["features"]
     coords = sorted(tuple(f["geometry"]["coordinates"]) for f in coarse)
-    assert coords == [(0.01, 14.0), (0.3, 14.2)]  # the flow point, and a 0.1 degree cell
-    assert {f["properties"]["location"] for f in coarse} == {"flow_point", "grid_0.1deg"}
+    # the grid node nearest the flow point, and nearest the herd (ttt.location_policy)
+    assert coords == [(0, 14), (0.3, 14.2)]
+    assert {f["properties"]["location"] for f in coarse} == {"grid_0.1deg"}
     # a bbox around the exact spot cannot reveal it to a partner
     probe = client.get("/ogc/collections/observations/items?bbox=0.34,14.23,0.35,14.24", headers=partner).json()
     assert probe["numberMatched"] == 0

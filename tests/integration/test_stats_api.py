@@ -13,6 +13,7 @@ from lxml import etree
 
 from tests.integration.stats_factories import insert_observations, make_network, random_observation
 from ttt.config import get_settings
+from ttt.facts import SEASON_START_MD
 
 SPECIES = ("cattle", "sheep", "goats", "camels", "donkeys", "horses", "other")
 HERDERS = ("men", "women", "boys", "girls")
@@ -95,17 +96,17 @@ def test_compare_with_same_period_of_previous_season(world, client, make_user, a
 def test_flow_point_area_and_direction_filters(world, client, make_user, auth):
     ids, rows = world
     h = auth(make_user("analyst")[1])
-    season = {"from": "2024-10-01", "to": "2025-09-30", "interval": "season"}
+    season = {"from": "2024-08-01", "to": "2025-07-31", "interval": "season"}
     fp = client.get("/api/v1/stats/flow-points/FP-MOP-2", params={**season, "direction": "return"}, headers=h).json()
-    assert fp["corridor"] == "ML-C01" and fp["series"][0]["period_start"] == "2024-10-01"
-    assert figures(fp["totals"]) == expected(rows, D(2024, 10, 1), D(2025, 9, 30),
+    assert fp["corridor"] == "ML-C01" and fp["series"][0]["period_start"] == "2024-08-01"
+    assert figures(fp["totals"]) == expected(rows, D(2024, 8, 1), D(2025, 7, 31),
                                              lambda r: r["flow_point_id"] == ids["FP-MOP-2"], direction="return")
     mopti = client.get("/api/v1/stats/areas", params={**season, "pcode": "ml05"}, headers=h).json()
     assert mopti["area"] == "ML05" and mopti["flow_points"] == ["FP-MOP-1", "FP-MOP-2"]
     in_mopti = {ids["FP-MOP-1"], ids["FP-MOP-2"]}
-    assert figures(mopti["totals"]) == expected(rows, D(2024, 10, 1), D(2025, 9, 30), lambda r: r["flow_point_id"] in in_mopti)
+    assert figures(mopti["totals"]) == expected(rows, D(2024, 8, 1), D(2025, 7, 31), lambda r: r["flow_point_id"] in in_mopti)
     mali = client.get("/api/v1/stats/areas", params={**season, "pcode": "ML"}, headers=h).json()
-    assert figures(mali["totals"]) == expected(rows, D(2024, 10, 1), D(2025, 9, 30), lambda r: r["flow_point_id"] is not None)
+    assert figures(mali["totals"]) == expected(rows, D(2024, 8, 1), D(2025, 7, 31), lambda r: r["flow_point_id"] is not None)
 
 
 def test_ranking_orders_corridors_and_pages(world, client, make_user, auth):
@@ -208,5 +209,6 @@ def test_default_range_is_the_current_season_to_today(world, client, make_user, 
     body = client.get("/api/v1/stats/corridors/ML-C01", headers=h).json()
     today = dt.datetime.now(dt.UTC).date()
     assert body["to"] == today.isoformat()
-    start = D(today.year if (today.month, today.day) >= (10, 1) else today.year - 1, 10, 1)
+    month, day = SEASON_START_MD
+    start = D(today.year if (today.month, today.day) >= (month, day) else today.year - 1, month, day)
     assert body["from"] == start.isoformat()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration import test_ingest_support as support
-from tests.integration.test_ingest_support import CORRIDOR, FMP, record
+from tests.integration import ingest_factories as support
+from tests.integration.ingest_factories import CORRIDOR, FMP, record
 
 network = support.network  # shared fixture
 pytestmark = pytest.mark.usefixtures("network")

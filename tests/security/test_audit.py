@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.integration.test_ingest_support import network  # noqa: F401  (fixture)
+from tests.integration.ingest_factories import network  # noqa: F401  (fixture)
 from ttt.api.audit import AuditMiddleware, safe_path, safe_query
 from ttt.audit import AuditEntry
 from ttt.config import get_settings

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_delivery_factories import make_alert
-from tests.integration.test_ingest_support import FMP, network, record  # noqa: F401  (fixture)
+from tests.integration.delivery_factories import make_alert
+from tests.integration.ingest_factories import FMP, network, record  # noqa: F401  (fixture)
 
 OBS = "/api/v1/observations"
 BF_POINT = "BF52-FMP-01"  # Djibo, Burkina Faso (BF52 / BF5202)

@@ -1,68 +1,43 @@
-"""Architecture boundaries: corridors never imports alerts; pure modules import no web/DB."""
+"""Architecture boundaries, declared once in pyproject.toml and enforced by import-linter:
+one layers contract (core < corridors < alerts < entry points) and the pure-modules contract."""
 
 from __future__ import annotations
 
-import ast
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE = ["alerts/rules", "corridors/geometry.py", "corridors/calendars.py",
-        "corridors/stats/aggregate.py", "corridors/stats/periods.py", "corridors/stats/tlu.py",
-        "corridors/stats/hxl_csv.py", "corridors/stats/charts.py", "corridors/observations/schemas.py",
-        "corridors/observations/placement.py", "corridors/ingest/openrosa.py", "corridors/ingest/digest.py",
-        "corridors/ingest/kobo.py", "corridors/ingest/csvfile.py"]
-WEB_OR_DB = ("fastapi", "starlette", "sqlalchemy", "geoalchemy2", "psycopg")
+CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
+def _contract(kind: str) -> dict:
+    (found,) = [c for c in CONTRACTS if c["type"] == kind]
+    return found
 
 
-def _files(rel: str) -> list[Path]:
-    p = ROOT / rel
-    if p.is_dir():
-        return sorted(p.rglob("*.py"))
-    return [p] if p.exists() else []
+def _layer_modules() -> set[str]:
+    return {m.strip() for layer in _contract("layers")["layers"] for m in layer.replace("|", ":").split(":")}
 
 
-def test_corridors_never_imports_alerts():
-    offenders = [
-        f"{f.relative_to(ROOT)} imports {m}"
-        for f in _files("corridors") for m in _imports(f) if m == "alerts" or m.startswith("alerts.")
-    ]
-    assert offenders == []
+def test_every_ttt_module_has_a_layer():
+    """A new module of the ttt package must be placed: core (bottom layer) or entry point (top)."""
+    children = {f"ttt.{p.stem}" for p in (ROOT / "ttt").glob("*.py") if p.stem != "__init__"}
+    children |= {f"ttt.{p.parent.name}" for p in (ROOT / "ttt").glob("*/__init__.py")}
+    assert children - _layer_modules() == set()
 
 
-def test_pure_modules_import_no_web_or_database():
-    missing = [rel for rel in PURE if not _files(rel)]
-    assert missing == [], "pure modules listed here must exist (update the list when moving them)"
-    files = [f for rel in PURE for f in _files(rel)]
-    offenders = [
-        f"{f.relative_to(ROOT)} imports {m}"
-        for f in files for m in _imports(f) if m.split(".")[0] in WEB_OR_DB
-    ]
-    assert offenders == []
-
-
-def test_the_checker_sees_a_forbidden_import(tmp_path):
-    bad = tmp_path / "bad.py"
-    bad.write_text("from sqlalchemy import select\nimport alerts.rules\n")
-    assert {"sqlalchemy", "alerts.rules"} <= _imports(bad)
+def test_modules_named_in_contracts_exist():
+    named = _layer_modules() | set(_contract("forbidden")["source_modules"])
+    missing = [m for m in sorted(named) if importlib.util.find_spec(m) is None]
+    assert missing == []
 
 
 def test_import_linter_contracts_hold_including_indirect_imports():
     """import-linter follows indirect imports too (e.g. corridors -> ttt.x -> alerts)."""
-    import shutil
-    import subprocess
-    import sys
-
     exe = Path(sys.executable).with_name("lint-imports")
     exe = str(exe) if exe.exists() else shutil.which("lint-imports")
     assert exe, "import-linter is a dev dependency; install with pip install -e '.[dev]'"

@@ -21,7 +21,7 @@ from alerts.delivery.channels import (
 )
 from alerts.delivery.channels.webhook import WebhookVerificationError, generate_secret, sign, verify
 from alerts.delivery.sms_text import count_sms
-from tests.unit.test_channel_servers import free_port, http_receiver, smtp_sink, standard_webhooks_signature
+from tests.channel_servers import free_port, http_receiver, smtp_sink, standard_webhooks_signature
 from tests.unit.test_delivery_samples import T0, hazard_alert, mass_alert
 
 
@@ -122,7 +122,7 @@ def test_webhook_statuses_are_classified():
         channel = WebhookChannel()
         results = [channel.send(envelope(hook.url, secret=generate_secret())) for _ in range(5)]
     assert [r.status for r in results] == ["retryable", "retryable", "permanent", "permanent", "ok"]
-    assert results[0].response_excerpt == "nope" and results[0].status_code == 503
+    assert results[0].response_excerpt is None and results[0].status_code == 503
 
 
 def test_retry_after_is_passed_on():
@@ -162,7 +162,7 @@ def test_sms_gateway_receives_templated_json_with_auth():
     with http_receiver(lambda n, r: (201, '{"id": "gw-77"}')) as gw:
         channel = SmsChannel(SmsGatewayConfig(url=gw.url, auth_value="Bearer s3cret", body_template=template))
         outcome = channel.send(envelope("+223 76 00 00 00", delivery_id="9"))
-    assert outcome.ok and outcome.status_code == 201 and "gw-77" in outcome.response_excerpt
+    assert outcome.ok and outcome.status_code == 201 and outcome.response_excerpt is None  # never the body
     (req,) = gw.requests
     assert req.headers["authorization"] == "Bearer s3cret"
     sms = req.json()["messages"][0]

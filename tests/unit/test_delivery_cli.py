@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from alerts.delivery.settings import get_delivery_settings
-from tests.unit.test_channel_servers import free_port, smtp_sink
+from tests.channel_servers import free_port, smtp_sink
 from ttt.cli.deliveries import deliveries_app
 from ttt.config import get_settings
 

@@ -17,13 +17,14 @@ from corridors.stats.tlu import TLUFactors, normalise_species
 D = dt.date
 
 
-def test_season_named_by_the_years_it_spans_with_default_october_start():
+def test_season_named_by_the_years_it_spans_with_default_august_start():
     s = SeasonStart()
-    assert s.season_name(D(2025, 10, 1)) == "2025-26"
-    assert s.season_name(D(2026, 9, 30)) == "2025-26"
-    assert s.season_name(D(2025, 9, 30)) == "2024-25"
+    assert s.season_name(D(2025, 8, 1)) == "2025-26"
+    assert s.season_name(D(2025, 9, 10)) == "2025-26"  # an early departure opens the season
+    assert s.season_name(D(2026, 7, 31)) == "2025-26"
+    assert s.season_name(D(2025, 7, 31)) == "2024-25"
     assert s.season_name(D(1999, 12, 31)) == "1999-00"
-    assert (s.season_start(D(2026, 3, 3)), s.season_end(D(2026, 3, 3))) == (D(2025, 10, 1), D(2026, 9, 30))
+    assert (s.season_start(D(2026, 3, 3)), s.season_end(D(2026, 3, 3))) == (D(2025, 8, 1), D(2026, 7, 31))
 
 
 def test_configurable_season_start_and_calendar_year_seasons():
@@ -48,7 +49,7 @@ def test_buckets_day_iso_week_month_season():
     assert period_start(wed, "week") == D(2026, 1, 5)  # Monday
     assert period_start(D(2026, 1, 4), "week") == D(2025, 12, 29)  # a Sunday belongs to the week before
     assert period_start(wed, "month") == D(2026, 1, 1)
-    assert period_start(wed, "season") == D(2025, 10, 1)
+    assert period_start(wed, "season") == D(2025, 8, 1)
     with pytest.raises(ValueError, match="interval 'year'"):
         period_start(wed, "year")
 
@@ -56,7 +57,7 @@ def test_buckets_day_iso_week_month_season():
 def test_period_starts_cover_the_range_including_partial_edges():
     assert period_starts(D(2025, 11, 15), D(2026, 2, 3), "month") == [
         D(2025, 11, 1), D(2025, 12, 1), D(2026, 1, 1), D(2026, 2, 1)]
-    assert period_starts(D(2024, 9, 1), D(2026, 1, 1), "season") == [D(2023, 10, 1), D(2024, 10, 1), D(2025, 10, 1)]
+    assert period_starts(D(2024, 7, 1), D(2026, 1, 1), "season") == [D(2023, 8, 1), D(2024, 8, 1), D(2025, 8, 1)]
     weeks = period_starts(D(2025, 12, 31), D(2026, 1, 31), "week")
     assert all(w.weekday() == 0 for w in weeks) and weeks[0] == D(2025, 12, 29) and len(weeks) == 5
     with pytest.raises(ValueError, match="before 'from'"):

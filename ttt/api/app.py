@@ -18,8 +18,10 @@ def _routers() -> list:
     """Every router of the service. Add one line per domain router."""
     from alerts.alerts.router import router as alerts_router
     from alerts.delivery.router import router as delivery_router
+    from corridors.feeds.router import router as feeds_router
     from corridors.geodata.router import router as geodata_router
     from corridors.ingest.router import router as openrosa_router
+    from corridors.network.router import router as network_router
     from corridors.observations.router import router as observations_router
     from corridors.stats.router import router as stats_router
     from ttt.api import audit, health, users
@@ -29,6 +31,7 @@ def _routers() -> list:
         health.router,
         users.router,
         geodata_router,
+        feeds_router,
         ogc_router,
         audit.router,
         stats_router,
@@ -36,6 +39,7 @@ def _routers() -> list:
         openrosa_router,
         delivery_router,  # /api/v1/alerts/feed.atom and /{id}.cap must come before /alerts/{id}
         alerts_router,
+        network_router,
     ]
 
 

@@ -27,9 +27,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ttt.api.deps import AdminUser, DbSession
 from ttt.audit import AuditEntry
 from ttt.db import session_scope
+from ttt.http.deps import AdminUser, DbSession
+from ttt.http.paging import next_link
 from ttt.logging import redact
 
 log = logging.getLogger("ttt.audit")
@@ -250,7 +251,5 @@ def read_audit(
     q = audit_query(user=user, method=method, status=status, path_prefix=path_prefix, refused=refused,
                     since=since, until=until, request_id=request_id)
     rows, total = list_entries(session, q, limit, offset)
-    nxt = None
-    if offset + len(rows) < total:
-        nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
-    return AuditPage(items=[AuditItem.model_validate(r, from_attributes=True) for r in rows], total=total, next=nxt)
+    return AuditPage(items=[AuditItem.model_validate(r, from_attributes=True) for r in rows], total=total,
+                     next=next_link(request, offset, limit, total))

@@ -1,77 +1,13 @@
-"""FastAPI dependencies shared by every router: the DB session, the caller, role checks.
+"""Moved to :mod:`ttt.http.deps` (core, so domain routers depend on core only); kept so older
+imports keep working."""
 
-Routers import only from here (never from ttt.api.app) so domain packages stay free of the
-composition root.
-"""
-
-from __future__ import annotations
-
-from collections.abc import Iterator
-from typing import Annotated
-
-from fastapi import Depends, Request
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
-
-from ttt.db import session_factory
-from ttt.errors import Forbidden, Unauthorized, Unavailable
-from ttt.users import Principal, authenticate
-
-
-def get_db() -> Iterator[Session]:
-    """One session per request; commit when the endpoint returns, roll back on error."""
-    session = session_factory()()
-    try:
-        yield session
-        session.commit()
-    except OperationalError as exc:
-        session.rollback()
-        raise Unavailable("the database is unavailable; retry later") from exc
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-DbSession = Annotated[Session, Depends(get_db)]
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
-
-
-def get_principal(request: Request, session: DbSession) -> Principal:
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthorized("send 'Authorization: Bearer <token>'")
-    try:
-        principal = authenticate(session, token)
-    except OperationalError as exc:
-        raise Unavailable("the database is unavailable; retry later") from exc
-    if principal is None:
-        raise Unauthorized("the token is unknown, expired or revoked")
-    request.state.principal = principal
-    return principal
-
-
-CurrentUser = Annotated[Principal, Depends(get_principal)]
-
-
-def require_roles(*roles: str):
-    """A dependency that lets only the given roles through (403 for the others)."""
-
-    def check(user: CurrentUser) -> Principal:
-        if user.role not in roles:
-            raise Forbidden(f"role {user.role!r} may not do this; allowed: {', '.join(roles)}")
-        return user
-
-    return Depends(check)
-
-
-AdminUser = Annotated[Principal, require_roles("admin")]
-StaffUser = Annotated[Principal, require_roles("admin", "analyst")]
+from ttt.http.deps import (  # noqa: F401
+    AdminUser,
+    CurrentUser,
+    DbSession,
+    StaffUser,
+    bearer_token,
+    get_db,
+    get_principal,
+    require_roles,
+)

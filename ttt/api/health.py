@@ -13,8 +13,10 @@ import asyncio
 import psycopg
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from ttt.db import get_engine
+from ttt.http.schemas import Open
 
 router = APIRouter(tags=["health"])
 BUDGET_S = 1.0
@@ -36,7 +38,15 @@ def _pool() -> dict[str, int | str]:
     return {"in_use": in_use, "max": size, "state": "exhausted" if in_use >= size else "ok"}
 
 
-@router.get("/health", summary="Service and database health (public)")
+class HealthOut(Open):
+    status: str = Field(description="ok, or degraded while the database is unavailable (503)")
+    database: str
+    postgis: str | None
+    pool: dict = Field(description="pooled connections of this process: in_use, max, state (ok or exhausted)")
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}},
+            summary="Service and database health (public)")
 async def health() -> JSONResponse:
     pool = _pool()
     url = get_engine().url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -2,9 +2,11 @@
 
 Collections: corridors, flow-points, hazards, alerts, observations. Same bearer tokens as
 the API (QGIS and GDAL send headers: ``GDAL_HTTP_HEADERS="Authorization: Bearer ..."``).
-Exact observation locations are served to admin and analyst roles only; other roles get the
-flow point's location, or the nearest node of a 0.1 degree grid, and no km along the
-corridor; users with scopes see only observations and alerts inside them. Parsing and documents live in corridors.geodata.ogc_core.
+What each role sees of locations is decided by ttt.location_policy: exact for admin and
+analyst; for the others, observations at the nearest 0.1 degree grid node (of the flow
+point, else of the herd) without km along the corridor, and alerts as the whole 0.1 degree
+cells covering them. Enumerators see only their own observations; users with scopes see
+only observations and alerts inside them. Parsing and documents live in corridors.geodata.ogc_core.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from corridors.geodata import repository as repo
+from corridors.geodata.layers import LAYERS
 from corridors.geodata.ogc_core import (
     GEOJSON,
     ITEMS_PARAMS,
@@ -39,24 +42,48 @@ from corridors.geodata.ogc_core import (
     parse_limit,
     parse_offset,
 )
-from ttt.api.deps import CurrentUser, DbSession
 from ttt.errors import NotFound, TTTError
+from ttt.http.deps import CurrentUser, DbSession
+from ttt.http.schemas import Feature, FeatureCollection, Link, Open
+from ttt.location_policy import sees_exact
 from ttt.users import Principal
 
+
+class LandingOut(Open):
+    title: str
+    links: list[Link]
+
+
+class ConformanceOut(Open):
+    conformsTo: list[str]
+
+
+class CollectionOut(Open):
+    id: str
+    links: list[Link]
+
+
+class CollectionsOut(Open):
+    collections: list[CollectionOut]
+    links: list[Link]
+
+
+class ItemsOut(FeatureCollection):
+    numberMatched: int | None = None  # left out where counting would cost as much as reading
+    numberReturned: int
+    links: list[Link]
+
+
 router = APIRouter(prefix="/ogc", tags=["ogc"])
-EXACT_LOCATION_ROLES = ("admin", "analyst")
 
 COLLECTIONS: dict[str, Collection] = {
     c.id: c
     for c in (
-        Collection("corridors", "Transhumance corridors",
-                   "Corridor centre lines drawn in the descent direction (start = northern/source end).", False),
-        Collection("flow-points", "Flow monitoring points", "Points where enumerators count passing herds.", False),
-        Collection("hazards", "Hazards", "Bushfires, floods, droughts, disease, insecurity and conflict areas.", True),
+        *(layer.collection for layer in LAYERS.values() if layer.collection is not None),
         Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).",
                    True, counted=False),
         Collection("observations", "Herd observations",
-                   "Counted herds. Exact locations for admin/analyst roles; others see the flow point or a 0.1 degree cell.",
+                   "Counted herds. Exact locations for admin/analyst roles; others see the nearest 0.1 degree grid node.",
                    True, counted=False),
     )
 }
@@ -68,17 +95,15 @@ class InvalidParameter(TTTError):
 
 
 def _source(cid: str, user: Principal) -> repo.CollectionSource:
-    if cid == "corridors":
-        return repo.CORRIDORS_SOURCE
-    if cid == "flow-points":
-        return repo.FLOW_POINTS_SOURCE
-    if cid == "hazards":
-        return repo.HAZARDS_SOURCE
+    if cid in repo.LAYER_SOURCES:
+        return repo.LAYER_SOURCES[cid]
+    exact = sees_exact(user.role)
     if cid == "alerts":
-        return repo.ALERTS_SOURCE
-    if user.role in EXACT_LOCATION_ROLES:
-        return repo.OBSERVATIONS_EXACT_SOURCE
-    return repo.OBSERVATIONS_COARSE_SOURCE
+        return repo.ALERTS_SOURCE if exact else repo.ALERTS_COARSE_SOURCE
+    src = repo.OBSERVATIONS_EXACT_SOURCE if exact else repo.OBSERVATIONS_COARSE_SOURCE
+    if user.role == "enumerator":
+        src = repo.own_observations(src, user.id)
+    return src
 
 
 def _collection(cid: str) -> Collection:
@@ -103,7 +128,7 @@ def _json(content: Any, media_type: str = "application/json") -> JSONResponse:
     return JSONResponse(jsonable(content), media_type=media_type)
 
 
-@router.get("", summary="OGC API landing page")
+@router.get("", response_model=LandingOut, summary="OGC API landing page")
 @router.get("/", include_in_schema=False)
 def landing_page(request: Request, _: CurrentUser) -> JSONResponse:
     _checked(request)
@@ -111,13 +136,13 @@ def landing_page(request: Request, _: CurrentUser) -> JSONResponse:
                          "OGC API - Features over the ttt early-warning service"))
 
 
-@router.get("/api", summary="OpenAPI 3.0 definition of the OGC API")
+@router.get("/api", response_model=dict[str, Any], summary="OpenAPI 3.0 definition of the OGC API")
 def service_desc(request: Request, _: CurrentUser) -> JSONResponse:
     _checked(request)
     return _json(openapi(_base(request), list(COLLECTIONS.values())), "application/vnd.oai.openapi+json;version=3.0")
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", response_model=ConformanceOut, summary="Conformance classes")
 def conformance_page(request: Request, _: CurrentUser) -> JSONResponse:
     _checked(request)
     return _json(conformance())
@@ -128,7 +153,7 @@ def _scopes(cid: str, user: Principal) -> tuple[str, ...]:
     return tuple(user.scopes) if cid in ("observations", "alerts") else ()
 
 
-@router.get("/collections", summary="The collections")
+@router.get("/collections", response_model=CollectionsOut, summary="The collections")
 def collections(request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     base = _base(request)
@@ -139,7 +164,7 @@ def collections(request: Request, session: DbSession, user: CurrentUser) -> JSON
     return _json(collections_doc(base, docs))
 
 
-@router.get("/collections/{cid}", summary="One collection")
+@router.get("/collections/{cid}", response_model=CollectionOut, summary="One collection")
 def collection(cid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     coll = _collection(cid)
@@ -147,7 +172,8 @@ def collection(cid: str, request: Request, session: DbSession, user: CurrentUser
     return _json(collection_doc(_base(request), coll, extent))
 
 
-@router.get("/collections/{cid}/items", summary="Features of a collection (GeoJSON, paged by cursor)")
+@router.get("/collections/{cid}/items", response_model=ItemsOut,
+            summary="Features of a collection (GeoJSON, paged by cursor)")
 def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> StreamingResponse:
     """A page in id order; its ``next`` link carries a cursor (the page's last id), so each
     page is as cheap as the first and inserts never shift one. ``numberMatched`` only where
@@ -183,7 +209,7 @@ def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> 
     return StreamingResponse(body, media_type=GEOJSON)
 
 
-@router.get("/collections/{cid}/items/{fid}", summary="One feature")
+@router.get("/collections/{cid}/items/{fid}", response_model=Feature, summary="One feature")
 def item(cid: str, fid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     _collection(cid)

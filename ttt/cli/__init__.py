@@ -27,6 +27,13 @@ def _register_optional() -> None:
     from ttt.cli.deliveries import deliveries_app  # helper D
 
     app.add_typer(deliveries_app, name="deliveries")
+    from ttt.cli.network import network_app
+
+    app.add_typer(network_app, name="network")
+
+    from ttt.cli.feeds import feeds_app
+
+    app.add_typer(feeds_app, name="feeds")
 
 
 def main() -> None:

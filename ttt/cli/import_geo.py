@@ -22,6 +22,7 @@ from rich.table import Table
 from shapely.geometry import mapping
 
 from ttt.cli.common import console, import_app, progress
+from ttt.outbound import OutboundRefused, check_local_source, disable_gdal_network
 
 # Shapefile (dBase) field names stop at 10 characters.
 TRUNCATED = {
@@ -57,6 +58,11 @@ def read_features(path: Path, layer: str | None = None, crs: str | None = None) 
     from pyogrio.errors import DataLayerError, DataSourceError
     from pyogrio.raw import read
 
+    try:
+        check_local_source(path)
+    except OutboundRefused as exc:
+        raise FileProblem(f"cannot read {path}: {exc.detail}") from None
+    disable_gdal_network()
     try:
         layers = list_layers(path)
         if layer is None and len(layers) > 1:
@@ -102,10 +108,11 @@ def _lower_known(props: dict[str, Any], known: set[str]) -> dict[str, Any]:
 def _run(layer_name: str, path: Path, layer: str | None, crs: str | None, strict: bool, report: Path | None,
          extra: dict[str, Any] | None = None, level: int | None = None) -> None:
     from corridors.geodata import service
-    from corridors.geodata.features import cod_ab_properties
+    from corridors.geodata.layers import layer_of
     from ttt.db import session_scope
 
-    kind = service.kind_of(layer_name)
+    lay = layer_of(layer_name)
+    kind = lay.kind
     try:
         features, crs_label = read_features(path, layer, crs)
     except FileProblem as exc:
@@ -114,8 +121,8 @@ def _run(layer_name: str, path: Path, layer: str | None, crs: str | None, strict
     known = set(kind.props) | set(kind.aliases)
     for f in features:
         props = f["properties"]
-        if layer_name == "admin-areas":
-            props = cod_ab_properties(props, level)
+        if lay.from_file is not None:
+            props = lay.from_file(props, level)
         f["properties"] = _lower_known(props, known)
     console.print(f"{path.name}: {len(features)} features, CRS {crs_label}")
     with session_scope() as session, progress() as bar:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from ttt.facts import SPECIES, species_name
+
 FORM_ID = "flow_monitoring"
 VERSION = "2026112401"
 TITLE = "Flow monitoring / Suivi des flux"
@@ -41,11 +43,7 @@ def _row(type_, name, en="", fr="", hint=("", ""), required="", constraint="", c
 
 
 def survey_rows() -> list[list[str]]:
-    species = [
-        ("cattle", "Cattle", "Bovins"), ("sheep", "Sheep", "Ovins"), ("goats", "Goats", "Caprins"),
-        ("camels", "Camels", "Camelins"), ("donkeys", "Donkeys", "Asins"),
-        ("horses", "Horses", "Équins"), ("other", "Other animals", "Autres animaux"),
-    ]
+    species = [(s, species_name(s, "en").capitalize(), species_name(s, "fr").capitalize()) for s in SPECIES]
     herders = [
         ("men", "Men", "Hommes"), ("women", "Women", "Femmes"),
         ("boys", "Boys (under 18)", "Garçons (moins de 18 ans)"),

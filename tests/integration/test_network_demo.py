@@ -1,0 +1,62 @@
+"""The demo network with one more corridor (Djibo - Dori, as a mapper would add it): the
+planted bushfire near Kaya closes BF-C01, the HAZARD alert carries the way round it (BF-C03
+then BF-C02), and the email the subscriber receives names that alternative."""
+
+from __future__ import annotations
+
+import pytest
+
+from alerts.delivery.jobs import build_dispatcher
+from tests.integration.test_delivery_factories import make_subscription
+from tests.integration.test_delivery_scheduler import smtp_settings as smtp_settings  # noqa: F401  (fixture)
+from ttt.demo import seed_demo
+from ttt.demo_data import TOWNS
+
+pytestmark = pytest.mark.slow
+
+LINK = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [
+    [TOWNS["Djibo"][1], TOWNS["Djibo"][0]], [TOWNS["Dori"][1], TOWNS["Dori"][0]]]},
+    "properties": {"code": "BF-C03", "name": "Djibo – Dori", "countries": ["BF"], "status": "open"}}
+
+
+def _hazard_alert(client, admin):
+    alerts = client.get("/api/v1/alerts?limit=500&type=hazard", headers=admin).json()["items"]
+    return next(a for a in alerts if a["corridor"] == "BF-C01" and a["rule"] == "hazard_corridor")
+
+
+def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_user, auth, session, smtp_settings):  # noqa: F811
+    sink = smtp_settings
+    admin = auth(make_user("admin")[1])
+    seed_demo(scale=0.3)
+    assert client.post("/api/v1/corridors", json=LINK, headers=admin).status_code in (200, 201)
+    make_subscription(session, name="Gouvernorat du Centre-Nord", address="centre-nord@example.org",
+                      corridors=["BF-C01"], alert_types=["hazard"], language="fr")
+    session.commit()
+
+    r = client.post("/api/v1/rules/evaluate", headers=admin)
+    assert r.status_code == 200, r.text
+    alert = _hazard_alert(client, admin)
+    rerouting = alert["evidence"]["rerouting"]
+    best = rerouting["alternatives"][0]
+    assert best["corridors"] == ["BF-C03", "BF-C02"]  # from Djibo, round by Dori and Sebba
+    assert [h["detail"]["kind"] for h in best["hazards_avoided"]] == ["bushfire"]
+    assert best["detour_km"] > 0 and best["extra_walking_days"] > 0
+    assert "BF" in best["countries"] and any(a["pcode"] == "BF5602" for a in best["areas"])  # Séno (Dori)
+    words = rerouting["text"]["fr"]
+    assert words.startswith("Itinéraire de remplacement : couloir Gorom-Gorom – Dori – Fada N'Gourma via Djibo – Dori, +")
+    assert "jours de marche en plus, aucun point d'eau connu" in words
+
+    build_dispatcher().run_once()
+    mails = [m for m in sink.messages if "centre-nord@example.org" in m["To"]]
+    assert mails, "the subscriber of BF-C01 got no email"
+    bodies = [" ".join(m.get_body(("plain",)).get_content().split()) for m in mails]
+    assert any(words in b for b in bodies), bodies
+
+
+def test_without_another_way_the_alert_says_what_closes_it(client, make_user, auth):
+    admin = auth(make_user("admin")[1])
+    seed_demo(scale=0.3)
+    assert client.post("/api/v1/rules/evaluate", headers=admin).status_code == 200
+    rerouting = _hazard_alert(client, admin)["evidence"]["rerouting"]
+    assert rerouting["alternatives"] == []
+    assert rerouting["text"]["fr"].startswith("Aucun itinéraire de remplacement ouvert : feu de brousse sur le couloir BF-C01")

@@ -1,0 +1,1 @@
+"""HTTP pieces shared by every domain's router (core: imports no domain package)."""
