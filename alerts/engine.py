@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from alerts import time_checks
 from alerts.alerts import repository as repo
 from alerts.alerts import service
 from alerts.alerts.hazard_follow import follow_hazards
@@ -109,7 +110,8 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
 
 
 def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetime | None = None) -> RunResult:
-    """Hazard rules from the end of the last time-based check (or a day back) to now."""
+    """Hazard rules from the end of the last time-based check (or a day back) to now, for the
+    hazards written or starting since then and the herds they concern (``alerts.time_checks``)."""
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
     hazard_rules = [r for r in rules.rules if r.type == "hazard"]
@@ -121,11 +123,17 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
         return RunResult()
     lookback = max(r.params["lookback_days"] for r in hazard_rules)
     network = repo.load_network(session)
-    observations = repo.load_observations(session, network, until=now, since=since - timedelta(days=lookback))
-    run.observations = len(observations)
-    findings = evaluate(repo.snapshot(network, observations), rules, now=now, since=since,
-                        only=lambda r: r.type == "hazard")
-    result = _record(session, findings, network, now, run)
+    load_from = since - timedelta(days=lookback)
+    needed = time_checks.needs(session, network, hazard_rules, since, now, load_from)
+    if needed is None:  # no hazard new, changed or starting: nothing to load
+        result = _record(session, [], network, now, run)
+    else:
+        observations = repo.load_observations(session, network, until=now, since=load_from,
+                                              corridor_ids=needed.corridor_ids, ids=needed.observation_ids)
+        run.observations = len(observations)
+        findings = evaluate(repo.snapshot(needed.network, observations), rules, now=now, since=since,
+                            only=lambda r: r.type == "hazard")
+        result = _record(session, findings, network, now, run)
     followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
     result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
     return result
