@@ -15,7 +15,7 @@ from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
 from alerts.alerts.repository import AlertFilter
 from alerts.alerts.schemas import AlertOut, BacktestOut, EvaluateOut, ReportedOut, RuleSetOut
 from ttt.errors import ValidationFailed
-from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.deps import CurrentUser, DbSession, ReadSession, require_roles
 from ttt.http.paging import page
 from ttt.http.schemas import Page
 
@@ -95,7 +95,7 @@ def post_backtest(body: BacktestIn, session: DbSession) -> dict:
 def list_alerts(
     request: Request,
     user: CurrentUser,
-    session: DbSession,
+    session: ReadSession,
     type: AlertType | None = None,  # noqa: A002 - the contract's name
     status: AlertStatus | None = None,
     severity: Severity | None = None,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from corridors.stats import service
 from corridors.stats.schemas import RankingOut, SeriesOut
-from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.deps import CurrentUser, ReadSession, require_roles
 from ttt.http.paging import next_link
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"],
@@ -37,7 +37,7 @@ def _respond(result: service.SeriesResult, fmt: str) -> Response:
 
 
 @router.get("/corridors/{code}", responses=SERIES_DOC, summary="Series and totals for one corridor")
-def corridor_stats(code: str, session: DbSession, user: CurrentUser, from_: From = None, to: To = None,
+def corridor_stats(code: str, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
                    interval: Interval = "month", species: Species = None, direction: Direction | None = None,
                    compare: Compare = None, format: Format = "json") -> Response:
     q = service.StatsQuery.build(from_, to, interval, species, direction, compare)
@@ -45,7 +45,7 @@ def corridor_stats(code: str, session: DbSession, user: CurrentUser, from_: From
 
 
 @router.get("/flow-points/{code}", responses=SERIES_DOC, summary="Series and totals for one flow monitoring point")
-def flow_point_stats(code: str, session: DbSession, user: CurrentUser, from_: From = None, to: To = None,
+def flow_point_stats(code: str, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
                      interval: Interval = "month", species: Species = None, direction: Direction | None = None,
                      compare: Compare = None, format: Format = "json") -> Response:
     q = service.StatsQuery.build(from_, to, interval, species, direction, compare)
@@ -53,7 +53,7 @@ def flow_point_stats(code: str, session: DbSession, user: CurrentUser, from_: Fr
 
 
 @router.get("/areas", responses=SERIES_DOC, summary="Series and totals for the flow points of an admin area")
-def area_stats(session: DbSession, user: CurrentUser,
+def area_stats(session: ReadSession, user: CurrentUser,
                pcode: Annotated[str | None, Query(description="P-code prefix: ML (country), ML05 (region), ML0506...")] = None,
                from_: From = None, to: To = None, interval: Interval = "month", species: Species = None,
                direction: Direction | None = None, compare: Compare = None, format: Format = "json") -> Response:
@@ -63,7 +63,7 @@ def area_stats(session: DbSession, user: CurrentUser,
 
 @router.get("/corridors", responses={200: {"model": RankingOut, "content": {"text/csv": {}}}},
             summary="Corridors ranked over a period")
-def corridor_ranking(request: Request, session: DbSession, user: CurrentUser, from_: From = None, to: To = None,
+def corridor_ranking(request: Request, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
                      by: Literal["animals", "tlu", "observations", "herders"] = "animals",
                      species: Species = None, direction: Direction | None = None, compare: Compare = None,
                      format: Literal["json", "csv"] = "json",

@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from ttt.db import get_engine
+from ttt.db import get_engine, replica_status
 from ttt.http.schemas import Open
 
 router = APIRouter(tags=["health"])
@@ -43,6 +43,8 @@ class HealthOut(Open):
     database: str
     postgis: str | None
     pool: dict = Field(description="pooled connections of this process: in_use, max, state (ok or exhausted)")
+    replica: dict = Field(description="the read replica (TTT_DATABASE_READ_URL): state (off, ok, lagging, "
+                                      "unavailable: reads then go to the primary) and lag_s")
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}},
@@ -50,9 +52,16 @@ class HealthOut(Open):
 async def health() -> JSONResponse:
     pool = _pool()
     url = get_engine().url.set(drivername="postgresql").render_as_string(hide_password=False)
+    replica = asyncio.create_task(asyncio.wait_for(asyncio.to_thread(replica_status), BUDGET_S))
     try:
         version = await asyncio.wait_for(_postgis_version(url), BUDGET_S)
     except Exception:  # any failure to reach the DB in time is "unavailable", never a crash
-        return JSONResponse({"status": "degraded", "database": "unavailable", "postgis": None, "pool": pool},
-                            status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok", "postgis": version, "pool": pool})
+        version = None
+    try:
+        standby = await replica
+    except Exception:  # the replica did not answer within the budget
+        standby = {"state": "unavailable", "lag_s": None}
+    if version is None:
+        return JSONResponse({"status": "degraded", "database": "unavailable", "postgis": None, "pool": pool,
+                             "replica": standby}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "postgis": version, "pool": pool, "replica": standby})

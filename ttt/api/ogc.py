@@ -43,7 +43,7 @@ from corridors.geodata.ogc_core import (
     parse_offset,
 )
 from ttt.errors import NotFound, TTTError
-from ttt.http.deps import CurrentUser, DbSession
+from ttt.http.deps import CurrentUser, ReadSession
 from ttt.http.schemas import Feature, FeatureCollection, Link, Open
 from ttt.location_policy import sees_exact
 from ttt.users import Principal
@@ -154,7 +154,7 @@ def _scopes(cid: str, user: Principal) -> tuple[str, ...]:
 
 
 @router.get("/collections", response_model=CollectionsOut, summary="The collections")
-def collections(request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+def collections(request: Request, session: ReadSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     base = _base(request)
     docs = [
@@ -165,7 +165,7 @@ def collections(request: Request, session: DbSession, user: CurrentUser) -> JSON
 
 
 @router.get("/collections/{cid}", response_model=CollectionOut, summary="One collection")
-def collection(cid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+def collection(cid: str, request: Request, session: ReadSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     coll = _collection(cid)
     extent = repo.ogc_extent(session, _source(cid, user), _scopes(cid, user))
@@ -174,7 +174,7 @@ def collection(cid: str, request: Request, session: DbSession, user: CurrentUser
 
 @router.get("/collections/{cid}/items", response_model=ItemsOut,
             summary="Features of a collection (GeoJSON, paged by cursor)")
-def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> StreamingResponse:
+def items(cid: str, request: Request, session: ReadSession, user: CurrentUser) -> StreamingResponse:
     """A page in id order; its ``next`` link carries a cursor (the page's last id), so each
     page is as cheap as the first and inserts never shift one. ``numberMatched`` only where
     counting is cheap (small collections, or a result that fits in one page)."""
@@ -210,7 +210,7 @@ def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> 
 
 
 @router.get("/collections/{cid}/items/{fid}", response_model=Feature, summary="One feature")
-def item(cid: str, fid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+def item(cid: str, fid: str, request: Request, session: ReadSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     _collection(cid)
     feature = repo.ogc_item(session, _source(cid, user), fid, _scopes(cid, user))
