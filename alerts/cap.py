@@ -51,6 +51,7 @@ KIND_CATEGORY = {"bushfire": "Fire", "flood": "Met", "drought": "Env", "disease"
                  "insecurity": "Security", "conflict": "Security", "cattle_rustling": "Security",
                  "kidnapping": "Security", "natural_disaster": "Geo", "crop_destruction": "Env"}
 ADM_LEVEL_NAME = "ADM{level}_PCODE"
+STATE_EVENTS = ("reopened", "confirmed", "dismissed", "reminder", "closed")
 
 
 class CapError(ValueError):
@@ -106,9 +107,15 @@ def cap_identifier(alert_id: int | str, version: int, options: CapOptions = CapO
 
 
 def msg_type(message: AlertMessage) -> str:
-    if message.status == "resolved" or message.event == "resolved":
+    """Cancel only for a false alarm (dismissed); an alert that ended (resolved, closed) is an
+    Update whose responseType is AllClear; any later version an Update."""
+    if message.verification == "dismissed" or message.event == "dismissed":
         return "Cancel"
     return "Alert" if message.version == 1 else "Update"
+
+
+def _over(message: AlertMessage) -> bool:
+    return msg_type(message) == "Cancel" or message.status == "resolved" or message.event in ("resolved", "closed")
 
 
 def earlier_refs(message: AlertMessage, sent_by_version: dict[int, datetime],
@@ -119,14 +126,19 @@ def earlier_refs(message: AlertMessage, sent_by_version: dict[int, datetime],
 
 
 def _urgency(message: AlertMessage) -> str:
-    if msg_type(message) == "Cancel":
+    if _over(message):
         return "Past"
     return "Immediate" if message.type in ("hazard", "event") else "Expected"
 
 
 def _certainty(message: AlertMessage) -> str:
-    # movement alerts rest on counted herds; hazards and reported events are likely until verified
-    return "Observed" if message.type in MOVEMENT_ALERT_TYPES else "Likely"
+    # movement alerts rest on counted herds; a reported event is possible on one report, likely
+    # with one independent corroboration, observed with two or once confirmed
+    if message.type in MOVEMENT_ALERT_TYPES or message.verification == "confirmed":
+        return "Observed"
+    if message.type == "event":
+        return ("Possible", "Likely", "Observed")[min(message.corroborations, 2)]
+    return "Likely"
 
 
 def _categories(message: AlertMessage) -> list[str]:
@@ -199,6 +211,8 @@ def build_cap(message: AlertMessage, options: CapOptions = CapOptions(), *,
     _sub(root, "status", options.status)
     _sub(root, "msgType", kind)
     _sub(root, "scope", options.scope)
+    if kind == "Cancel":
+        _sub(root, "note", "Fausse alerte / false alarm")
     if kind != "Alert":
         _sub(root, "references", " ".join(r.text() for r in references))
     polygons, circles = geometry_to_area(message.geometry, options)
@@ -209,7 +223,7 @@ def build_cap(message: AlertMessage, options: CapOptions = CapOptions(), *,
         for cat in _categories(message):
             _sub(info, "category", cat)
         _sub(info, "event", parts["type_label"])
-        _sub(info, "responseType", "AllClear" if kind == "Cancel" else "Monitor")
+        _sub(info, "responseType", "AllClear" if _over(message) else "Monitor")
         _sub(info, "urgency", _urgency(message))
         _sub(info, "severity", SEVERITY.get(message.severity, "Unknown"))
         _sub(info, "certainty", _certainty(message))
@@ -217,10 +231,13 @@ def build_cap(message: AlertMessage, options: CapOptions = CapOptions(), *,
         _sub(code, "valueName", "TTT_ALERT_TYPE")
         _sub(code, "value", message.type)
         _sub(info, "effective", cap_time(sent_at))
-        if kind != "Cancel" and options.valid_for:
+        if not _over(message) and options.valid_for:
             _sub(info, "expires", cap_time(sent_at + options.valid_for))
         _sub(info, "senderName", options.sender_name)
-        _sub(info, "headline", parts["headline"][:160])
+        headline = parts["headline"]
+        if message.event in STATE_EVENTS:  # the state word first: "FAUSSE ALERTE : ..."
+            headline = f"{parts['event_label']} : {headline}" if lang == "fr" else f"{parts['event_label']}: {headline}"
+        _sub(info, "headline", headline[:160])
         _sub(info, "description", f"{parts['what']}\n{parts['where']}\n{parts['evidence']}")
         _sub(info, "instruction", parts["action"])
         if message.url:
@@ -301,6 +318,9 @@ def build_feed(entries: Sequence[FeedEntry], *, feed_url: str, title: str = "TTT
         sub(item, "summary", f"{parts['what']} {parts['where']}")
         sub(item, "category", term=m.type)
         sub(item, "category", term=m.severity, scheme="urn:ttt:severity")
+        sub(item, "category", term=m.event, scheme="urn:ttt:change", label=parts["event_label"])
+        if m.verification != "new":
+            sub(item, "category", term=m.verification, scheme="urn:ttt:verification")
         sub(item, "link", rel="alternate", type=CAP_MEDIA_TYPE, href=entry.cap_url)
         if m.url:
             sub(item, "link", rel="related", type="application/json", href=m.url)

@@ -80,8 +80,9 @@ def _pcodes(session: Session, network: repo.Network):
 
 
 def _record(session: Session, findings: list[Finding], network: repo.Network, now: datetime,
-            run: RuleRun) -> RunResult:
-    created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now)
+            run: RuleRun, rules: RuleSet) -> RunResult:
+    created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now,
+                                               lifecycle=rules.lifecycle)
     run.created, run.updated = len(created), len(updated)
     run.finished_at = datetime.now(UTC)
     return RunResult([a.id for a in created], [a.id for a in updated], run.observations)
@@ -104,7 +105,7 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     findings, since = queued_findings(session, network, rules, obs_ids, now, chunk_rows)
     run = repo.add_run(session, RuleRun(kind="queue", rules_version=rules.version, since=since, until=now,
                                         observations=len(claimed), started_at=now))
-    result = _record(session, findings, network, now, run)
+    result = _record(session, findings, network, now, run, rules)
     repo.delete_queue(session, [q for q, _ in claimed])
     return result
 
@@ -126,14 +127,14 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
     load_from = since - timedelta(days=lookback)
     needed = time_checks.needs(session, network, hazard_rules, since, now, load_from)
     if needed is None:  # no hazard new, changed or starting: nothing to load
-        result = _record(session, [], network, now, run)
+        result = _record(session, [], network, now, run, rules)
     else:
         observations = repo.load_observations(session, network, until=now, since=load_from,
                                               corridor_ids=needed.corridor_ids, ids=needed.observation_ids)
         run.observations = len(observations)
         findings = evaluate(repo.snapshot(needed.network, observations), rules, now=now, since=since,
                             only=lambda r: r.type == "hazard")
-        result = _record(session, findings, network, now, run)
+        result = _record(session, findings, network, now, run, rules)
     followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
     result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
     return result
@@ -142,9 +143,10 @@ def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetim
 def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime | None = None,
                  max_batches: int = 50, batch: int | None = None) -> RunResult:
     """Drain the queue (up to ``max_batches`` batches of ``batch`` observations, default
-    ``TTT_RULES_BATCH``), then run the time-based checks, **committing after each batch and
-    after the checks**: whatever was committed stays done if the process dies, and the
-    alerts of each batch reach the outbox (and the dispatcher) at once."""
+    ``TTT_RULES_BATCH``), run the time-based checks, then close alerts whose condition ended
+    and remind about confirmed ones nobody resolved, **committing after each batch and after
+    the checks**: whatever was committed stays done if the process dies, and the alerts of
+    each batch reach the outbox (and the dispatcher) at once."""
     rules = rules or active_rules()
     limit = batch or get_settings().rules_batch
     total = RunResult()
@@ -155,6 +157,10 @@ def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime |
             break
         total.add(r)
     total.add(run_time_checks(session, rules, now))
+    session.commit()
+    from alerts.alerts.lifecycle import tick  # auto-close (all clear) and reminders
+
+    tick(session, now, rules.lifecycle)
     session.commit()
     return total
 
@@ -193,7 +199,7 @@ def backtest(session: Session, start: date | datetime, end: date | datetime, rul
     step(f"evaluating {len(rules.rules)} rules over {len(observations)} observations")
     findings = evaluate(repo.snapshot(network, observations), rules, now=until, since=since)
     step("grouping findings into alerts")
-    alerts = merge(findings, []).alerts
+    alerts = merge(findings, [], rules.lifecycle).alerts
     by_type: dict[str, int] = {}
     by_place: dict[str, int] = {}
     by_rule: dict[str, int] = {}

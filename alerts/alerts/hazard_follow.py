@@ -21,6 +21,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
+from alerts.alerts.lifecycle import add_history
 from alerts.alerts.models import Alert
 from alerts.alerts.service import notify
 from alerts.rules.config import RuleSet
@@ -50,6 +51,7 @@ def all_clear(session: Session, alert: Alert, note: str, now: datetime) -> None:
     alert.status, alert.resolved_at, alert.resolved_by, alert.resolve_note = "resolved", now, RESOLVER, note
     alert.version += 1
     alert.updated_at = now
+    add_history(alert, "closed", RESOLVER, now, note, "ttt")
     session.flush()
     notify(session, alert, "resolved")
 
@@ -82,8 +84,9 @@ def _refresh(session: Session, alert: Alert, f: Finding, now: datetime) -> str |
     alert.observation_ids = sorted(set(alert.observation_ids or []) | set(f.observation_ids))
     alert.version += 1
     alert.updated_at = now
-    session.flush()
     event = "escalated" if higher else "updated"
+    add_history(alert, event, "ttt", now, "the hazard changed")
+    session.flush()
     notify(session, alert, event)
     return event
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from alerts.alerts.response import VERIFICATIONS
 from ttt.db import Base, utcnow
 from ttt.facts import ALERT_TYPES
 from ttt.facts import SEVERITIES as ALERT_SEVERITIES
 
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
+
+LIVE_SQL = "status <> 'resolved' AND verification <> 'dismissed'"
 
 
 class Alert(Base):
@@ -64,16 +67,30 @@ class Alert(Base):
     dedup_keys: Mapped[list[str]] = mapped_column(JSONB, default=list)
     observation_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)
     reprisal_risk: Mapped[bool | None]
+    # after the alert: verification, corroboration, outcome, audit trail (alerts.alerts.lifecycle)
+    verification: Mapped[str] = mapped_column(String(10), default="new", server_default="new")
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[str | None] = mapped_column(Text)
+    verify_note: Mapped[str | None] = mapped_column(Text)
+    corroborations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reporters: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")  # never shown
+    outcome: Mapped[dict | None] = mapped_column(JSONB)
+    history: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
+    reopened_from: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("alerts.id", ondelete="SET NULL"))
+    held: Mapped[bool] = mapped_column(default=False, server_default=text("false"))  # waits for confirmation
+    late: Mapped[bool] = mapped_column(default=False, server_default=text("false"))  # digest only
+    reminded_at: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("status in ('open', 'acknowledged', 'resolved')", name="status"),
         # at most one live alert per dedup key; a resolved one may be followed by a new one
-        Index("uq_alerts_live_dedup_key", "dedup_key", unique=True,
-              postgresql_where=text("status <> 'resolved'")),
-        Index("ix_alerts_rule_place_live", "rule_id", "place", postgresql_where=text("status <> 'resolved'")),
+        Index("uq_alerts_live_dedup_key", "dedup_key", unique=True, postgresql_where=text(LIVE_SQL)),
+        Index("ix_alerts_rule_place_live", "rule_id", "place", postgresql_where=text(LIVE_SQL)),
+        Index("ix_alerts_created_at_type", "created_at", "type"),
         Index("ix_alerts_dedup_keys", "dedup_keys", postgresql_using="gin"),
         CheckConstraint(f"type in {ALERT_TYPES}", name="type"),
         CheckConstraint(f"severity in {ALERT_SEVERITIES}", name="severity"),
+        CheckConstraint(f"verification in {VERIFICATIONS}", name="verification"),
     )
 
 

@@ -7,6 +7,7 @@ building a Python object per value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -329,6 +330,20 @@ def rows_by_place(session: Session, since: datetime, corridor_ids: Sequence[int]
     return {(int(r[0]), int(r[1])): int(r[2]) for r in rows}
 
 
+def herd_totals(session: Session, observation_ids: Sequence[str], species: Sequence[str]) -> tuple[int, float]:
+    """(herds, animals) of these observations (ids that are not observations count nothing)."""
+    ids = [i for i in observation_ids if _UUID.fullmatch(str(i))]
+    if not ids:
+        return 0, 0.0
+    animals = " + ".join(f"coalesce({s}, 0)" for s in species if s.isidentifier())
+    row = session.execute(text(f"SELECT count(*), coalesce(sum({animals}), 0) FROM observations "
+                               "WHERE id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids}).one()
+    return int(row[0]), float(row[1])
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def adm2_of(session: Session, observation_ids: Iterable[str]) -> list[str]:
     ids = list(observation_ids)
     if not ids:
@@ -349,16 +364,62 @@ def lock_alerts(session: Session) -> None:
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ALERT_LOCK})
 
 
-def alerts_for_merge(session: Session, keys: Sequence[str], rule_places: Sequence[tuple[str, str]]) -> list[Alert]:
-    """Alerts a set of findings may merge into: any holding one of the keys, and live ones of
-    the same rule and place."""
+def _live():
+    return (Alert.status != "resolved") & (Alert.verification != "dismissed")
+
+
+def alerts_for_merge(session: Session, keys: Sequence[str], rule_places: Sequence[tuple[str, str]],
+                     since: datetime | None = None, incident_types: Sequence[str] = (),
+                     corridors: Sequence[str] = ()) -> list[Alert]:
+    """Alerts a set of findings may merge into: any holding one of the keys; live ones of the
+    same rule and place; closed ones of the same rule and place whose window ends after
+    ``since`` (their resolution may hold); live ones of an incident type on the same
+    corridors whose window ends after ``since`` (the same herds may be one incident)."""
     if not keys:
         return []
     conds = [Alert.dedup_keys.has_any(array(list(keys), type_=Text))]
     rules = sorted({r for r, _ in rule_places})
     places = sorted({p for _, p in rule_places})
-    conds.append((Alert.status != "resolved") & Alert.rule_id.in_(rules) & Alert.place.in_(places))
+    same = Alert.rule_id.in_(rules) & Alert.place.in_(places)
+    conds.append(_live() & same)
+    if since is not None:
+        conds.append(same & (Alert.window_end >= since))
+        if incident_types and corridors:
+            conds.append(_live() & Alert.type.in_(list(incident_types)) & Alert.corridor_code.in_(sorted(set(corridors)))
+                         & (Alert.window_end >= since))
     return list(session.scalars(select(Alert).where(or_(*conds)).order_by(Alert.id)))
+
+
+def response_rows(session: Session, start: datetime, end: datetime, *, type: str | None, severity: str | None,
+                  pcode: str | None, scopes: Sequence[str]) -> list[Alert]:
+    """Alerts raised in [start, end) for the response figures, in the caller's areas."""
+    q = select(Alert).where(Alert.created_at >= start, Alert.created_at < end)
+    if type:
+        q = q.where(Alert.type == type)
+    if severity:
+        q = q.where(Alert.severity == severity)
+    for i, prefixes in enumerate(p for p in ([pcode] if pcode else [], list(scopes)) if p):
+        q = q.where(text(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(alerts.pcodes, '[]'::jsonb)) p(code), "
+            f"unnest(CAST(:pre{i} AS text[])) s(prefix) WHERE upper(p.code) LIKE upper(s.prefix) || '%')"
+        ).bindparams(**{f"pre{i}": prefixes}))
+    return list(session.scalars(q.order_by(Alert.created_at, Alert.id)))
+
+
+def live_alerts_for_tick(session: Session, ended_before: datetime) -> list[Alert]:
+    """Live alerts that may be due to close or remind (window ended before ``ended_before``,
+    confirmed, or about a hazard), locked, skipping those another writer holds."""
+    due = (Alert.window_end <= ended_before) | (Alert.verification == "confirmed") | (Alert.type == "hazard")
+    return list(session.scalars(select(Alert).where(_live() & due).order_by(Alert.id).with_for_update(skip_locked=True)))
+
+
+def hazard_end(session: Session, hazard_id: Any) -> datetime | None:
+    """When a hazard ended (None: still going, or unknown)."""
+    try:
+        hid = int(hazard_id)
+    except (TypeError, ValueError):
+        return None
+    return session.scalar(select(geo.Hazard.ends_at).where(geo.Hazard.id == hid))
 
 
 @dataclass
@@ -371,6 +432,7 @@ class AlertFilter:
     since: datetime | None = None
     until: datetime | None = None
     scopes: tuple[str, ...] = ()
+    held_visible_to: str | None = None  # None: held alerts shown; a name: only that reporter's held ones
     limit: int = 50
     offset: int = 0
 
@@ -392,6 +454,8 @@ def _filtered(f: AlertFilter) -> Select:
         q = q.where(func.coalesce(Alert.window_end, Alert.created_at) >= f.since)
     if f.until:
         q = q.where(func.coalesce(Alert.window_start, Alert.created_at) <= f.until)
+    if f.held_visible_to is not None:
+        q = q.where(Alert.held.is_(False) | Alert.reporters.contains([f.held_visible_to]))
     if f.scopes:
         q = q.where(text(pcodes_in_sql("alerts.pcodes")).bindparams(scopes=prefix_patterns(f.scopes)))
     return q
@@ -408,6 +472,26 @@ def get_alert(session: Session, alert_id: int, *, for_update: bool = False) -> A
     q = select(Alert).where(Alert.id == alert_id)
     if for_update:
         q = q.with_for_update()
+    return session.scalar(q)
+
+
+def nearby_event_alert(session: Session, kind: str, geom, at: datetime, km: float, hours: float,
+                       exclude_key: str | None = None) -> Alert | None:
+    """The nearest live event alert of this kind within ``km`` and ``hours`` of a report."""
+    if geom is None:
+        return None
+    from datetime import timedelta
+
+    point = func.ST_GeomFromText(geom.centroid.wkt, 4326)
+    gap = timedelta(hours=hours)
+    near = func.ST_DWithin(func.Geography(Alert.geom), func.Geography(point), km * 1000.0)
+    q = (select(Alert).where(_live(), Alert.type == "event", Alert.event_kind == kind, Alert.geom.is_not(None), near,
+                             Alert.window_end >= at - gap, Alert.window_start <= at + gap)
+         .order_by(func.ST_Distance(func.Geography(Alert.geom), func.Geography(point)), Alert.id.desc()).limit(1))
+    if exclude_key:
+        exact = session.scalar(select(Alert).where(_live(), Alert.dedup_key == exclude_key))
+        if exact is not None:
+            return None  # the report's own place and day already has its alert
     return session.scalar(q)
 
 

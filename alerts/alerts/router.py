@@ -11,9 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alerts import engine
 from alerts.alerts import service
+from alerts.alerts.lifecycle import OUTCOME_MODES
 from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
 from alerts.alerts.repository import AlertFilter
-from alerts.alerts.schemas import AlertOut, BacktestOut, EvaluateOut, ReportedOut, RuleSetOut
+from alerts.alerts.schemas import (
+    AlertOut,
+    BacktestOut,
+    EvaluateOut,
+    ReportedOut,
+    ResponseStatsOut,
+    RuleSetOut,
+)
 from ttt.errors import ValidationFailed
 from ttt.http.deps import CurrentUser, DbSession, ReadSession, require_roles
 from ttt.http.paging import page
@@ -46,7 +54,22 @@ class NoteIn(BaseModel):
 
 
 class ResolveIn(NoteIn):
-    reprisal_risk: bool | None = Field(default=None, description="for events: does a risk of reprisal remain?")
+    """How it ended (every field optional; the old ``{note, reprisal_risk}`` body still works)."""
+
+    mode: Literal[OUTCOME_MODES] | None = Field(default=None, description="how it was resolved")  # type: ignore[valid-type]
+    killed: int | None = Field(default=None, ge=0, le=100_000, description="people killed")
+    injured: int | None = Field(default=None, ge=0, le=100_000, description="people injured")
+    displaced: int | None = Field(default=None, ge=0, le=10_000_000, description="people displaced")
+    animals_lost: int | None = Field(default=None, ge=0, le=10_000_000, description="animals lost")
+    crop_damage_ha: float | None = Field(default=None, ge=0, le=1_000_000, description="crops damaged, hectares")
+    crop_damage_note: str | None = Field(default=None, max_length=1000, description="crop damage in words")
+    reprisal_risk: bool | None = Field(default=None, description="does a risk of reprisal remain?")
+    acted_by: str | None = Field(default=None, max_length=300, description="who acted (committee, service...)")
+
+
+class VerifyIn(NoteIn):
+    verdict: Literal["verifying", "confirmed", "dismissed"] = Field(
+        description="confirmed or dismissed (a final verdict); verifying while it is being checked")
 
 
 class LocationIn(BaseModel):
@@ -142,9 +165,48 @@ def post_acknowledge(alert_id: int, user: CurrentUser, session: DbSession, body:
 
 
 @router.post("/alerts/{alert_id}/resolve", dependencies=[require_roles(*RESPONDERS)], response_model=AlertOut,
-             summary="Resolve an alert (who, when and a note are recorded)")
+             summary="Resolve an alert with its outcome (mode, casualties, damage, reprisal risk, who acted)")
 def post_resolve(alert_id: int, user: CurrentUser, session: DbSession, body: ResolveIn | None = None) -> dict:
-    alert = service.resolve(session, user, alert_id, body.note if body else None,
-                            body.reprisal_risk if body else None)
+    alert = service.resolve(session, user, alert_id, body.model_dump(exclude_none=True) if body else None)
+    session.commit()
+    return service.alert_json(alert, user)
+
+
+@router.get("/stats/response", dependencies=[require_roles(*RESPONDERS)],
+            responses={200: {"model": ResponseStatsOut, "content": {"text/csv": {}},
+                             "description": "figures as JSON, or CSV with HXL tags"}},
+            summary="How alerts were answered: states, time to acknowledge/verify/resolve, outcomes, casualties")
+def get_response_stats(
+    user: CurrentUser,
+    session: DbSession,
+    from_: Annotated[date | None, Query(alias="from", description="first day alerts were raised (UTC); "
+                                        "default: 90 days before 'to'")] = None,
+    to: Annotated[date | None, Query(description="last day (inclusive); default: today")] = None,
+    interval: Literal["day", "week", "month", "season"] = "month",
+    pcode: Annotated[str | None, Query(max_length=20, description="P-code prefix: ML, ML05, ML0506...")] = None,
+    type: AlertType | None = None,  # noqa: A002 - the contract's name
+    severity: Severity | None = None,
+    format: Literal["json", "csv"] = "json",  # noqa: A002
+):
+    from datetime import UTC, timedelta
+    from datetime import datetime as _dt
+
+    from fastapi.responses import Response
+
+    from alerts.alerts.response import response_csv
+
+    last = to or _dt.now(UTC).date()
+    first = from_ or last - timedelta(days=90)
+    result = service.response_stats(session, user, first, last, interval, type=type, severity=severity, pcode=pcode)
+    if format == "csv":
+        return Response(response_csv(result), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="response_{first}_{last}.csv"'})
+    return result
+
+
+@router.post("/alerts/{alert_id}/verify", dependencies=[require_roles(*STAFF)], response_model=AlertOut,
+             summary="Verify an alert: confirmed (told to recipients if it waited) or dismissed (a cancellation)")
+def post_verify(alert_id: int, body: VerifyIn, user: CurrentUser, session: DbSession) -> dict:
+    alert = service.verify(session, user, alert_id, body.verdict, body.note)
     session.commit()
     return service.alert_json(alert, user)

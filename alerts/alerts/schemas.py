@@ -24,6 +24,11 @@ class AlertOut(Open):
     version: int
     created_at: str | None
     updated_at: str | None
+    verification: str = Field(description="new | verifying | confirmed | dismissed")
+    corroborations: int = Field(description="independent reports of the same event beyond the first")
+    outcome: dict[str, Any] | None = Field(description="how it was resolved (mode, casualties, damage...)")
+    history: list[dict[str, Any]] = Field(description="every change: {at, by, change, note}")
+    reopened_from: int | None = Field(description="the resolved or dismissed alert this one reopens")
 
 
 class ReportedOut(AlertOut):
@@ -53,3 +58,16 @@ class BacktestOut(Open):
     by_type: dict[str, int]
     by_rule: dict[str, int]
     by_place: dict[str, int]
+
+
+class ResponseStatsOut(Open):
+    """How alerts were answered, per period and in total (see docs/LIFECYCLE.md)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    interval: str
+    periods: list[dict[str, Any]] = Field(description="period_start, alerts, by_status, by_verification, reopened, "
+                                                      "hours_to {acknowledge, verify, resolve}, outcomes, casualties, "
+                                                      "never_acknowledged")
+    total: dict[str, Any]
+    filters: dict[str, Any]

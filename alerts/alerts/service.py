@@ -8,20 +8,24 @@ without its deliveries, nor the reverse.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
+from alerts.alerts import lifecycle as life
 from alerts.alerts import repository as repo
 from alerts.alerts import rerouting
+from alerts.alerts.lifecycle import NOTIFY_EVENTS, notify  # noqa: F401  (the delivery hook's home)
 from alerts.alerts.models import ALERT_SEVERITIES, Alert
 from alerts.privacy import actor, evidence_for, role_label
 from alerts.rules.dedup import AlertState, Change, merge
-from alerts.rules.model import Evidence, Finding
+from alerts.rules.lifecycle import Lifecycle
+from alerts.rules.model import SPECIES, Evidence, Finding
 from ttt.errors import Conflict, NotFound, ValidationFailed
 from ttt.facts import corridor_place, fp_place
 from ttt.location_policy import GENERALISED, alert_geometry, sees_exact
@@ -40,19 +44,10 @@ EVENT_KIND_TEXT = {
     "other": ("Event", "Événement"),
 }
 EVENT_SUPPRESS_HOURS = 24.0  # reports of the same kind at the same place within a day are one alert
-NOTIFY_EVENTS = ("created", "escalated", "resolved")
 
 
 # --- delivery hook ------------------------------------------------------------------------
-
-
-def notify(session: Session, alert: Alert, event: str) -> None:
-    """Hand an alert change to the delivery outbox (same transaction)."""
-    if event not in NOTIFY_EVENTS:
-        return
-    from alerts.delivery import outbox  # here, not at the top: the outbox imports this package's models
-
-    outbox.enqueue(session, alert, event)
+# ``notify`` (alerts.alerts.lifecycle) hands a change to the outbox unless the alert is held.
 
 
 # --- findings -> alerts -------------------------------------------------------------------
@@ -63,7 +58,8 @@ def state_of(a: Alert) -> AlertState:
         id=a.id, rule=a.rule_id or "", place=a.place or "", status=a.status, severity=a.severity,
         window_start=a.window_start or a.created_at, window_end=a.window_end or a.created_at,
         occurrences=a.occurrences, dedup_key=a.dedup_key, keys=set(a.dedup_keys or [a.dedup_key]),
-        observation_ids=set(a.observation_ids or []),
+        observation_ids=set(a.observation_ids or []), type=a.type, verification=a.verification or "new",
+        evidence=dict(a.evidence or {}), reopened_from=a.reopened_from,
     )
 
 
@@ -74,34 +70,47 @@ def record_findings(
     *,
     now: datetime | None = None,
     created_by: str | None = None,
+    created_label: str | None = None,
     extra: Callable[[Finding], dict[str, Any]] | None = None,
+    lifecycle: Lifecycle | None = None,
 ) -> tuple[list[Alert], list[Alert]]:
-    """Create or update alerts for findings (serialised by an advisory lock); returns
-    (created, updated). Escalations and creations go to the outbox."""
+    """Create, reopen or update alerts for findings (serialised by an advisory lock); returns
+    (created or reopened, updated). Each change is recorded in the alert's history and told
+    (see :func:`alerts.alerts.lifecycle.notify`)."""
     if not findings:
         return [], []
+    lifecycle = lifecycle or life.rules_lifecycle()
     repo.lock_alerts(session)
-    rows = repo.alerts_for_merge(session, [f.dedup_key for f in findings], [(f.rule, f.place) for f in findings])
+    reach = max(f.suppress_hours for f in findings)
+    rows = repo.alerts_for_merge(
+        session, [f.dedup_key for f in findings], [(f.rule, f.place) for f in findings],
+        since=min(f.window_start for f in findings) - timedelta(hours=reach),
+        incident_types=lifecycle.incidents, corridors=[f.corridor for f in findings if f.corridor])
     by_id = {a.id: a for a in rows}
-    result = merge(findings, [state_of(a) for a in rows])
+    result = merge(findings, [state_of(a) for a in rows], lifecycle)
     now = now or datetime.now(UTC)
     created, updated = [], []
     for change in result.changes:
-        if change.event == "created":
-            alert = _new_alert(change, pcodes_for(change.finding), now, created_by)
+        if change.event in ("created", "reopened"):
+            alert = _new_alert(change, pcodes_for(change.alert.first or change.finding), now, created_by)
             if extra:
                 for k, v in extra(change.finding).items():
                     setattr(alert, k, v)
+            life.on_raised(alert, change.event, now, lifecycle, created_by, created_label)
             session.add(alert)
             session.flush()
             created.append(alert)
         else:
             alert = by_id[change.alert.id]
+            added = len(change.alert.observation_ids) - len(alert.observation_ids or [])
             _apply(alert, change, now)
             if extra:
                 for k, v in extra(change.finding).items():
                     if v is not None:
                         setattr(alert, k, v)
+            _widen(session, alert)
+            life.add_history(alert, change.event, created_by, now,
+                             f"{added} more observation(s)" if added > 0 else None, created_label)
             session.flush()
             updated.append(alert)
         rerouting.attach(session, alert, now)
@@ -110,15 +119,17 @@ def record_findings(
 
 
 def _new_alert(change: Change, pcodes: list[str], now: datetime, created_by: str | None) -> Alert:
-    f, s = change.finding, change.alert
+    s = change.alert
+    f = s.first or change.finding  # the finding that opened it names the rule, place and headline
     return Alert(
         type=f.type, severity=s.severity, status="open", dedup_key=s.dedup_key, rule_id=f.rule,
         corridor_code=f.corridor, flow_point_code=f.flow_point, pcodes=sorted(set(pcodes)),
         geom=from_shape(f.geometry, srid=4326) if f.geometry is not None else None,
         window_start=s.window_start, window_end=s.window_end, headline=f.headline.get("en", ""),
-        headline_fr=f.headline.get("fr"), evidence=f.evidence.as_dict(), occurrences=s.occurrences, version=1,
-        created_by=created_by, created_at=now, updated_at=now, escalation_tier=1, place=f.place,
+        headline_fr=f.headline.get("fr"), evidence=s.evidence or f.evidence.as_dict(), occurrences=s.occurrences,
+        version=1, created_by=created_by, created_at=now, updated_at=now, escalation_tier=1, place=f.place,
         rule_version=f.evidence.rule_version, dedup_keys=sorted(s.keys), observation_ids=sorted(s.observation_ids),
+        reopened_from=s.reopened_from, verification="new", history=[],
     )
 
 
@@ -129,13 +140,39 @@ def _apply(alert: Alert, change: Change, now: datetime) -> None:
     alert.occurrences = s.occurrences
     alert.dedup_keys = sorted(s.keys)
     alert.observation_ids = sorted(s.observation_ids)
-    alert.evidence = f.evidence.as_dict()
-    alert.rule_version = f.evidence.rule_version
-    alert.headline, alert.headline_fr = f.headline.get("en", alert.headline), f.headline.get("fr", alert.headline_fr)
-    if f.geometry is not None:
-        alert.geom = from_shape(f.geometry, srid=4326)
+    alert.evidence = s.evidence
+    if f.rule == alert.rule_id:  # a finding of another rule joined the incident: the alert keeps its words
+        alert.rule_version = f.evidence.rule_version
+        alert.headline, alert.headline_fr = f.headline.get("en", alert.headline), f.headline.get("fr", alert.headline_fr)
+        if f.geometry is not None:
+            alert.geom = from_shape(f.geometry, srid=4326)
     alert.version += 1
     alert.updated_at = now
+
+
+_COUNTS = (re.compile(r"\d+ herd\(s\), [\d ]+ animals"), re.compile(r"\d+ troupeau\(x\), [\d ]+ animaux"))
+
+
+def _widen(session: Session, alert: Alert) -> None:
+    """Herds and animals of an updated alert over every observation it holds, not only the
+    latest batch's (a rule evaluating only new rows finds just those)."""
+    ev = dict(alert.evidence or {})
+    observed = ev.get("observed")
+    ids = list(alert.observation_ids or [])
+    if alert.type == "event" or not isinstance(observed, dict) or "herds" not in observed or "animals" not in observed:
+        return
+    if len(ids) <= int(observed["herds"]):
+        return
+    herds, animals = repo.herd_totals(session, ids, SPECIES)
+    if herds <= int(observed["herds"]):
+        return
+    ev["observed"] = {**observed, "herds": herds, "animals": float(animals)}
+    ev["observations"] = sorted(set(ev.get("observations") or []) | set(ids))
+    alert.evidence = ev
+    fmt = f"{round(animals):,}".replace(",", " ")
+    alert.headline = _COUNTS[0].sub(f"{herds} herd(s), {fmt} animals", alert.headline or "")
+    if alert.headline_fr:
+        alert.headline_fr = _COUNTS[1].sub(f"{herds} troupeau(x), {fmt} animaux", alert.headline_fr)
 
 
 # --- event alerts from key informants -------------------------------------------------------
@@ -221,11 +258,17 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     en, fr = EVENT_KIND_TEXT[kind]
     where = fp.code if fp else (corridor or place.removeprefix("cell:"))
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    lifecycle = life.rules_lifecycle()
+    key = f"event:{kind}|{place}|{start:%Y-%m-%d}"
+    near = repo.nearby_event_alert(session, kind, geom, occurred, lifecycle.corroboration_km,
+                                   lifecycle.corroboration_hours, exclude_key=key)
+    if near is not None and report_id not in (near.observation_ids or []):
+        key, place = near.dedup_key, near.place or place  # the same event, reported near by
     finding = Finding(
         rule=f"event:{kind}", type="event", severity=severity, corridor=corridor, flow_point=fp.code if fp else None,
         window_start=occurred, window_end=occurred,
         headline={"en": headline or f"{en} reported at {where}", "fr": headline or f"{fr} signalé(e) à {where}"},
-        dedup_key=f"event:{kind}|{place}|{start:%Y-%m-%d}", place=place,
+        dedup_key=key, place=place,
         evidence=Evidence(rule=f"event:{kind}", rule_version="event", observed={"reports": 1}, baseline=None,
                           threshold=None, observations=(report_id,),
                           details={"reported_by": user.name, "reporter_role": user.role,
@@ -233,26 +276,41 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
         geometry=geom, suppress_hours=EVENT_SUPPRESS_HOURS,
     )
     created, updated = record_findings(
-        session, [finding], lambda f: pcodes, now=now, created_by=user.name,
-        extra=lambda f: {"event_kind": kind, "reprisal_risk": body.get("reprisal_risk")},
+        session, [finding], lambda f: pcodes, now=now, created_by=user.name, created_label=role_label(user.role),
+        extra=lambda f: {"event_kind": kind, "reprisal_risk": body.get("reprisal_risk")}, lifecycle=lifecycle,
     )
     if created:
+        life.reported_by(created[0], user.name, report_id, now, label=role_label(user.role))
         return created[0], True
     if updated:
         alert = updated[0]
         alert.evidence = {**alert.evidence, "observed": {"reports": len(alert.observation_ids or [])}}
+        life.reported_by(alert, user.name, report_id, now, label=role_label(user.role))
         return alert, False
     alerts = repo.alerts_by_key(session, finding.dedup_key)
     existing = next((a for a in reversed(alerts) if report_id in (a.observation_ids or [])), None)
-    if existing is None:  # pragma: no cover - merge only skips a finding it has seen
+    if existing is not None:
+        return existing, False  # a retry of a report already recorded
+    if not alerts:  # pragma: no cover - merge only skips a finding whose key it knows
         raise Conflict("the report could not be recorded")
-    return existing, False
+    # the event was resolved or dismissed and this report is no worse: kept for the record
+    closed = alerts[-1]
+    closed.observation_ids = sorted({*(closed.observation_ids or []), report_id})
+    life.reported_by(closed, user.name, report_id, now, after_close=True, label=role_label(user.role))
+    session.flush()
+    return closed, False
 
 
 # --- reading and acting on alerts --------------------------------------------------------------
 
 
+STAFF_ROLES = ("admin", "analyst")
+
+
 def visible(user: Principal, alert: Alert) -> bool:
+    """In the user's areas; an alert waiting for confirmation only for staff and its reporters."""
+    if alert.held and user.role not in STAFF_ROLES and user.name not in (alert.reporters or []):
+        return False
     return user.unrestricted or any(user.in_scope(p) for p in (alert.pcodes or []))
 
 
@@ -265,6 +323,7 @@ def get_alert(session: Session, user: Principal, alert_id: int, *, for_update: b
 
 def list_alerts(session: Session, user: Principal, f: repo.AlertFilter) -> tuple[list[Alert], int]:
     f.scopes = tuple(user.scopes)
+    f.held_visible_to = None if user.role in STAFF_ROLES else user.name
     return repo.list_alerts(session, f)
 
 
@@ -277,30 +336,48 @@ def acknowledge(session: Session, user: Principal, alert_id: int, note: str | No
                        f"{actor(user.role, alert.acknowledged_by, alert.acknowledged_by_label)} at "
                        f"{alert.acknowledged_at.isoformat()}")
     now = datetime.now(UTC)
+    life.acknowledged(alert, user.name, now, note, role_label(user.role))
     alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.acknowledge_note = "acknowledged", now, user.name, note
     alert.acknowledged_by_label = role_label(user.role)
     alert.updated_at = now
     alert.version += 1
     session.flush()
-    notify(session, alert, "acknowledged")
     return alert
 
 
-def resolve(session: Session, user: Principal, alert_id: int, note: str | None, reprisal_risk: bool | None = None) -> Alert:
+def resolve(session: Session, user: Principal, alert_id: int, outcome: dict[str, Any] | None) -> Alert:
+    """Resolve with a structured outcome (mode, casualties, damage, reprisal risk, who acted, note)."""
     alert = get_alert(session, user, alert_id, for_update=True)
-    if alert.status == "resolved":
+    if alert.status == "resolved" and alert.verification != "dismissed":
         raise Conflict(f"alert {alert_id} was already resolved by "
                        f"{actor(user.role, alert.resolved_by, alert.resolved_by_label)} at {alert.resolved_at.isoformat()}")
-    now = datetime.now(UTC)
-    alert.status, alert.resolved_at, alert.resolved_by, alert.resolve_note = "resolved", now, user.name, note
+    life.resolve(session, alert, user.name, outcome, label=role_label(user.role))
     alert.resolved_by_label = role_label(user.role)
-    if reprisal_risk is not None:
-        alert.reprisal_risk = reprisal_risk
-    alert.updated_at = now
-    alert.version += 1
-    session.flush()
-    notify(session, alert, "resolved")
     return alert
+
+
+def verify(session: Session, user: Principal, alert_id: int, verdict: str, note: str | None) -> Alert:
+    alert = get_alert(session, user, alert_id, for_update=True)
+    return life.verify(session, alert, user.name, verdict, note, label=role_label(user.role))
+
+
+def response_stats(session: Session, user: Principal, first: date, last: date, interval: str, *,
+                   type: str | None = None, severity: str | None = None, pcode: str | None = None) -> dict[str, Any]:
+    """Response figures over alerts raised from ``first`` to ``last`` (UTC days), scoped to the
+    user's areas like every statistic."""
+    from alerts.alerts.response import AlertTimes, response_figures
+
+    if last < first:
+        raise ValidationFailed([{"field": "to", "message": "must not be before 'from'"}])
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    rows = repo.response_rows(session, start, end, type=type, severity=severity, pcode=pcode,
+                              scopes=() if user.unrestricted else user.scopes)
+    times = [AlertTimes(a.created_at, a.status, a.verification or "new", a.acknowledged_at, a.verified_at,
+                        a.resolved_at, a.resolved_by, a.outcome, a.reopened_from is not None) for a in rows]
+    result = response_figures(times, first, last, interval)
+    result["filters"] = {"pcode": pcode, "type": type, "severity": severity}
+    return result
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -345,6 +422,7 @@ def alert_json(alert: Alert, user: Principal | None = None) -> dict[str, Any]:
         "resolved": None if alert.resolved_at is None else
         {"by": actor(role, alert.resolved_by, alert.resolved_by_label), "at": _iso(alert.resolved_at),
          "note": alert.resolve_note},
+        **life.lifecycle_json(alert, role),
     }
 
 

@@ -47,6 +47,9 @@ def escalate_unacknowledged(session: Session, *, now: datetime | None = None,
         alert.escalation_tier = (alert.escalation_tier or 1) + 1
         alert.version = (alert.version or 1) + 1
         alert.updated_at = now
+        alert.history = [*(alert.history or []), {
+            "at": now.isoformat(), "by": "ttt", "change": "escalated",
+            "note": f"not acknowledged within {ds.escalation_after_h:g} h: tier {alert.escalation_tier}"}]
         enqueue(session, alert, "escalated", now=now, settings=ds)
         logger.info("alert %s not acknowledged within %g h: escalated to tier %d",
                     alert.id, ds.escalation_after_h, alert.escalation_tier)

@@ -21,8 +21,18 @@ from ttt.facts import ALERT_TYPES, SEVERITIES, severity_rank  # noqa: F401 - re-
 from ttt.geo import to_geojson
 from ttt.jsonkit import plain
 
-EVENTS: tuple[str, ...] = ("created", "updated", "escalated", "resolved")
+EVENTS: tuple[str, ...] = ("created", "updated", "escalated", "resolved",
+                           "reopened", "confirmed", "dismissed", "reminder", "closed")
 """What happened to the alert that makes it worth telling someone."""
+
+HEARS: tuple[str, ...] = ("new", "update", "verification", "resolution")
+"""The kinds of change a subscription may choose to hear (``Subscription.hears``)."""
+
+EVENT_HEARD_AS: dict[str, str | None] = {
+    "created": "new", "reopened": "new", "updated": "update", "escalated": "update", "reminder": "update",
+    "confirmed": "verification", "resolved": "resolution", "closed": "resolution",
+    "dismissed": None,  # a false alarm is told to everyone who was told the alert
+}
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
@@ -66,6 +76,10 @@ class AlertMessage:
     kind: str | None = None  # hazard kind (bushfire, flood...) or event kind (conflict...)
     ack_url: str | None = None
     url: str | None = None
+    verification: str = "new"  # new | verifying | confirmed | dismissed
+    corroborations: int = 0  # independent reports of the same event beyond the first
+    late: bool = False  # raised from a history load: about events long past
+    reopened_from: int | str | None = None
 
     def __post_init__(self) -> None:
         if self.updated_at.tzinfo is None:
@@ -133,6 +147,10 @@ class AlertMessage:
             "window_end": iso(self.window_end),
             "kind": self.kind,
             "url": self.url,
+            "verification": self.verification,
+            "corroborations": self.corroborations,
+            "late": self.late,
+            "reopened_from": self.reopened_from,
         }
 
     @classmethod
@@ -194,4 +212,8 @@ def message_from_mapping(data: Mapping[str, Any]) -> AlertMessage:
         kind=data.get("kind") or data.get("hazard_kind") or data.get("event_kind"),
         ack_url=data.get("ack_url"),
         url=data.get("url"),
+        verification=str(data.get("verification") or "new"),
+        corroborations=int(data.get("corroborations") or 0),
+        late=bool(data.get("late")),
+        reopened_from=data.get("reopened_from"),
     )

@@ -53,6 +53,11 @@ class Subscription(Base):
     tier: Mapped[int] = mapped_column(Integer, default=1)
     secret: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
+    # which changes it hears: new, update, verification, resolution (HEARS in delivery.message)
+    hears: Mapped[list[str]] = mapped_column(ARRAY(Text), default=lambda: ["new", "update", "verification", "resolution"],
+                                             server_default="{new,update,verification,resolution}")
+    # a key informant's or enumerator's own channel: only feedback on the reports of this user
+    reporter: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

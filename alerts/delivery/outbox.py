@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from alerts.delivery import repository as repo
 from alerts.delivery.matching import AlertFacts, SubscriptionFilter, matching_ids
-from alerts.delivery.message import EVENTS, AlertMessage, Place
+from alerts.delivery.message import EVENT_HEARD_AS, EVENTS, AlertMessage, Place
 from alerts.delivery.settings import DeliverySettings, get_delivery_settings
 from ttt.config import get_settings
 
@@ -70,7 +70,8 @@ def message_for_alert(session: Session, alert, event: str, *, public_url: str | 
         flow_point_code=alert.flow_point_code, flow_point_name=fp_name, places=places, headline=headline,
         evidence=_flat_evidence(alert.evidence), geometry=_geometry(alert.geom),
         window_start=alert.window_start, window_end=alert.window_end, kind=alert.event_kind,
-        url=f"{public_url}/api/v1/alerts/{alert.id}",
+        url=f"{public_url}/api/v1/alerts/{alert.id}", verification=alert.verification or "new",
+        corroborations=alert.corroborations or 0, late=bool(alert.late), reopened_from=alert.reopened_from,
     ).for_recipients()
 
 
@@ -82,17 +83,8 @@ def _filter(sub) -> SubscriptionFilter:
     )
 
 
-def enqueue(session: Session, alert, event: str = "created", *, now: datetime | None = None,
-            settings: DeliverySettings | None = None) -> int:
-    """Write the deliveries for this version of ``alert``; returns how many new rows.
-
-    ``event`` is created, updated, escalated or resolved. Immediate subscribers are due at
-    once, digest subscribers at the next digest time. Nothing is sent here.
-    """
-    if event not in EVENTS:
-        raise ValueError(f"alert {alert.id}: event must be one of {', '.join(EVENTS)}, got {event!r}")
-    ds = settings or get_delivery_settings()
-    now = now or datetime.now(UTC)
+def _record_message(session: Session, alert, event: str) -> AlertMessage:
+    """The snapshot of this alert version as told (once per version)."""
     session.flush()  # the alert needs its id
     message = message_for_alert(session, alert, event)
     if not repo.add_alert_message(session, alert_id=alert.id, version=message.version, event=event,
@@ -102,20 +94,57 @@ def enqueue(session: Session, alert, event: str = "created", *, now: datetime | 
             # the unique (subscription, alert, version) rule would silently swallow this news
             raise ValueError(f"alert {alert.id}: version {message.version} was already told as '{told}'; "
                              f"increase alert.version before telling '{event}'")
+    return message
+
+
+def enqueue_feedback(session: Session, alert, event: str, reporters: list[str], *, now: datetime | None = None) -> int:
+    """Tell the informants who reported an event what became of it (confirmed, dismissed,
+    resolved), through their own subscriptions (``reporter``), at once. Returns new rows."""
+    subs = [s for s in repo.active_subscriptions(session) if s.reporter and s.reporter in reporters]
+    if not subs:
+        return 0
+    now = now or datetime.now(UTC)
+    message = _record_message(session, alert, event)
+    return repo.insert_deliveries(session, [
+        {"alert_id": alert.id, "alert_version": message.version, "subscription_id": s.id, "event": event,
+         "mode": "immediate", "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
+        for s in subs
+    ])
+
+
+def enqueue(session: Session, alert, event: str = "created", *, now: datetime | None = None,
+            settings: DeliverySettings | None = None) -> int:
+    """Write the deliveries for this version of ``alert``; returns how many new rows.
+
+    ``event`` is one of :data:`EVENTS`. Immediate subscribers are due at once, digest
+    subscribers at the next digest time; a late alert (about events long past) goes to
+    everyone's digest. News about an alert already told (resolved, closed, dismissed,
+    reminder, and a confirmation after it went out) goes only to those told, and each
+    subscription hears only the kinds of change it chose (``hears``), but a false alarm
+    reaches everyone who was told. Nothing is sent here.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"alert {alert.id}: event must be one of {', '.join(EVENTS)}, got {event!r}")
+    ds = settings or get_delivery_settings()
+    now = now or datetime.now(UTC)
+    message = _record_message(session, alert, event)
     facts = AlertFacts(type=alert.type, severity=alert.severity, corridor_code=alert.corridor_code,
                        pcodes=message.pcodes, geometry=_geometry(alert.geom),  # exact: matching stays inside ttt
                        escalation_tier=alert.escalation_tier or 1)
-    subs = repo.active_subscriptions(session)
-    resolution = event == "resolved"
-    told = repo.told_subscription_ids(session, alert.id) if resolution else ()
-    ids = matching_ids([_filter(s) for s in subs], facts, resolution=resolution, already_told=told)
+    heard_as = EVENT_HEARD_AS.get(event)
+    subs = [s for s in repo.active_subscriptions(session)
+            if s.reporter is None and (heard_as is None or heard_as in (s.hears or (heard_as,)))]
+    told = repo.told_subscription_ids(session, alert.id) if event not in ("created", "reopened") else set()
+    told_only = event in ("resolved", "closed", "dismissed", "reminder") or (event == "confirmed" and bool(told))
+    ids = matching_ids([_filter(s) for s in subs], facts, resolution=told_only, already_told=told)
     by_id = {s.id: s for s in subs}
     digest_at = next_digest_at(now, ds.digest_at, ds.zone)
+    late = bool(getattr(alert, "late", False))
     rows = [
         {
             "alert_id": alert.id, "alert_version": message.version, "subscription_id": sid, "event": event,
-            "mode": by_id[sid].mode, "status": "pending", "attempts": 0, "created_at": now,
-            "next_attempt_at": digest_at if by_id[sid].mode == "digest" else now,
+            "mode": "digest" if late else by_id[sid].mode, "status": "pending", "attempts": 0, "created_at": now,
+            "next_attempt_at": digest_at if late or by_id[sid].mode == "digest" else now,
         }
         for sid in ids
     ]

@@ -83,7 +83,8 @@ def get_alert(session: Session, alert_id: int, *, lock: bool = False) -> Alert |
 
 
 def recent_alerts(session: Session, *, limit: int, since: datetime | None = None) -> list[Alert]:
-    query = select(Alert).order_by(Alert.updated_at.desc(), Alert.id.desc()).limit(limit)
+    # an alert waiting for confirmation has not been told to anyone yet
+    query = select(Alert).where(Alert.held.is_(False)).order_by(Alert.updated_at.desc(), Alert.id.desc()).limit(limit)
     if since is not None:
         query = query.where(Alert.updated_at >= since)
     return list(session.scalars(query))
@@ -150,17 +151,20 @@ def alerts_due_for_escalation(session: Session, *, older_than: datetime, severit
     )
     return list(session.scalars(
         select(Alert)
-        .where(Alert.status == "open", Alert.severity.in_(list(severities)), Alert.escalation_tier < max_tier,
-               last_told <= older_than)
+        .where(Alert.status == "open", Alert.verification != "dismissed", Alert.held.is_(False),
+               Alert.severity.in_(list(severities)), Alert.escalation_tier < max_tier, last_told <= older_than)
         .order_by(Alert.id)
         .with_for_update(skip_locked=True)
     ))
 
 
-def record_acknowledgement(session: Session, alert: Alert, *, who: str, at: datetime, note: str | None) -> None:
+def record_acknowledgement(session: Session, alert: Alert, *, who: str, at: datetime, note: str | None,
+                           label: str | None = None) -> None:
     """Who/when on the alert; a change of the alert is a new version (as in the alerts service)."""
     alert.acknowledged_at = at
     alert.acknowledged_by = who
+    alert.history = [*(alert.history or []), {"at": at.isoformat(), "by": who, "by_label": label,
+                                               "change": "acknowledged", "note": note or None}]
     if note:
         alert.acknowledge_note = note
     if alert.status == "open":

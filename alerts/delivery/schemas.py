@@ -15,6 +15,11 @@ Language = Literal["fr", "en"]
 AlertType = Literal[ALERT_TYPES]  # type: ignore[valid-type]
 Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 Mode = Literal["immediate", "digest"]
+REPORTER_DOC = ("user name of a key informant or enumerator: this subscription is their own channel and carries "
+                "only feedback on their reports (confirmed, dismissed, resolved), never other alerts")
+Hears = Literal["new", "update", "verification", "resolution"]
+HEARS_DOC = ("which changes it hears: new (created, reopened), update (escalated, reminders), verification "
+             "(confirmed), resolution (resolved, all clear); a false alarm always reaches everyone told")
 
 
 class SubscriptionIn(BaseModel):
@@ -35,6 +40,9 @@ class SubscriptionIn(BaseModel):
     tier: int = Field(default=1, ge=1, le=10)
     secret: str | None = Field(default=None, description="webhook signing secret (whsec_...); generated if absent")
     active: bool = True
+    hears: list[Hears] = Field(default_factory=lambda: ["new", "update", "verification", "resolution"],
+                               min_length=1, description=HEARS_DOC)
+    reporter: str | None = Field(default=None, max_length=80, description=REPORTER_DOC)
 
 
 class SubscriptionPatch(BaseModel):
@@ -55,6 +63,8 @@ class SubscriptionPatch(BaseModel):
     tier: int | None = Field(default=None, ge=1, le=10)
     secret: str | None = None
     active: bool | None = None
+    hears: list[Hears] | None = Field(default=None, min_length=1, description=HEARS_DOC)
+    reporter: str | None = Field(default=None, max_length=80, description=REPORTER_DOC)
 
 
 # --- answers (documented in /openapi.json; see ttt.http.schemas.Open) ---------------------

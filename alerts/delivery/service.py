@@ -115,7 +115,7 @@ def update_subscription(session: Session, subscription_id: int, patch: Subscript
     ds = ds or get_delivery_settings()
     sub = get_subscription(session, subscription_id)
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active"):
+    for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active", "hears"):
         if field in changes and changes[field] is None:
             raise ValidationFailed([{"field": field, "message": "cannot be null"}])
     merged = {"channel": sub.channel, "address": sub.address, "pcodes": sub.pcodes, "corridors": sub.corridors,
@@ -157,8 +157,8 @@ def subscription_json(sub: Subscription, *, secret: str | None = None) -> dict[s
         "alert_types": list(sub.alert_types or []), "min_severity": sub.min_severity,
         "corridors": list(sub.corridors or []), "pcodes": list(sub.pcodes or []),
         "area": to_geojson(to_shape(sub.area)) if sub.area is not None else None,
-        "mode": sub.mode, "tier": sub.tier, "active": sub.active,
-        "secret": secret, "has_secret": bool(sub.secret),
+        "mode": sub.mode, "tier": sub.tier, "active": sub.active, "hears": list(sub.hears or []),
+        "reporter": sub.reporter, "secret": secret, "has_secret": bool(sub.secret),
         "created_by": sub.created_by,
         "created_at": sub.created_at.isoformat() if sub.created_at else None,
         "updated_at": sub.updated_at.isoformat() if sub.updated_at else None,
@@ -199,6 +199,8 @@ def delivery_log(session: Session, *, alert_id: int | None, status: str | None, 
 
 
 def _visible(alert, user: Principal) -> bool:
+    if getattr(alert, "held", False) and user.role not in ("admin", "analyst"):
+        return False  # waiting for confirmation: told to nobody yet
     if not user.scopes:
         return True
     return any(user.in_scope(p) for p in (alert.pcodes or []))
@@ -328,7 +330,8 @@ def acknowledge(session: Session, token: str, *, name: str | None = None, note: 
     if alert.acknowledged_at:
         return AckView("already", lang, parts=parts, who=_shown(alert), at=alert.acknowledged_at)
     who = _who(sub, name)
-    repo.record_acknowledgement(session, alert, who=who, at=now, note=(note or "").strip()[:1000] or None)
-    alert.acknowledged_by_label = recipient_label(sub.organisation if sub else None, sub.kind if sub else None)
+    label = recipient_label(sub.organisation if sub else None, sub.kind if sub else None)
+    repo.record_acknowledgement(session, alert, who=who, at=now, note=(note or "").strip()[:1000] or None, label=label)
+    alert.acknowledged_by_label = label
     session.flush()
     return AckView("done", lang, parts=parts, who=_shown(alert), at=now)

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from alerts.rules.lifecycle import Lifecycle, parse_lifecycle
 from alerts.rules.model import SEVERITIES, SPECIES
 from alerts.rules.params import PARAMS, SEVERITY_ON, Params, parse_params
 from corridors.feeds.readers.acled import RulesError, parse_conflict_rules
@@ -95,6 +96,7 @@ class RuleSet:
     source: str = "<mapping>"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     history_seasons: int = 3  # incremental runs compare with at most this many earlier seasons
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)  # after the alert (alerts.rules.lifecycle)
 
     def get(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -112,6 +114,7 @@ class RuleSet:
                 "history_seasons": self.history_seasons,
             },
             "rules": [r.as_dict() for r in self.rules],
+            "lifecycle": self.lifecycle.as_dict(),
         }
 
 
@@ -139,8 +142,8 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
     if not isinstance(data, Mapping):
         raise ValidationFailed([{"field": "rules_file", "message": f"expected a mapping with 'rules', got {type(data).__name__}"}])
     for key in data:
-        if key not in ("defaults", "rules", "routing", "feeds"):
-            err(str(key), "unknown top-level key; expected 'defaults', 'rules', 'routing' and 'feeds'")
+        if key not in ("defaults", "rules", "routing", "feeds", "lifecycle"):
+            err(str(key), "unknown top-level key; expected 'defaults', 'rules', 'routing', 'feeds' and 'lifecycle'")
     try:  # routing parameters (corridors.network) live in the same file
         parse_routing(data.get("routing"))
     except ValidationFailed as exc:
@@ -173,14 +176,17 @@ def parse_rules(data: Any, source: str = "<mapping>") -> RuleSet:
         for o in rule.overrides:
             if o not in seen:
                 err(f"rules[{where_of[j]}].overrides", f"overrides unknown rule {o!r}")
+    lifecycle = parse_lifecycle(data.get("lifecycle"), err)
     if errors:
         raise ValidationFailed(errors)
     canonical = {
         "defaults": {"tlu_factors": tlu, "season_start": list(season_start), "history_seasons": history_seasons},
         "rules": [r.as_dict() for r in rules],
     }
+    if "lifecycle" in data:  # a rule set without the section keeps the version it always had
+        canonical["lifecycle"] = lifecycle.as_dict()
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
-    return RuleSet(tuple(rules), tlu, season_start, digest[:12], source, canonical, history_seasons)
+    return RuleSet(tuple(rules), tlu, season_start, digest[:12], source, canonical, history_seasons, lifecycle)
 
 
 def _check_feeds(feeds: Any, err) -> None:

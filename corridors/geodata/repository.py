@@ -294,7 +294,7 @@ LAYER_SOURCES: dict[str, CollectionSource] = {
 }
 
 ALERTS_SOURCE = CollectionSource(
-    table="alerts a",
+    table="(SELECT * FROM alerts WHERE NOT held) a",  # an alert waiting for confirmation is told to nobody
     id_expr="a.id",
     geom_expr="a.geom",
     id_cast="bigint",
@@ -304,6 +304,7 @@ ALERTS_SOURCE = CollectionSource(
         ("event_kind", "a.event_kind"),
         ("severity", "a.severity"),
         ("status", "a.status"),
+        ("verification", "a.verification"),
         ("headline", "a.headline"),
         ("headline_fr", "a.headline_fr"),
         ("corridor", "a.corridor_code"),

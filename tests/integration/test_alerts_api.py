@@ -153,9 +153,42 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
     # the phone retries: nothing changes
     r = client.post("/api/v1/alerts", json=body, headers=enum)
     assert r.status_code == 200 and r.json()["id"] == alert["id"] and r.json()["occurrences"] == 1
-    # a second informant the same day at the same place: the same alert, escalated
+    # the same informant again the same day at the same place: the same alert, escalated, but
+    # not a corroboration (one reporter)
     r = client.post("/api/v1/alerts", json={**body, "id": "report-2", "severity": "severe"}, headers=enum)
     assert r.status_code == 200 and r.json()["occurrences"] == 2 and r.json()["severity"] == "severe"
+    assert r.json()["corroborations"] == 0 and r.json()["verification"] == "new"
+    # another informant 3 km away: an independent report of the same event
+    other = auth(make_user("enumerator", name="informant-sio")[1])
+    r = client.post("/api/v1/alerts", json={"id": "report-9", "event_kind": "crop_destruction",
+                                            "location": {"lon": -3.862, "lat": 14.5913},
+                                            "occurred_at": "2025-12-10T11:00:00+00:00"}, headers=other)
+    assert r.status_code == 200 and r.json()["id"] == alert["id"] and r.json()["corroborations"] == 1
+
+    # an informant's report waits for verification: nobody has been told yet
+    def events():
+        with session_scope() as s:
+            return [d.event for d in s.scalars(select(Delivery).where(Delivery.alert_id == alert["id"])
+                                              .order_by(Delivery.id))]
+
+    assert events() == []
+    # ...and only staff and its reporters see it (not in partners' lists, feed or OGC)
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).status_code == 404
+    assert client.get("/api/v1/alerts", headers=partner).json()["total"] == 0
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=enum).status_code == 200
+    assert client.get("/ogc/collections/alerts/items", headers=partner).json()["features"] == []
+    assert client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "confirmed"}, headers=partner).status_code == 403
+    analyst = auth(make_user("analyst", name="dtm-analyst")[1])
+    r = client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "verifying", "note": "calling the chief"},
+                    headers=analyst)
+    assert r.status_code == 200 and r.json()["verification"] == "verifying" and events() == []
+    r = client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "confirmed", "note": "chief confirms"},
+                    headers=analyst)
+    assert r.status_code == 200 and r.json()["verification"] == "confirmed"
+    assert r.json()["verified"]["by"] == "analyst" and events() == ["confirmed"]  # names: admins only
+    assert client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).status_code == 200
+    r = client.post(f"/api/v1/alerts/{alert['id']}/verify", json={"verdict": "dismissed"}, headers=analyst)
+    assert r.status_code == 409 and "already confirmed by analyst" in r.json()["detail"]
 
     # enumerators report but do not acknowledge
     assert client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers=enum).status_code == 403
@@ -165,21 +198,37 @@ def test_event_reports_dedup_and_lifecycle(client, make_user, auth, network):
     # who acted: a role for non-admins (alerts.privacy), the account for admins
     assert r.json()["acknowledged"]["by"] == "partner organisation" and r.json()["acknowledged"]["note"] == "mediation committee informed"
     assert client.post(f"/api/v1/alerts/{alert['id']}/acknowledge", headers=partner).status_code == 409
-    r = client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "settled", "reprisal_risk": False},
-                    headers=partner)
+    outcome = {"mode": "mediation", "killed": 0, "injured": 2, "displaced": 0, "animals_lost": 3, "crop_damage_ha": 1.5,
+               "reprisal_risk": False, "acted_by": "comité de médiation de Konna", "note": "settled"}
+    assert client.post(f"/api/v1/alerts/{alert['id']}/resolve", json={**outcome, "mode": "prayer"},
+                       headers=partner).status_code == 422
+    r = client.post(f"/api/v1/alerts/{alert['id']}/resolve", json=outcome, headers=partner)
     assert r.status_code == 200 and r.json()["status"] == "resolved" and r.json()["reprisal_risk"] is False
     assert r.json()["resolved"]["by"] == "partner organisation" and r.json()["resolved"]["at"]
     admin = auth(make_user("admin")[1])
     assert client.get(f"/api/v1/alerts/{alert['id']}", headers=admin).json()["resolved"]["by"] == "rbm-mopti"
+    assert r.json()["outcome"] == outcome
     assert client.post(f"/api/v1/alerts/{alert['id']}/resolve", headers=partner).status_code == 409
-    with session_scope() as s:
-        events = {d.event for d in s.scalars(select(Delivery).where(Delivery.alert_id == alert["id"]))}
-    assert {"created", "escalated", "resolved"} <= events
+    assert events() == ["confirmed", "resolved"]
+    seen = client.get(f"/api/v1/alerts/{alert['id']}", headers=partner).json()  # roles, not names
+    assert [h["by"] for h in seen["history"]][:3] == ["enumerator", "ttt", "ttt"]
+    assert seen["verified"]["by"] == "analyst" and seen["history"][-1]["by"] == "partner organisation"
+    shown = client.get(f"/api/v1/alerts/{alert['id']}", headers=admin).json()
+    assert [(h["change"], h["by"]) for h in shown["history"]] == [
+        ("created", "informant-konna"), ("late", "ttt"), ("held", "ttt"), ("escalated", "informant-konna"),
+        ("updated", "informant-sio"), ("corroborated", "informant-sio"), ("verifying", "dtm-analyst"),
+        ("confirmed", "dtm-analyst"), ("acknowledged", "rbm-mopti"), ("resolved", "rbm-mopti")]
+    assert shown["history"][6]["note"] == "calling the chief" and shown["reopened_from"] is None
+    assert shown["late"] is True  # a year-old event: recorded, told in the daily digest only
 
-    # after resolution, a retry of an old report stays quiet; a new report opens a new alert
+    # after resolution, a retry of an old report stays quiet, and so does one more ordinary
+    # report of the same event; a worse one reopens it as a new alert that says so
     assert client.post("/api/v1/alerts", json=body, headers=enum).json()["id"] == alert["id"]
     r = client.post("/api/v1/alerts", json={**body, "id": "report-3"}, headers=enum)
-    assert r.status_code == 201 and r.json()["id"] != alert["id"]
+    assert r.status_code == 200 and r.json()["id"] == alert["id"] and r.json()["status"] == "resolved"
+    r = client.post("/api/v1/alerts", json={**body, "id": "report-4", "severity": "extreme"}, headers=enum)
+    assert r.status_code == 201 and r.json()["id"] != alert["id"] and r.json()["reopened_from"] == alert["id"]
+    assert r.json()["history"][0]["change"] == "reopened"
 
 
 def test_event_report_errors_name_the_field(client, make_user, auth, network):
@@ -247,6 +296,7 @@ def test_partners_see_herd_positions_only_to_a_tenth_of_a_degree(client, make_us
                                             "severity": "severe"}, headers=enum)
     assert r.status_code == 201, r.text
     alert_id = r.json()["id"]
+    assert client.post(f"/api/v1/alerts/{alert_id}/verify", json={"verdict": "confirmed"}, headers=admin).status_code == 200
     assert client.get(f"/api/v1/alerts/{alert_id}", headers=admin).json()["geometry"] == \
         {"type": "Point", "coordinates": [-3.456, 14.567]}
     coarse = client.get(f"/api/v1/alerts/{alert_id}", headers=partner).json()["geometry"]

@@ -101,8 +101,17 @@ def test_cap_feed_update_and_cancel(client, make_user, auth, session):
     session.commit()
     doc = etree.fromstring(client.get(f"/api/v1/alerts/{alert.id}.cap", headers=h).content)
     assert XSD.validate(doc), XSD.error_log
-    assert doc.findtext("cap:msgType", namespaces=NS) == "Cancel"
+    assert doc.findtext("cap:msgType", namespaces=NS) == "Update"  # it ended: all clear
+    assert doc.findtext("cap:info/cap:responseType", namespaces=NS) == "AllClear"
     assert len(doc.findtext("cap:references", namespaces=NS).split()) == 2
+
+    alert.version, alert.verification, alert.updated_at = 4, "dismissed", T0 + timedelta(hours=6)
+    enqueue(session, alert, "dismissed", now=T0, settings=DS)
+    session.commit()
+    doc = etree.fromstring(client.get(f"/api/v1/alerts/{alert.id}.cap", headers=h).content)
+    assert XSD.validate(doc), XSD.error_log
+    assert doc.findtext("cap:msgType", namespaces=NS) == "Cancel"  # a false alarm
+    assert len(doc.findtext("cap:references", namespaces=NS).split()) == 3
 
     feed = client.get("/api/v1/alerts/feed.atom?lang=en", headers=h)
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
@@ -180,15 +189,21 @@ def test_reported_event_and_its_resolution_reach_the_outbox_through_the_alerts_a
         "headline": "Affrontement entre éleveurs et agriculteurs près de Konna"})
     assert r.status_code == 201, r.text
     alert_id = r.json()["id"]
-    cap = client.get(f"/api/v1/alerts/{alert_id}.cap", headers=h)  # not taken for /alerts/{id}
+    # an informant's report is told once an analyst confirms it; until then partners do not see it
+    assert client.get(f"/api/v1/alerts/{alert_id}.cap", headers=h).status_code == 404
+    analyst = auth(make_user("analyst")[1])
+    cap = client.get(f"/api/v1/alerts/{alert_id}.cap", headers=analyst)  # not taken for /alerts/{id}
     assert cap.status_code == 200 and XSD.validate(etree.fromstring(cap.content)), cap.text
+    assert client.post(f"/api/v1/alerts/{alert_id}/verify", headers=analyst, json={"verdict": "confirmed"}).status_code == 200
     assert client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=h, json={"note": "médiation faite"}).status_code == 200
     rows = session.execute(text(
         "SELECT s.name, d.event, d.alert_version FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
         "ORDER BY d.id")).all()
-    assert [tuple(r) for r in rows] == [("Comité de médiation", "created", 1), ("Comité de médiation", "resolved", 2)]
+    assert [tuple(r) for r in rows] == [("Comité de médiation", "confirmed", 2), ("Comité de médiation", "resolved", 3)]
     doc = etree.fromstring(client.get(f"/api/v1/alerts/{alert_id}.cap", headers=h).content)
     assert XSD.validate(doc), XSD.error_log
-    assert doc.findtext("cap:msgType", namespaces=NS) == "Cancel"
+    assert doc.findtext("cap:msgType", namespaces=NS) == "Update"
+    assert doc.findtext("cap:info/cap:responseType", namespaces=NS) == "AllClear"
+    assert doc.findtext("cap:info/cap:certainty", namespaces=NS) == "Observed"  # confirmed
     geocodes = {g.findtext("cap:value", namespaces=NS) for g in doc.iterfind(".//cap:geocode", NS)}
     assert "ML0506" in geocodes

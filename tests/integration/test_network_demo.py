@@ -24,7 +24,28 @@ def _hazard_alert(client, admin):
     return next(a for a in alerts if a["corridor"] == "BF-C01" and a["rule"] == "hazard_corridor")
 
 
-def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_user, auth, session, smtp_settings):  # noqa: F811
+@pytest.fixture
+def paging_old_events(tmp_path, monkeypatch):
+    """The demo's counts are months old by now, and alerts about old events go to the digest
+    only (late_after_hours): a rule set without that limit pages as the season would have."""
+    import yaml
+
+    from alerts.rules.config import DEFAULT_RULES_FILE
+    from ttt.config import get_settings
+
+    rules = yaml.safe_load(DEFAULT_RULES_FILE.read_text(encoding="utf-8"))
+    rules["lifecycle"]["late_after_hours"] = None
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    monkeypatch.setenv("TTT_RULES_FILE", str(path))
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_user, auth, session, smtp_settings,  # noqa: F811
+                                                               paging_old_events):
     sink = smtp_settings
     admin = auth(make_user("admin")[1])
     seed_demo(scale=0.3)
@@ -39,7 +60,8 @@ def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_use
     rerouting = alert["evidence"]["rerouting"]
     best = rerouting["alternatives"][0]
     assert best["corridors"] == ["BF-C03", "BF-C02"]  # from Djibo, round by Dori and Sebba
-    assert [h["detail"]["kind"] for h in best["hazards_avoided"]] == ["bushfire"]
+    # the planted bushfire, and the demo's fire feed may add fire areas of its own
+    assert {h["detail"]["kind"] for h in best["hazards_avoided"]} == {"bushfire"}
     assert best["detour_km"] > 0 and best["extra_walking_days"] > 0
     assert "BF" in best["countries"] and any(a["pcode"] == "BF5602" for a in best["areas"])  # Séno (Dori)
     words = rerouting["text"]["fr"]

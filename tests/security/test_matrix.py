@@ -34,6 +34,8 @@ POLICY: list[tuple[str, str, frozenset[str] | str]] = [
     ("GET", r"^/api/v1/(flow-points|hazards|admin-areas|resources|corridors|calendars|network)(/.*)?$", EVERYONE),
     ("POST PUT PATCH DELETE", r"^/api/v1/(flow-points|hazards|admin-areas|resources|corridors|calendars)(/.*)?$",
      STAFF),
+    # hazard feeds: analysts and admins manage and pull them
+    ("GET POST PATCH DELETE", r"^/api/v1/hazard-feeds(/.*)?$", STAFF),
     ("GET", r"^/ogc(/.*)?$", EVERYONE),
     # observations: field staff submit and read (enumerators their own); partners never see raw counts
     ("GET POST", r"^/api/v1/observations(\.csv)?$", FIELD),
@@ -49,6 +51,8 @@ POLICY: list[tuple[str, str, frozenset[str] | str]] = [
     ("GET", r"^/api/v1/alerts(/.*)?$", EVERYONE),
     ("POST", r"^/api/v1/alerts$", EVERYONE),
     ("POST", r"^/api/v1/alerts/[^/]+/(acknowledge|resolve)$", frozenset({"partner", "analyst", "admin"})),
+    # only analysts and admins give a verdict (confirm, dismiss)
+    ("POST", r"^/api/v1/alerts/[^/]+/verify$", STAFF),
     # delivery configuration and its log: staff only (recipients are public officials' phones)
     ("GET POST PATCH DELETE", r"^/api/v1/(subscriptions|deliveries)(/.*)?$", STAFF),
 ]

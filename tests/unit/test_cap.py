@@ -64,14 +64,37 @@ def test_update_references_every_earlier_message():
     )
 
 
-def test_resolved_alert_is_a_cancel_with_all_clear():
-    msg = mass_alert(version=2, status="resolved", event="resolved")
+def test_resolved_alert_is_an_update_with_all_clear():
+    # Cancel is kept for false alarms: an alert that ended is an Update saying "all clear"
+    for event in ("resolved", "closed"):
+        msg = mass_alert(version=2, status="resolved", event=event)
+        root = valid(cap_bytes(msg, OPTIONS))
+        assert root.findtext("cap:msgType", namespaces=NS) == "Update"
+        assert root.findtext("cap:references", namespaces=NS).startswith("ttt@ttt.example.org,urn:ttt:alert:42:v1,")
+        info = root.find("cap:info", NS)
+        assert info.findtext("cap:urgency", namespaces=NS) == "Past"
+        assert info.findtext("cap:responseType", namespaces=NS) == "AllClear"
+        assert info.find("cap:expires", NS) is None
+
+
+def test_dismissed_alert_is_a_cancel_saying_false_alarm():
+    msg = mass_alert(version=3, event="dismissed", verification="dismissed")
     root = valid(cap_bytes(msg, OPTIONS))
     assert root.findtext("cap:msgType", namespaces=NS) == "Cancel"
+    assert root.findtext("cap:note", namespaces=NS) == "Fausse alerte / false alarm"
     assert root.findtext("cap:references", namespaces=NS).startswith("ttt@ttt.example.org,urn:ttt:alert:42:v1,")
-    info = root.find("cap:info", NS)
-    assert info.findtext("cap:urgency", namespaces=NS) == "Past"
-    assert info.findtext("cap:responseType", namespaces=NS) == "AllClear"
+    fr, en = root.findall("cap:info", NS)
+    assert "FAUSSE ALERTE" in fr.findtext("cap:headline", namespaces=NS)
+    assert "FALSE ALARM" in en.findtext("cap:headline", namespaces=NS)
+
+
+def test_event_certainty_rises_with_corroborations_and_confirmation():
+    def certainty(**kw):
+        root = valid(cap_bytes(mass_alert(type="event", **kw), OPTIONS))
+        return root.findtext("cap:info/cap:certainty", namespaces=NS)
+
+    assert [certainty(corroborations=n) for n in (0, 1, 2, 5)] == ["Possible", "Likely", "Observed", "Observed"]
+    assert certainty(verification="confirmed") == "Observed"
 
 
 def test_corridor_line_becomes_closed_polygon_in_lat_lon_order():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,13 +16,14 @@ from ttt.errors import ValidationFailed
 T0 = datetime(2025, 10, 10, tzinfo=UTC)
 
 
-def finding(key_day=0, ids=("a",), severity="moderate", rule="mass", place="fp:P1", suppress=48.0):
+def finding(key_day=0, ids=("a",), severity="moderate", rule="mass", place="fp:P1", suppress=48.0, observed=1,
+            type="mass"):
     start = T0 + timedelta(days=key_day)
     return Finding(
-        rule=rule, type="mass", severity=severity, corridor="C1", flow_point="P1",
-        window_start=start, window_end=start + timedelta(days=1), headline={"en": "x", "fr": "x"},
+        rule=rule, type=type, severity=severity, corridor="C1", flow_point="P1",
+        window_start=start, window_end=start + timedelta(days=1), headline={"en": rule, "fr": rule},
         dedup_key=f"{rule}|{place}|{start:%Y-%m-%d}", place=place,
-        evidence=Evidence(rule, "v1", 1, None, 1, tuple(ids)), suppress_hours=suppress,
+        evidence=Evidence(rule, "v1", observed, None, 1, tuple(ids)), suppress_hours=suppress,
     )
 
 
@@ -51,16 +53,56 @@ def test_next_day_inside_suppression_window_updates_the_same_alert():
     assert merge([finding(1, ("b",))], r.alerts).changes == []
     # a week later is a new alert; another rule or place is a new alert
     assert merge([finding(7, ("c",))], r.alerts).changes[0].event == "created"
-    assert merge([finding(1, ("b",), rule="other")], r.alerts).changes[0].event == "created"
+    assert merge([finding(1, ("x",), rule="other")], r.alerts).changes[0].event == "created"
     assert merge([finding(1, ("b",), suppress=0)], alerts).changes[0].event == "created"
 
 
-def test_resolved_alert_is_not_reopened_by_a_replay_but_a_recurrence_is_new():
-    (state,) = merge([finding()], []).alerts
-    state.status = "resolved"
-    assert merge([finding()], [state]).changes == []
-    r = merge([finding(ids=("a", "z"))], [state])
-    assert [c.event for c in r.changes] == ["created"] and r.changes[0].alert.id is None
+def test_resolved_alert_holds_under_more_of_the_same_and_reopens_when_materially_worse():
+    (state,) = merge([finding(observed=2400)], []).alerts
+    state.status, state.id = "resolved", 7
+    assert merge([finding(observed=2400)], [state]).changes == []  # a replay
+    # one more herd in the same window: still resolved, nobody is paged
+    assert merge([finding(ids=("a", "z"), observed=2460)], [state]).changes == []
+    # the next day, within suppress_hours: more of the same is held too
+    assert merge([finding(1, ids=("y",), observed=2500)], [state]).changes == []
+    # materially worse (1.5 x the figure when it was resolved), or a higher severity: reopened
+    for worse in (finding(ids=("a", "z"), observed=3600), finding(ids=("a", "z"), observed=2400, severity="severe")):
+        r = merge([worse], [state])
+        (c,) = r.changes
+        assert c.event == "reopened" and c.alert.reopened_from == 7 and c.alert.id is None
+    # a dismissed alert holds the same way
+    state.status, state.verification = "open", "dismissed"
+    assert merge([finding(ids=("a", "z"), observed=2460)], [state]).changes == []
+    assert merge([finding(ids=("a", "z"), observed=5000)], [state]).changes[0].event == "reopened"
+    # past the suppression reach the situation is new
+    assert merge([finding(5, ids=("q",), observed=2400)], [state]).changes[0].event == "created"
+
+
+def test_point_and_corridor_findings_about_the_same_herds_are_one_incident_with_both_measures():
+    point = finding(ids=("a", "b"), rule="mass_flow_point", place="fp:P1", observed=2600)
+    corridor = replace(finding(ids=("a", "b", "c"), rule="mass_corridor", place="corridor:C1", observed=3100),
+                       flow_point=None)
+    for order in ([point, corridor], [corridor, point]):
+        r = merge(order, [])
+        (c,) = r.changes
+        assert c.event == "created" and len(r.alerts) == 1
+        a = c.alert
+        assert a.observation_ids == {"a", "b", "c"} and a.occurrences == 2
+        assert set(a.evidence["measures"]) == {"mass_flow_point", "mass_corridor"}
+        assert a.evidence["measures"]["mass_flow_point"]["observed"] == 2600
+        assert a.evidence["measures"]["mass_corridor"]["observed"] == 3100
+        assert a.evidence["measures"]["mass_corridor"]["place"] == "corridor:C1"
+        assert a.first.rule == a.rule == "mass_flow_point"  # the most precise place leads the incident
+    # found in a later run: the corridor joins the point's alert (an update, not a new alert)
+    alerts = merge([point], []).alerts
+    r = merge([corridor], alerts)
+    assert [c.event for c in r.changes] == ["updated"] and len(r.alerts) == 1
+    # the next day's corridor finding is suppressed into the same incident too
+    nxt = finding(1, ids=("d",), rule="mass_corridor", place="corridor:C1", observed=3300)
+    assert [c.event for c in merge([nxt], r.alerts).changes] == ["updated"]
+    # other types are not joined by shared herds (off corridor and a new origin are two stories)
+    a = merge([finding(ids=("a",), rule="u1", type="unexpected")], []).alerts
+    assert merge([finding(ids=("a",), rule="u2", type="unexpected")], a).changes[0].event == "created"
 
 
 def test_one_batch_with_two_days_makes_one_alert():

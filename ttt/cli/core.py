@@ -155,7 +155,12 @@ def demo(
     force: bool = typer.Option(False, help="Seed again even when the demo is already there"),
     seed: int = typer.Option(20251001, help="Random seed (the demo is deterministic)"),
 ) -> None:
-    """Seed the demo season (corridors, flow points, calendars, hazards, subscriptions, counts)."""
-    from ttt.demo import seed_demo
+    """Seed the demo season (corridors, flow points, calendars, hazards, subscriptions, counts),
+    run the rules, and act on alerts so every state shows (new, verifying, confirmed,
+    dismissed, acknowledged, resolved with an outcome, reopened, closed)."""
+    from ttt.cli.common import console
+    from ttt.demo import play_story, seed_demo
 
     seed_demo(seed=seed, force=force)
+    states = play_story()
+    console.print("demo alerts by state: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
