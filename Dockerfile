@@ -8,7 +8,11 @@ COPY ttt ./ttt
 COPY corridors ./corridors
 COPY alerts ./alerts
 COPY migrations ./migrations
-RUN pip install . && useradd --system --uid 10001 ttt
+COPY locales ./locales
+RUN pip install . && pybabel compile -d locales -D ttt && useradd --system --uid 10001 ttt && mkdir -p /var/lib/ttt && chown ttt /var/lib/ttt
+# without TTT_SECRET_KEY a random key is generated on first run and kept here (mount a volume)
+ENV TTT_SECRET_FILE=/var/lib/ttt/secret
+VOLUME /var/lib/ttt
 USER ttt
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --retries=5 CMD curl -fsS http://127.0.0.1:8000/health || exit 1

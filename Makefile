@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_WORKERS ?= auto
 export TTT_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/ttt
 
-.PHONY: install postgis db run test lint bench clean help
+.PHONY: install postgis db run test lint bench clean help messages
 
 help:
 	@echo "make run    - set up everything, seed the demo, serve API + scheduler on http://$(HOST):$(PORT)"
@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+	@$(BIN)/pybabel compile -d locales -D ttt >/dev/null 2>&1 || $(BIN)/pybabel compile -d locales -D ttt  # .mo files: built, not committed
 
 postgis:
 	@WANT_GDAL=$(WANT_GDAL) scripts/ensure_postgis.sh
@@ -41,6 +42,7 @@ run: db
 
 test: install
 	@WANT_GDAL=1 scripts/ensure_postgis.sh
+	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
@@ -49,6 +51,11 @@ lint: install
 
 bench: db
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
+
+messages: install  ## extract every user-facing string and update the catalogues (fr, en, ar...)
+	$(BIN)/pybabel extract -F babel.cfg -k Text -o locales/ttt.pot --no-location --sort-output --project ttt --omit-header .
+	$(BIN)/pybabel update -i locales/ttt.pot -d locales -D ttt --no-location --width 110 --ignore-obsolete
+	$(BIN)/pybabel compile -d locales -D ttt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

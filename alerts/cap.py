@@ -15,6 +15,7 @@ are appended in exactly the order of the schema's sequences. Points that bite:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from alerts.delivery.message import AlertMessage
 from alerts.delivery.render import render_parts
 from ttt.facts import MOVEMENT_ALERT_TYPES
 from ttt.geo import buffer_m
+from ttt.i18n import languages as catalogue_languages
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -51,9 +53,6 @@ KIND_CATEGORY = {"bushfire": "Fire", "flood": "Met", "drought": "Env", "disease"
                  "insecurity": "Security", "conflict": "Security", "cattle_rustling": "Security",
                  "kidnapping": "Security", "natural_disaster": "Geo", "crop_destruction": "Env"}
 ADM_LEVEL_NAME = "ADM{level}_PCODE"
-STATE_EVENTS = ("reopened", "confirmed", "dismissed", "reminder", "closed")
-
-
 class CapError(ValueError):
     """A CAP document that cannot be built from this alert, with the reason."""
 
@@ -74,8 +73,8 @@ class CapOptions:
     identifier_prefix: str = "urn:ttt:alert"
     status: str = "Actual"  # Exercise on training servers, Test in tests
     scope: str = "Public"
-    languages: tuple[str, ...] = ("fr", "en")
-    language_tags: dict[str, str] = field(default_factory=lambda: {"fr": "fr", "en": "en"})
+    languages: tuple[str, ...] = field(default_factory=catalogue_languages)  # one <info> per catalogue
+    language_tags: dict[str, str] = field(default_factory=dict)  # e.g. {"fr": "fr-ML"}; default: the code
     valid_for: timedelta = timedelta(hours=72)
     point_radius_km: float = 5.0
     line_buffer_km: float = 5.0
@@ -234,10 +233,7 @@ def build_cap(message: AlertMessage, options: CapOptions = CapOptions(), *,
         if not _over(message) and options.valid_for:
             _sub(info, "expires", cap_time(sent_at + options.valid_for))
         _sub(info, "senderName", options.sender_name)
-        headline = parts["headline"]
-        if message.event in STATE_EVENTS:  # the state word first: "FAUSSE ALERTE : ..."
-            headline = f"{parts['event_label']} : {headline}" if lang == "fr" else f"{parts['event_label']}: {headline}"
-        _sub(info, "headline", headline[:160])
+        _sub(info, "headline", parts["title"][:160])  # the state word first: "FAUSSE ALERTE : ..."
         _sub(info, "description", f"{parts['what']}\n{parts['where']}\n{parts['evidence']}")
         _sub(info, "instruction", parts["action"])
         if message.url:
@@ -272,8 +268,11 @@ def _parameters(message: AlertMessage) -> Iterable[tuple[str, str]]:
         yield "TTT_WINDOW_END", cap_time(message.window_end)
     ev = message.evidence
     for key in ("rule", "rule_version", "observed", "unit", "threshold", "baseline"):
-        if ev.get(key) not in (None, ""):
-            yield f"TTT_{key.upper()}", str(ev[key])
+        value = ev.get(key)
+        if value not in (None, ""):
+            # machine-readable: JSON (numbers, objects), never a Python repr
+            yield f"TTT_{key.upper()}", value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                                                        sort_keys=True)
 
 
 def cap_bytes(message: AlertMessage, options: CapOptions = CapOptions(), *,
@@ -311,17 +310,17 @@ def build_feed(entries: Sequence[FeedEntry], *, feed_url: str, title: str = "TTT
         parts = render_parts(m, language)
         item = sub(feed, "entry")
         sub(item, "id", cap_identifier(m.id, m.version, options))
-        sub(item, "title", parts["headline"])
+        sub(item, "title", parts["title"])
         sub(item, "updated", cap_time(m.updated_at))
         if m.created_at:
             sub(item, "published", cap_time(m.created_at))
-        sub(item, "summary", f"{parts['what']} {parts['where']}")
+        sub(item, "summary", f"{parts['what']} {parts['where']}. {parts['evidence']}")
         sub(item, "category", term=m.type)
         sub(item, "category", term=m.severity, scheme="urn:ttt:severity")
         sub(item, "category", term=m.event, scheme="urn:ttt:change", label=parts["event_label"])
         if m.verification != "new":
             sub(item, "category", term=m.verification, scheme="urn:ttt:verification")
         sub(item, "link", rel="alternate", type=CAP_MEDIA_TYPE, href=entry.cap_url)
-        if m.url:
-            sub(item, "link", rel="related", type="application/json", href=m.url)
+        if m.url:  # the signed alert page: readable without an account
+            sub(item, "link", rel="related", type="text/html", href=m.url)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -29,6 +29,7 @@ from alerts.alerts import service
 from alerts.alerts.hazard_follow import follow_hazards
 from alerts.alerts.models import RuleRun
 from alerts.chunks import CHUNK_ROWS
+from alerts.flagged import mark_flagged
 from alerts.incremental import queued_findings
 from alerts.rules.config import DEFAULT_RULES_FILE, RuleSet, load_rules, parse_rules
 from alerts.rules.dedup import merge
@@ -81,6 +82,7 @@ def _pcodes(session: Session, network: repo.Network):
 
 def _record(session: Session, findings: list[Finding], network: repo.Network, now: datetime,
             run: RuleRun, rules: RuleSet) -> RunResult:
+    mark_flagged(session, findings)
     created, updated = service.record_findings(session, findings, _pcodes(session, network), now=now,
                                                lifecycle=rules.lifecycle)
     run.created, run.updated = len(created), len(updated)
@@ -197,7 +199,8 @@ def backtest(session: Session, start: date | datetime, end: date | datetime, rul
     step("loading observations")
     observations = repo.load_observations(session, network, until=until)
     step(f"evaluating {len(rules.rules)} rules over {len(observations)} observations")
-    findings = evaluate(repo.snapshot(network, observations), rules, now=until, since=since)
+    findings = evaluate(repo.snapshot(network, observations, repo.zero_days(session, network, None, until)),
+                        rules, now=until, since=since)
     step("grouping findings into alerts")
     alerts = merge(findings, [], rules.lifecycle).alerts
     by_type: dict[str, int] = {}

@@ -204,9 +204,10 @@ def _exact(session: Session, network: repo.Network, rules: RuleSet, now: datetim
     """The findings at these places over their whole history (or the ``spans`` of it the
     rules in ``only`` read), chunk by chunk; ``quotas``: countries kept whole in one chunk."""
     findings: list[Finding] = []
+    zero_days = repo.zero_days(session, network, history_from, now)  # known-zero days for mass baselines
     for chunk, observations in _chunked(session, network, now, history_from, corridor_ids, fp_ids,
                                         off_network, chunk_rows, spans, quotas):
-        found = evaluate(repo.snapshot(network, observations), rules, now=now, since=since, only=only)
+        found = evaluate(repo.snapshot(network, observations, zero_days), rules, now=now, since=since, only=only)
         findings += [f for f in found if chunk.owns(f)]
     return findings
 

@@ -8,6 +8,7 @@ organisation or a role instead, and the evidence without the reporter's name and
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ttt.location_policy import generalise_coordinates, sees_exact
@@ -54,3 +55,26 @@ def evidence_for(role: str | None, evidence: dict[str, Any] | None) -> dict[str,
     if not sees_exact(role):
         evidence = generalise_coordinates(evidence)
     return evidence
+
+
+# --- reporters' words in official messages -----------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,15})://")
+_DOMAIN = re.compile(r"(?i)\b((?:[a-z0-9-]+\.)+)([a-z]{2,24})\b")
+REPORTER_TEXT_MAX = 300
+
+
+def reporter_text(text: str | None, limit: int = REPORTER_TEXT_MAX) -> str:
+    """A reporter's words made safe to quote in official e-mails and SMS: no control
+    characters or line breaks (no forged lines), no link a mail client or phone would make
+    clickable (``http://x.org`` -> ``http[:]//x[.]org``, addresses too), one line, bounded."""
+    text = " ".join(_CONTROL.sub(" ", text or "").split())
+    text = _SCHEME.sub(lambda m: f"{m.group(1)}[:]//", text)
+    text = _DOMAIN.sub(lambda m: m.group(1).replace(".", "[.]") + m.group(2), text)
+    return text.replace("@", " [at] ")[:limit].strip()
+
+
+def quoted(words: str, language: str = "en") -> str:
+    """The reporter's words marked as theirs."""
+    return f"« {words} »" if language == "fr" else f"“{words}”"

@@ -22,13 +22,13 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from ttt.facts import DIRECTIONS, SPECIES
 from ttt.facts import HERDER_GROUPS as HERDERS
-from ttt.facts import SPECIES
 
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
            "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 REASONS = ("pasture", "water", "market", "seasonal", "conflict")
-MOVEMENTS = ("descent", "return")
+MOVEMENTS = DIRECTIONS
 LON_RANGE = (-12.0, 14.0)  # Senegal/Mali border to eastern Niger
 LAT_RANGE = (11.5, 16.5)
 METRES_PER_DEG_LAT = 110_574.0

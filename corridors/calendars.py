@@ -19,8 +19,8 @@ from datetime import date
 from functools import cached_property
 
 from ttt.errors import ValidationFailed
+from ttt.facts import DIRECTIONS
 
-DIRECTIONS = ("descent", "return")
 _MMDD = re.compile(r"^\s*(\d{1,2})-(\d{1,2})\s*$")
 
 

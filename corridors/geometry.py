@@ -27,6 +27,7 @@ from shapely.strtree import STRtree
 
 from ttt.errors import ValidationFailed
 from ttt.geo import transformer, utm_crs_for
+from ttt.i18n import Text
 
 GEOD = Geod(ellps="WGS84")
 # GeoJSON segments are straight in lon/lat (RFC 7946 section 3.1.1): densify them to about
@@ -325,7 +326,7 @@ def parse_direction(value: str | float | int, field: str = "direction") -> float
 def _degrees(number: float, field: str, raw: object) -> float:
     if not math.isfinite(number) or number < 0 or number > 360:
         raise ValidationFailed(
-            [{"field": field, "message": f"a heading in degrees must be 0-360, got {raw!r}"}]
+            [{"field": field, "message": Text("a heading in degrees must be 0-360, got {got}", got=repr(raw))}]
         )
     return number % 360.0
 
@@ -335,9 +336,9 @@ def _bad(field: str, raw: object) -> None:
         [
             {
                 "field": field,
-                "message": (
-                    f"expected a compass direction (N, NE, SSW, SO, ... or a word such as "
-                    f"'south-west'/'sud-ouest') or degrees 0-360, got {raw!r}"
+                "message": Text(
+                    "expected a compass direction (N, NE, SSW, SO, ... or a word such as "
+                    "'south-west'/'sud-ouest') or degrees 0-360, got {got}", got=repr(raw)
                 ),
             }
         ]

@@ -1,16 +1,21 @@
 """Settings from the environment (prefix TTT_).
 
 One cached Settings object; tests and the CLI call ``get_settings.cache_clear()`` after
-changing the environment. A default secret key is refused outside development mode so a
+changing the environment. The public default secret key is used by tests only: elsewhere,
+without ``TTT_SECRET_KEY``, a random key is generated on first run and kept in
+``TTT_SECRET_FILE`` (outside git), and the default given explicitly is refused, so a
 deployment can never sign acknowledgement links with a key everybody knows.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ttt.facts import SEASON_START, TLU_FACTORS
@@ -26,6 +31,7 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/ttt"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     public_url: str = "http://127.0.0.1:8000"
+    console_basemap_url: str = ""  # e.g. https://{s}.tile.example.org/{z}/{x}/{y}.png; empty = no basemap
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     token_ttl_days: int = 365  # lifetime of new tokens unless given; 0 = never expire
@@ -53,6 +59,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 20_000_000
     max_count_per_species: int = 100_000
     kobo_field_map: dict[str, str] = {}
+    kobo_form_field_maps: dict[str, dict[str, str]] = {}  # per form: formhub/uuid or _xform_id_string -> map
+    qa_limits: dict[str, float] = {}  # overrides of corridors.observations.quality.QaLimits
 
     # --- statistics ---
     season_start: str = SEASON_START
@@ -63,6 +71,18 @@ class Settings(BaseSettings):
     rate_limit_burst: int | None = None
     rate_limit_anonymous_per_min: int = 120
     outbound_allow: str = ""  # CIDRs outbound requests may reach although not public (ttt/outbound.py)
+    secret_file: str = ".ttt-secret"  # where the generated secret key is kept when TTT_SECRET_KEY is unset
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        from ttt.outbound import parse_allow  # a wrong CIDR is a start-up error, not a 500 later
+
+        try:
+            parse_allow(value)
+        except ValueError as exc:
+            raise ValueError(f"TTT_OUTBOUND_ALLOW: {exc} (expected CIDRs such as 10.0.0.5/32, comma separated)") from None
+        return value
 
     # --- speed under load --- (see README "Scale")
     rules_batch: int = 5000  # observations per engine transaction (each batch commits on its own)
@@ -72,11 +92,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.environment != "development" and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
+        if self.secret_key.get_secret_value() != DEFAULT_SECRET_KEY or self.environment == "test":
+            return self
+        if "secret_key" in self.model_fields_set:
             raise ValueError(
-                "TTT_SECRET_KEY is the development default; set a long random secret "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                "TTT_SECRET_KEY is the public default; set a long random secret "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))') or leave it unset "
+                "to have one generated in TTT_SECRET_FILE"
             )
+        self.secret_key = SecretStr(load_or_create_secret(Path(self.secret_file)))
         return self
 
     @property
@@ -103,6 +127,25 @@ class Settings(BaseSettings):
     def libpq_url(self) -> str:
         """The same URL for plain psycopg / libpq (no SQLAlchemy driver suffix)."""
         return self.sync_database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The key kept in ``path``; on first run a new random one, written once (mode 0600) so
+    every process of the deployment (API workers, scheduler) signs with the same key."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) < 32:
+            raise ValueError(f"the secret key in {path} is too short; delete the file to have a new one made") from None
+        return key
+    except OSError as exc:
+        raise ValueError(f"cannot create the secret key file {path} ({exc.strerror}); set TTT_SECRET_KEY "
+                         "or TTT_SECRET_FILE to a writable place") from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key + "\n")
+    return key
 
 
 @lru_cache

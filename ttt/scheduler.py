@@ -177,6 +177,9 @@ def build_scheduler(settings, *, leader: LeaderLock | None = None) -> SchedulerH
     from corridors.feeds.jobs import pull_due_job
 
     scheduler.add_job(_guarded("feeds", leader, pull_due_job), IntervalTrigger(seconds=60), id="feeds")
+    from corridors.quality.service import data_gap_job
+
+    scheduler.add_job(_guarded("data_gaps", leader, data_gap_job), IntervalTrigger(hours=1), id="data_gaps")
     return SchedulerHandle(scheduler, leader, wakeable)
 
 

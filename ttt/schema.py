@@ -20,5 +20,6 @@ def import_all_models() -> type[Base]:
     import corridors.stats.models  # noqa: F401
     import ttt.audit  # noqa: F401
     import ttt.users  # noqa: F401
+    import ttt.web_sessions  # noqa: F401
 
     return Base

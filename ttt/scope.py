@@ -41,3 +41,12 @@ def pcodes_in_sql(jsonb_array: str, param: str = "scopes") -> str:
     """SQL true when any P-code of a JSONB array column (alerts' ``pcodes``) is in the scopes."""
     return (f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce({jsonb_array}, '[]'::jsonb)) AS p(code) "
             f"WHERE {pcode_in_sql('p.code', param=param)})")
+
+
+def meets_scopes(pcode: str | None, scopes: Iterable[str]) -> bool:
+    """Whether ``pcode`` is inside the scopes or an area containing one of them (a country
+    for a user scoped to one of its regions): what a scoped user's own place may name."""
+    scopes = tuple(scopes)
+    if in_scopes(pcode, scopes):
+        return True
+    return bool(pcode) and any(s.upper().startswith(pcode.upper()) for s in scopes)

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ARRAY, ForeignKey, String, Text, select
+from sqlalchemy import ARRAY, ForeignKey, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ttt.config import get_settings
@@ -38,6 +38,16 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class DigestNonceUse(Base):
+    """One accepted (nonce, nc) of an OpenRosa Digest Authorization: a second use is a replay."""
+
+    __tablename__ = "digest_nonce_uses"
+
+    nonce: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nc: Mapped[str] = mapped_column(String(16), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
 
 
 class ApiToken(Base):

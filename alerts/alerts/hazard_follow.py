@@ -21,6 +21,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
+from alerts.alerts import rerouting
 from alerts.alerts.lifecycle import add_history
 from alerts.alerts.models import Alert
 from alerts.alerts.service import notify
@@ -87,6 +88,7 @@ def _refresh(session: Session, alert: Alert, f: Finding, now: datetime) -> str |
     event = "escalated" if higher else "updated"
     add_history(alert, event, "ttt", now, "the hazard changed")
     session.flush()
+    rerouting.attach(session, alert, now)  # the way round a moved hazard is another way
     notify(session, alert, event)
     return event
 

@@ -275,8 +275,21 @@ def _observations_from_records(rec: np.ndarray, network: Network, vocab: tuple[s
     )
 
 
-def snapshot(network: Network, observations: Observations) -> Snapshot:
-    return Snapshot(observations, network.corridors, network.flow_points, network.calendars, network.hazards)
+def snapshot(network: Network, observations: Observations, zero_days: dict | None = None) -> Snapshot:
+    return Snapshot(observations, network.corridors, network.flow_points, network.calendars, network.hazards,
+                    zero_days or {})
+
+
+def zero_days(session: Session, network: Network, since: datetime | None, until: datetime) -> dict[int, np.ndarray]:
+    """Days each flow point reported "no herd passed" (flow point index -> UTC day starts in
+    epoch seconds), from ``since`` (None: all) to ``until``."""
+    from corridors.observations.repository import zero_report_days
+
+    out: dict[int, np.ndarray] = {}
+    for fp_id, days in zero_report_days(session, since, until).items():
+        if fp_id in network.fp_index:
+            out[network.fp_index[fp_id]] = np.array(days, dtype=np.int64)
+    return out
 
 
 # --- the queue written by ingestion -------------------------------------------------------

@@ -110,8 +110,8 @@ def post_evaluate(session: DbSession) -> dict:
 
 @router.post("/rules/backtest", dependencies=[require_roles(*STAFF)], response_model=BacktestOut,
              summary="Replay a period through a rule set; nothing is written")
-def post_backtest(body: BacktestIn, session: DbSession) -> dict:
-    return engine.backtest(session, body.from_, body.to, body.rules)
+def post_backtest(body: BacktestIn, session: DbSession, user: CurrentUser) -> dict:
+    return service.backtest_for(session, user, engine.backtest(session, body.from_, body.to, body.rules))
 
 
 @router.get("/alerts", response_model=Page[AlertOut], summary="List alerts (newest change first)")

@@ -52,8 +52,9 @@ class BacktestOut(Open):
     from_: str = Field(alias="from")
     to: str
     rules_version: str
-    observations: int
-    findings: int
+    observations: int | None = Field(description="observations replayed (null for users with scopes: "
+                                     "they see only the alerts of their areas)")
+    findings: int | None
     alerts: list[dict[str, Any]]
     by_type: dict[str, int]
     by_rule: dict[str, int]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import shapely
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
@@ -22,13 +23,14 @@ from alerts.alerts import repository as repo
 from alerts.alerts import rerouting
 from alerts.alerts.lifecycle import NOTIFY_EVENTS, notify  # noqa: F401  (the delivery hook's home)
 from alerts.alerts.models import ALERT_SEVERITIES, Alert
-from alerts.privacy import actor, evidence_for, role_label
+from alerts.privacy import actor, evidence_for, quoted, reporter_text, role_label
 from alerts.rules.dedup import AlertState, Change, merge
 from alerts.rules.lifecycle import Lifecycle
 from alerts.rules.model import SPECIES, Evidence, Finding
 from ttt.errors import Conflict, NotFound, ValidationFailed
 from ttt.facts import corridor_place, fp_place
 from ttt.location_policy import GENERALISED, alert_geometry, sees_exact
+from ttt.scope import meets_scopes
 from ttt.users import Principal
 
 EVENT_KINDS = (
@@ -43,6 +45,7 @@ EVENT_KIND_TEXT = {
     "non_use_of_corridor": ("Official corridor not used", "Non-utilisation du couloir officiel"),
     "other": ("Event", "Événement"),
 }
+MAX_EVENT_VERTICES = 2_000  # every later feed and map read pays for each vertex of an event's geometry
 EVENT_SUPPRESS_HOURS = 24.0  # reports of the same kind at the same place within a day are one alert
 
 
@@ -209,6 +212,10 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
             errors.append({"field": "location", "message": "expected {\"lon\": <number>, \"lat\": <number>}"})
         except ValidationFailed as exc:
             errors.extend(exc.errors)
+    if geom is not None and shapely.get_num_coordinates(geom) > MAX_EVENT_VERTICES:
+        errors.append({"field": "geometry", "message": f"{shapely.get_num_coordinates(geom):,} vertices; draw the "
+                       f"event with at most {MAX_EVENT_VERTICES:,} (simplify it)"})
+        geom = None
     network = repo.load_network(session)
     fp_code, corridor = body.get("flow_point"), body.get("corridor")
     fps = {f.code: f for f in network.flow_points}
@@ -228,9 +235,9 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
         errors.append({"field": "occurred_at", "message": "give a time zone offset (e.g. +00:00)"})
     elif isinstance(occurred, datetime) and occurred > now + timedelta(minutes=5):
         errors.append({"field": "occurred_at", "message": "is in the future"})
-    headline = (body.get("headline") or "").strip()
-    if len(headline) > 300:
+    if len((body.get("headline") or "").strip()) > 300:
         errors.append({"field": "headline", "message": "at most 300 characters"})
+    headline = reporter_text(body.get("headline"))  # one line, no links: it goes into official messages
     if errors:
         raise ValidationFailed(errors)
     fp = fps.get(fp_code) if fp_code else None
@@ -249,10 +256,8 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
 
         c = geom.centroid
         pcodes = [p for p in admin_pcodes_at(session, [c.x], [c.y]) if p]
-    if not user.unrestricted and not any(user.in_scope(p) for p in pcodes):
-        raise ValidationFailed([{"field": "location", "message":
-                                 f"this place ({', '.join(pcodes) or 'outside every known admin area'}) is outside "
-                                 f"your areas ({', '.join(user.scopes)})"}])
+    if not user.unrestricted:
+        _check_event_scope(session, user, geom, pcodes, corridor, network, bool(body.get("geometry")))
     report_id = str(body.get("id") or uuid.uuid4())
     day = occurred.astimezone(UTC).date()
     en, fr = EVENT_KIND_TEXT[kind]
@@ -267,7 +272,8 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     finding = Finding(
         rule=f"event:{kind}", type="event", severity=severity, corridor=corridor, flow_point=fp.code if fp else None,
         window_start=occurred, window_end=occurred,
-        headline={"en": headline or f"{en} reported at {where}", "fr": headline or f"{fr} signalé(e) à {where}"},
+        headline={"en": f"{en} reported at {where}" + (f": {quoted(headline, 'en')}" if headline else ""),
+                  "fr": f"{fr} signalé(e) à {where}" + (f" : {quoted(headline, 'fr')}" if headline else "")},
         dedup_key=key, place=place,
         evidence=Evidence(rule=f"event:{kind}", rule_version="event", observed={"reports": 1}, baseline=None,
                           threshold=None, observations=(report_id,),
@@ -299,6 +305,37 @@ def report_event(session: Session, user: Principal, body: dict[str, Any], now: d
     life.reported_by(closed, user.name, report_id, now, after_close=True, label=role_label(user.role))
     session.flush()
     return closed, False
+
+
+def _related(user: Principal, pcode: str | None) -> bool:
+    """In the user's areas, or an area containing one of them (a country for a region scope)."""
+    return bool(pcode) and meets_scopes(pcode, user.scopes)
+
+
+def _check_event_scope(session: Session, user: Principal, geom, pcodes: list[str], corridor: str | None,
+                       network, drawn: bool) -> None:
+    """A scoped reporter reports only inside their areas: the place, every admin area a
+    drawn geometry touches, and the corridor named (its admin areas must meet theirs), so an
+    event cannot be pushed to another country's recipients."""
+    from corridors.geodata.repository import admin_pcodes_touching
+
+    errors = []
+    if not any(user.in_scope(p) for p in pcodes):
+        errors.append({"field": "location", "message":
+                       f"this place ({', '.join(pcodes) or 'outside every known admin area'}) is outside "
+                       f"your areas ({', '.join(user.scopes)})"})
+    if drawn and geom is not None:
+        outside = sorted(p for p in admin_pcodes_touching(session, geom) if not _related(user, p))
+        if outside:
+            errors.append({"field": "geometry", "message": f"reaches areas outside yours ({', '.join(outside[:10])}); "
+                           f"draw the event inside {', '.join(user.scopes)}"})
+    if corridor is not None:
+        codes = network.corridor_pcodes.get(corridor) or []
+        if not any(_related(user, p) for p in codes):
+            errors.append({"field": "corridor", "message": f"corridor {corridor} does not pass through your areas "
+                           f"({', '.join(user.scopes)})"})
+    if errors:
+        raise ValidationFailed(errors)
 
 
 # --- reading and acting on alerts --------------------------------------------------------------
@@ -440,6 +477,28 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "window_start": _iso(f.window_start), "window_end": _iso(f.window_end), "dedup_key": f.dedup_key,
         "evidence": f.evidence.as_dict(), "geometry": _geojson(f.geometry),
     }
+
+
+def backtest_for(session: Session, user: Principal, result: dict[str, Any]) -> dict[str, Any]:
+    """A backtest as a scoped user may see it: only the alerts at places inside their areas
+    (a flow point's admin area, else the corridor's), and counts of those alone."""
+    if user.unrestricted:
+        return result
+    network = repo.load_network(session)
+
+    def places(a: dict[str, Any]) -> list[str]:
+        if a.get("flow_point") and network.fp_pcode.get(a["flow_point"]):
+            return [network.fp_pcode[a["flow_point"]]]
+        return list(network.corridor_pcodes.get(a.get("corridor") or "", []))
+
+    kept = [a for a in result["alerts"] if any(user.in_scope(p) for p in places(a))]
+    by_type: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    for a in kept:
+        by_type[a["type"]] = by_type.get(a["type"], 0) + 1
+        by_rule[a["rule"]] = by_rule.get(a["rule"], 0) + 1
+    return {**result, "alerts": kept, "by_type": by_type, "by_rule": by_rule, "by_place": {},
+            "findings": None, "observations": None}
 
 
 def states_json(states: Iterable[AlertState]) -> list[dict[str, Any]]:

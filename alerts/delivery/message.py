@@ -21,9 +21,10 @@ from ttt.facts import ALERT_TYPES, SEVERITIES, severity_rank  # noqa: F401 - re-
 from ttt.geo import to_geojson
 from ttt.jsonkit import plain
 
-EVENTS: tuple[str, ...] = ("created", "updated", "escalated", "resolved",
-                           "reopened", "confirmed", "dismissed", "reminder", "closed")
-"""What happened to the alert that makes it worth telling someone."""
+EVENTS: tuple[str, ...] = ("created", "updated", "escalated", "resolved", "reopened", "confirmed", "dismissed",
+                           "reminder", "closed")
+"""What happened to the alert that makes it worth telling someone (each has its own wording
+in :mod:`alerts.delivery.words`; ``test`` is worded too but never queued)."""
 
 HEARS: tuple[str, ...] = ("new", "update", "verification", "resolution")
 """The kinds of change a subscription may choose to hear (``Subscription.hears``)."""
@@ -33,8 +34,6 @@ EVENT_HEARD_AS: dict[str, str | None] = {
     "confirmed": "verification", "resolved": "resolution", "closed": "resolution",
     "dismissed": None,  # a false alarm is told to everyone who was told the alert
 }
-
-LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class AlertMessage:
     type: str
     severity: str
     status: str = "open"  # open | acknowledged | escalated | resolved
-    event: str = "created"  # created | updated | escalated | resolved
+    event: str = "created"  # one of EVENTS, or "test" for a channel check
     created_at: datetime | None = None
     corridor_code: str | None = None
     corridor_name: str | None = None
@@ -74,8 +73,8 @@ class AlertMessage:
     window_start: datetime | None = None
     window_end: datetime | None = None
     kind: str | None = None  # hazard kind (bushfire, flood...) or event kind (conflict...)
-    ack_url: str | None = None
-    url: str | None = None
+    ack_url: str | None = None  # this recipient's signed alert page (acknowledge, report back)
+    url: str | None = None  # a page anyone holding the message may open (same signed page when sent)
     verification: str = "new"  # new | verifying | confirmed | dismissed
     corroborations: int = 0  # independent reports of the same event beyond the first
     late: bool = False  # raised from a history load: about events long past
@@ -108,15 +107,18 @@ class AlertMessage:
         """The copy that may leave ttt (e-mail, SMS, webhooks, CAP, Atom, pages): geometry
         generalised to whole grid cells, no reporter's name or words (location and people
         policies: ttt.location_policy, alerts.privacy). Idempotent."""
-        from alerts.privacy import evidence_for
+        from alerts.privacy import evidence_for, reporter_text
         from ttt.location_policy import recipient_geometry
 
-        return dataclasses.replace(self, geometry=recipient_geometry(self.geometry),
+        headline = self.headline
+        if self.type == "event":  # written by a reporter: one line, no links (older rows too)
+            headline = {k: reporter_text(v, 400) for k, v in self.headline.items()}
+        return dataclasses.replace(self, geometry=recipient_geometry(self.geometry), headline=headline,
                                    evidence=evidence_for(None, dict(self.evidence)))
 
     def with_ack_url(self, ack_url: str | None) -> AlertMessage:
-        """A copy carrying one recipient's acknowledgement link."""
-        return dataclasses.replace(self, ack_url=ack_url)
+        """A copy carrying one recipient's signed page link (also its "details" link)."""
+        return dataclasses.replace(self, ack_url=ack_url, url=ack_url or self.url)
 
     # --- snapshot: what the outbox stores as JSON --------------------------------------
 

@@ -14,7 +14,9 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -51,6 +53,7 @@ class Subscription(Base):
     area = mapped_column(Geometry("GEOMETRY", srid=4326), nullable=True)
     mode: Mapped[str] = mapped_column(String(10), default="immediate")
     tier: Mapped[int] = mapped_column(Integer, default=1)
+    may_report_outcome: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     secret: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     # which changes it hears: new, update, verification, resolution (HEARS in delivery.message)
@@ -124,3 +127,48 @@ class DeliveryAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     worker: Mapped[str | None] = mapped_column(Text)
+
+
+class Acknowledgement(Base):
+    """One recipient's receipt of an alert, through the signed link of one delivery.
+
+    Receipts are per recipient, not per alert: two organisations each record their own. An
+    acknowledgement is not a change of the alert (no new version, nothing re-sent). ``kind``
+    and ``tier`` are the subscription's at the time, so escalation can tell an authority of
+    the tier it targets from a partner system.
+    """
+
+    __tablename__ = "acknowledgements"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    alert_version: Mapped[int] = mapped_column(Integer)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), unique=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="SET NULL"))
+    organisation: Mapped[str | None] = mapped_column(Text)  # the label shown; never a contact
+    kind: Mapped[str] = mapped_column(String(12))
+    tier: Mapped[int] = mapped_column(Integer, default=1)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecipientOutcome(Base):
+    """What an authority reports back from its alert page (field names as the alert outcome)."""
+
+    __tablename__ = "recipient_outcomes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="SET NULL"))
+    organisation: Mapped[str | None] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(30))
+    killed: Mapped[int | None] = mapped_column(Integer)
+    injured: Mapped[int | None] = mapped_column(Integer)
+    displaced: Mapped[int | None] = mapped_column(Integer)
+    animals_lost: Mapped[int | None] = mapped_column(Integer)
+    crop_damage_ha: Mapped[float | None] = mapped_column(Float)
+    reprisal_risk: Mapped[bool | None] = mapped_column(Boolean)
+    acted_by: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,6 @@ from alerts.delivery import repository as repo
 from alerts.delivery.matching import AlertFacts, SubscriptionFilter, matching_ids
 from alerts.delivery.message import EVENT_HEARD_AS, EVENTS, AlertMessage, Place
 from alerts.delivery.settings import DeliverySettings, get_delivery_settings
-from ttt.config import get_settings
 
 
 def next_digest_at(now: datetime, at: time, zone: ZoneInfo) -> datetime:
@@ -52,9 +51,12 @@ def _flat_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
     return evidence
 
 
-def message_for_alert(session: Session, alert, event: str, *, public_url: str | None = None) -> AlertMessage:
-    """The recipient's view of an alert row now, with place names looked up once."""
-    public_url = (public_url or get_settings().public_url).rstrip("/")
+def message_for_alert(session: Session, alert, event: str) -> AlertMessage:
+    """The recipient's view of an alert row now, with place names looked up once.
+
+    It carries no link: links are made when a message is sent (each recipient's signed
+    page, from the public URL configured then), so a corrected TTT_PUBLIC_URL fixes them.
+    """
     fp_name, fp_pcodes = repo.flow_point_info(session, alert.flow_point_code)
     codes = list(dict.fromkeys([*(alert.pcodes or []), *fp_pcodes]))
     names = repo.admin_areas(session, codes)
@@ -70,7 +72,7 @@ def message_for_alert(session: Session, alert, event: str, *, public_url: str | 
         flow_point_code=alert.flow_point_code, flow_point_name=fp_name, places=places, headline=headline,
         evidence=_flat_evidence(alert.evidence), geometry=_geometry(alert.geom),
         window_start=alert.window_start, window_end=alert.window_end, kind=alert.event_kind,
-        url=f"{public_url}/api/v1/alerts/{alert.id}", verification=alert.verification or "new",
+        verification=alert.verification or "new",
         corroborations=alert.corroborations or 0, late=bool(alert.late), reopened_from=alert.reopened_from,
     ).for_recipients()
 

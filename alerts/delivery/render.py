@@ -1,9 +1,9 @@
-"""Texts for every channel, from the jinja2 templates in ``templates/{fr,en}/``.
+"""Texts for every channel: the plain-words answers of :mod:`alerts.delivery.words` laid out
+by the jinja2 templates in ``templates/`` (one set; labels come from the gettext catalogues).
 
-Every message answers the same questions in the recipient's language: what happened, where
-(corridor, flow point, place names and P-codes), the evidence in plain words, what to do,
-and the acknowledgement link. ``_parts.j2`` holds one macro per question so email, SMS,
-webhook and CAP say the same thing.
+Email, SMS, webhook and CAP say the same thing: the state word first, what happened and
+where (names before codes), how serious, the evidence in plain words, what to do, and this
+recipient's signed alert page (open it to see the map, acknowledge, report back).
 """
 
 from __future__ import annotations
@@ -11,91 +11,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.delivery.message import LANGUAGES, AlertMessage, Place
+from alerts.delivery.message import AlertMessage
 from alerts.delivery.sms_text import fit_sms
+from alerts.delivery.words import parts as word_parts
+from ttt.i18n import language_or_default, languages, translations, translator
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_HIDDEN_FACTS = ("reported_by",)  # an informant's name never leaves the service
+
+__all__ = ["language_or_default", "render_parts", "render_email", "render_digest", "render_sms",
+           "render_sms_digest", "webhook_payload", "webhook_digest_payload", "render_page", "environment"]
 
 
-def language_or_default(language: str | None) -> str:
-    """Our two languages; anything else (``fr-ML``, ``FR``, None) maps onto them."""
-    lang = (language or "fr").split("-")[0].split("_")[0].lower()
-    return lang if lang in LANGUAGES else "en"
-
-
-def _num(value: Any, language: str, decimals: int = 0) -> str:
-    """12500 -> '12 500' (fr, narrow no-break space) or '12,500' (en)."""
-    if value is None:
-        return "?"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if decimals == 0 and abs(number - round(number)) < 1e-9:
-        text = f"{round(number):,}"
-    else:
-        text = f"{number:,.{decimals or 1}f}"
-    if language == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
-
-
-def _when(value: Any, language: str, date_only: bool = False) -> str:
-    """A date-time in UTC, written the way each language writes it."""
-    if value is None:
-        return "?"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        if language == "fr":
-            day = value.strftime("%d/%m/%Y")
-            return day if date_only else f"{day} {value:%H:%M} UTC"
-        day = f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
-        return day if date_only else f"{day} {value:%H:%M} UTC"
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y") if language == "fr" else f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
-    return str(value)
-
-
-def _places(places: Sequence[Place]) -> str:
-    """'Mopti (ML05), Douentza (ML0503)': names with their P-codes, as field staff use them."""
-    return ", ".join(f"{p.name} ({p.pcode})" if p.name else p.pcode for p in places)
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
+@cache
+def environment(language: str) -> Environment:
+    """One jinja2 environment per language, gettext installed (``_()`` in templates)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
-        undefined=Undefined,  # evidence keys vary by rule: a missing one is simply not told
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=False,
     )
-    env.filters["num"] = _num
-    env.filters["when"] = _when
-    env.filters["places"] = _places
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    t = translator(language)
+    env.globals.update(t=t, lang=t.language, dir=t.direction)
     return env
 
 
 def _render(name: str, language: str, **context: Any) -> str:
-    lang = language_or_default(language)
-    return environment().get_template(f"{lang}/{name}").render(**context)
+    return environment(language_or_default(language)).get_template(name).render(**context)
 
 
-def _parts(language: str):
-    return environment().get_template(f"{language_or_default(language)}/_parts.j2").make_module()
+def render_parts(message: AlertMessage, language: str | None) -> dict[str, str]:
+    """The plain-words answers (state, headline, what, where, evidence, action) in one language."""
+    return word_parts(message, language)
 
 
 @dataclass(frozen=True)
@@ -105,65 +62,82 @@ class EmailContent:
     html: str
 
 
-def render_parts(message: AlertMessage, language: str) -> dict[str, str]:
-    """The plain-words answers (headline, what, where, evidence, action) in one language."""
-    p = _parts(language)
-    return {
-        "headline": str(p.headline(message)).strip(),
-        "type_label": str(p.type_label(message)).strip(),
-        "severity_label": str(p.severity_label(message)).strip(),
-        "event_label": str(p.event_label(message)).strip(),
-        "what": " ".join(str(p.what(message)).split()),
-        "where": " ".join(str(p.where(message)).split()),
-        "evidence": " ".join(str(p.evidence(message)).split()),
-        "action": " ".join(str(p.action(message)).split()),
-    }
-
-
-# HTML templates get the parts as plain strings: jinja2 macros imported from a text
-# template would come back as Markup and escape nothing.
+def subject(message: AlertMessage, language: str) -> str:
+    p = render_parts(message, language)
+    return f"[TTT] {p['title']}" + ("" if message.event == "test" else f" ({p['severity_label']})")
 
 
 def render_email(message: AlertMessage, language: str) -> EmailContent:
-    subject = " ".join(_render("email_subject.txt", language, m=message).split())
+    lang = language_or_default(language)
+    p = render_parts(message, lang)
     return EmailContent(
-        subject=subject,
-        text=_render("email_body.txt", language, m=message).strip() + "\n",
-        html=_render("email_body.html", language, m=message, p=render_parts(message, language)),
+        subject=subject(message, lang),
+        text=_render("email_body.txt", lang, m=message, p=p).strip() + "\n",
+        html=_render("email_body.html", lang, m=message, p=p),
     )
 
 
 def render_digest(messages: Sequence[AlertMessage], language: str, day: date | datetime) -> EmailContent:
     """One email for a day's alerts: grouping cuts alert fatigue for digest subscribers."""
-    ctx = {"messages": list(messages), "day": day}
-    return EmailContent(
-        subject=" ".join(_render("digest_subject.txt", language, **ctx).split()),
-        text=_render("digest_body.txt", language, **ctx).strip() + "\n",
-        html=_render("digest_body.html", language, items=[(m, render_parts(m, language)) for m in messages], **ctx),
-    )
+    lang = language_or_default(language)
+    t = translator(lang)
+    items = [(m, render_parts(m, lang)) for m in messages]
+    subj = t.ngettext("[TTT] Summary of {day}: {n} alert", "[TTT] Summary of {day}: {n} alerts", len(messages),
+                      day=t.day(day))
+    ctx = {"items": items, "day": t.day(day), "count": len(messages)}
+    return EmailContent(subject=subj, text=_render("digest_body.txt", lang, **ctx).strip() + "\n",
+                        html=_render("digest_body.html", lang, **ctx))
+
+
+def sms_candidates(message: AlertMessage, language: str) -> list[str]:
+    """From fullest to shortest; every one starts with the state word and names the place."""
+    p = render_parts(message, language)
+    link = f" {message.ack_url}" if message.ack_url else ""
+    head, where = p["title"], p["where"][:1].upper() + p["where"][1:]
+    ended = message.event in ("resolved", "closed", "dismissed", "test")
+    detail = p["action"] if ended else p["evidence"]
+    return [
+        f"{head} ({p['severity_label']}). {where}. {detail}{link}",
+        f"{head} ({p['severity_label']}). {where}.{link}",
+        f"{head}. {where}.{link}",
+        f"{head}.{link}",
+        f"{p['state']}: {p['place']}.{link}",  # dear alphabets (Arabic: 67 a part) still name the place
+    ]
 
 
 def render_sms(message: AlertMessage, language: str, *, max_parts: int = 2, fold: bool = True) -> str:
-    """The fullest SMS text that fits ``max_parts`` parts, always ending with the ack link."""
-    full = " ".join(_render("sms.txt", language, m=message).split())
-    medium = " ".join(_render("sms_medium.txt", language, m=message).split())
-    short = " ".join(_render("sms_short.txt", language, m=message).split())
-    return fit_sms([full, medium, short], max_parts=max_parts, keep_tail=message.ack_url or "", fold=fold)
+    """The fullest SMS text that fits ``max_parts`` parts, always ending with the page link."""
+    candidates = [" ".join(c.split()) for c in sms_candidates(message, language)]
+    return fit_sms(candidates, max_parts=max_parts, keep_tail=message.ack_url or "", fold=fold)
 
 
-def render_sms_digest(messages: Sequence[AlertMessage], language: str, *, max_parts: int = 2, fold: bool = True) -> str:
+def render_sms_digest(messages: Sequence[AlertMessage], language: str, *, max_parts: int = 2,
+                      fold: bool = True) -> str:
     """A digest by SMS: count and the most severe headlines, cut to fit."""
     lang = language_or_default(language)
+    t = translator(lang)
     ranked = sorted(messages, key=lambda m: -m.severity_rank)
-    head = f"TTT: {len(messages)} alerte(s). " if lang == "fr" else f"TTT: {len(messages)} alert(s). "
-    text = head + " | ".join(m.headline_in(lang) for m in ranked)
-    return fit_sms([text], max_parts=max_parts, fold=fold)
+    head = t.ngettext("TTT: {n} alert.", "TTT: {n} alerts.", len(messages))
+    lines = []
+    for m in ranked:
+        p = render_parts(m, lang)
+        lines.append(p["title"])
+    return fit_sms([head + " " + " | ".join(lines)], max_parts=max_parts, fold=fold)
+
+
+def _facts(evidence: Any) -> Any:
+    """Structured evidence for partner systems, minus what identifies people."""
+    if isinstance(evidence, dict):
+        return {k: _facts(v) for k, v in evidence.items() if k not in _HIDDEN_FACTS}
+    if isinstance(evidence, list):
+        return [_facts(v) for v in evidence]
+    return evidence
 
 
 def webhook_payload(message: AlertMessage, language: str, *, event_id: str | None = None) -> dict[str, Any]:
     """The JSON a partner system receives: readable texts plus the structured facts."""
     lang = language_or_default(language)
-    parts = render_parts(message, lang)
+    p = render_parts(message, lang)
     data = message.to_dict()
     data.pop("evidence", None)
     return {
@@ -173,18 +147,21 @@ def webhook_payload(message: AlertMessage, language: str, *, event_id: str | Non
         "language": lang,
         "data": {
             **data,
-            "headline": parts["headline"],
-            "headlines": dict(message.headline),
-            "what": parts["what"],
+            "state": p["state"],
+            "headline": p["title"],
+            "headlines": {code: render_parts(message, code)["headline"] for code in languages()},
+            "what": p["what"],
+            "severity_text": p["severity_label"],
             "where": {
-                "text": parts["where"],
+                "text": p["where"],
                 "corridor": {"code": message.corridor_code, "name": message.corridor_name},
                 "flow_point": {"code": message.flow_point_code, "name": message.flow_point_name},
-                "places": [{"pcode": p.pcode, "name": p.name, "level": p.level} for p in message.places],
+                "places": [{"pcode": pl.pcode, "name": pl.name, "level": pl.level} for pl in message.places],
             },
-            "evidence": {"text": parts["evidence"], "facts": message.to_dict()["evidence"]},
-            "recommended_action": parts["action"],
+            "evidence": {"text": p["evidence"], "facts": _facts(message.to_dict()["evidence"])},
+            "recommended_action": p["action"],
             "ack_url": message.ack_url,
+            "url": message.url,
         },
     }
 
@@ -198,6 +175,6 @@ def webhook_digest_payload(messages: Sequence[AlertMessage], language: str, day:
     }
 
 
-def render_ack_page(view: Any) -> str:
-    """The acknowledgement page (mobile first, no script, works without login)."""
-    return _render("ack_page.html", view.language, v=view)
+def render_page(name: str, language: str, **context: Any) -> str:
+    """An HTML page (alert page, invalid link) in the reader's language and direction."""
+    return _render(name, language, **context)

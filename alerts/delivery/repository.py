@@ -6,20 +6,39 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from alerts.alerts.models import Alert
-from alerts.delivery.models import AlertMessageRecord, Delivery, DeliveryAttempt, Subscription
-from corridors.geodata.models import AdminArea, Corridor, FlowPoint
+from alerts.delivery.models import (
+    Acknowledgement,
+    AlertMessageRecord,
+    Delivery,
+    DeliveryAttempt,
+    RecipientOutcome,
+    Subscription,
+)
+from corridors.geodata.models import AdminArea, Corridor, FlowPoint, Hazard
+from ttt.scope import pcode_in_sql, prefix_patterns
 
 # --- subscriptions ------------------------------------------------------------------------
 
 
+def subscriptions_within(scopes: Sequence[str]):
+    """SQL condition: the subscription names admin areas and every one lies inside ``scopes``
+    (P-code prefixes). A subscription without areas reaches everywhere: unscoped users only."""
+    return text(
+        "cardinality(subscriptions.pcodes) > 0 AND NOT EXISTS (SELECT 1 FROM unnest(subscriptions.pcodes) AS p(code) "
+        f"WHERE NOT {pcode_in_sql('p.code', param='scope_patterns')})"
+    ).bindparams(scope_patterns=prefix_patterns(scopes))
+
+
 def list_subscriptions(session: Session, *, limit: int, offset: int, active: bool | None = None,
-                       channel: str | None = None) -> tuple[list[Subscription], int]:
+                       channel: str | None = None, scopes: Sequence[str] = ()) -> tuple[list[Subscription], int]:
     query = select(Subscription)
+    if scopes:
+        query = query.where(subscriptions_within(scopes))
     if active is not None:
         query = query.where(Subscription.active.is_(active))
     if channel:
@@ -149,28 +168,21 @@ def alerts_due_for_escalation(session: Session, *, older_than: datetime, severit
         .where(AlertMessageRecord.alert_id == Alert.id, AlertMessageRecord.event.in_(("created", "escalated")))
         .scalar_subquery()
     )
+    # a receipt from an authority (not a partner system) of a tier already told stops it
+    receipt = (
+        select(Acknowledgement.id)
+        .where(Acknowledgement.alert_id == Alert.id, Acknowledgement.kind != "partner",
+               Acknowledgement.tier <= Alert.escalation_tier)
+        .exists()
+    )
     return list(session.scalars(
         select(Alert)
         .where(Alert.status == "open", Alert.verification != "dismissed", Alert.held.is_(False),
-               Alert.severity.in_(list(severities)), Alert.escalation_tier < max_tier, last_told <= older_than)
+               Alert.severity.in_(list(severities)), Alert.escalation_tier < max_tier, last_told <= older_than,
+               ~receipt)
         .order_by(Alert.id)
         .with_for_update(skip_locked=True)
     ))
-
-
-def record_acknowledgement(session: Session, alert: Alert, *, who: str, at: datetime, note: str | None,
-                           label: str | None = None) -> None:
-    """Who/when on the alert; a change of the alert is a new version (as in the alerts service)."""
-    alert.acknowledged_at = at
-    alert.acknowledged_by = who
-    alert.history = [*(alert.history or []), {"at": at.isoformat(), "by": who, "by_label": label,
-                                               "change": "acknowledged", "note": note or None}]
-    if note:
-        alert.acknowledge_note = note
-    if alert.status == "open":
-        alert.status = "acknowledged"
-    alert.version = (alert.version or 1) + 1
-    alert.updated_at = at
 
 
 # --- dispatcher ---------------------------------------------------------------------------
@@ -242,8 +254,10 @@ def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
 
 
 def list_deliveries(session: Session, *, alert_id: int | None, status: str | None, limit: int,
-                    offset: int) -> tuple[list[Delivery], int]:
+                    offset: int, scopes: Sequence[str] = ()) -> tuple[list[Delivery], int]:
     query = select(Delivery)
+    if scopes:
+        query = query.where(Delivery.subscription_id.in_(select(Subscription.id).where(subscriptions_within(scopes))))
     if alert_id is not None:
         query = query.where(Delivery.alert_id == alert_id)
     if status:
@@ -273,6 +287,73 @@ def delete_finished_before(session: Session, cutoff: datetime) -> int:
         delete(Delivery).where(Delivery.status.in_(("sent", "failed", "superseded")), Delivery.created_at < cutoff)
     )
     return int(result.rowcount or 0)
+
+
+# --- recipients' receipts and reports (the signed alert page) ----------------------------
+
+
+def receipt_of(session: Session, delivery_id: int) -> Acknowledgement | None:
+    return session.scalar(select(Acknowledgement).where(Acknowledgement.delivery_id == delivery_id))
+
+
+def add_receipt(session: Session, **fields: Any) -> bool:
+    """Record one delivery's receipt; False when that delivery was already acknowledged."""
+    inserted = session.scalar(
+        insert(Acknowledgement).values(**fields)
+        .on_conflict_do_nothing(index_elements=[Acknowledgement.delivery_id]).returning(Acknowledgement.id)
+    )
+    return inserted is not None
+
+
+def organisations_acknowledged(session: Session, alert_id: int) -> int:
+    """How many organisations confirmed receipt (subscriptions without a label count alone)."""
+    label = func.coalesce(Acknowledgement.organisation, func.concat("#", Acknowledgement.subscription_id))
+    return session.scalar(select(func.count(func.distinct(label))).where(Acknowledgement.alert_id == alert_id)) or 0
+
+
+def add_outcome(session: Session, **fields: Any) -> None:
+    session.add(RecipientOutcome(**fields))
+    session.flush()
+
+
+def outcomes_of(session: Session, delivery_id: int) -> list[RecipientOutcome]:
+    return list(session.scalars(select(RecipientOutcome).where(RecipientOutcome.delivery_id == delivery_id)
+                                .order_by(RecipientOutcome.id)))
+
+
+def map_shapes(session: Session, corridor_code: str | None, flow_point_code: str | None,
+               pcodes: Sequence[str]) -> dict[str, Any]:
+    """Corridor line, flow point and the most detailed admin area, as shapely geometries."""
+    from geoalchemy2.shape import to_shape
+
+    out: dict[str, Any] = {"corridor": None, "flow_point": None, "area": None}
+    if corridor_code:
+        geom = session.scalar(select(Corridor.geom).where(Corridor.code == corridor_code))
+        out["corridor"] = to_shape(geom) if geom is not None else None
+    if flow_point_code:
+        row = session.execute(select(FlowPoint.geom, Corridor.geom).outerjoin(
+            Corridor, Corridor.id == FlowPoint.corridor_id).where(FlowPoint.code == flow_point_code)).first()
+        if row is not None:
+            out["flow_point"] = to_shape(row[0])
+            if out["corridor"] is None and row[1] is not None:
+                out["corridor"] = to_shape(row[1])
+    if pcodes:
+        geom = session.scalar(select(AdminArea.geom).where(AdminArea.pcode.in_(list(pcodes)), AdminArea.geom.isnot(None))
+                              .order_by(AdminArea.level.desc()).limit(1))
+        out["area"] = to_shape(geom) if geom is not None else None
+    return out
+
+
+def hazard_shape(session: Session, hazard_id: Any):
+    """A hazard's outline (public: fires, floods...), or None."""
+    from geoalchemy2.shape import to_shape
+
+    try:
+        key = int(hazard_id)
+    except (TypeError, ValueError):
+        return None
+    geom = session.scalar(select(Hazard.geom).where(Hazard.id == key))
+    return to_shape(geom) if geom is not None else None
 
 
 def mark_acknowledged(session: Session, delivery_id: int, at: datetime) -> None:

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ttt.facts import ALERT_TYPES, SEVERITIES
 from ttt.http.schemas import Open
+from ttt.i18n import languages
 
 Kind = Literal["authority", "partner", "staff"]
 ChannelName = Literal["email", "sms", "webhook", "log"]
-Language = Literal["fr", "en"]
 AlertType = Literal[ALERT_TYPES]  # type: ignore[valid-type]
 Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
+
+
+def _catalogue(code: str) -> str:
+    if code not in languages():
+        raise ValueError(f"expected a language we have a catalogue for: {', '.join(languages())}")
+    return code
+
+
+Language = Annotated[str, AfterValidator(_catalogue)]  # any catalogue in locales/
 Mode = Literal["immediate", "digest"]
 REPORTER_DOC = ("user name of a key informant or enumerator: this subscription is their own channel and carries "
                 "only feedback on their reports (confirmed, dismissed, resolved), never other alerts")
@@ -38,6 +47,7 @@ class SubscriptionIn(BaseModel):
     area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon")
     mode: Mode = "immediate"
     tier: int = Field(default=1, ge=1, le=10)
+    may_report_outcome: bool = Field(default=False, description="may report what was done from the alert page")
     secret: str | None = Field(default=None, description="webhook signing secret (whsec_...); generated if absent")
     active: bool = True
     hears: list[Hears] = Field(default_factory=lambda: ["new", "update", "verification", "resolution"],
@@ -61,6 +71,7 @@ class SubscriptionPatch(BaseModel):
     area: dict[str, Any] | None = None
     mode: Mode | None = None
     tier: int | None = Field(default=None, ge=1, le=10)
+    may_report_outcome: bool | None = None
     secret: str | None = None
     active: bool | None = None
     hears: list[Hears] | None = Field(default=None, min_length=1, description=HEARS_DOC)

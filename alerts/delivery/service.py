@@ -1,8 +1,9 @@
-"""Use cases of delivery: subscriptions, the delivery log, CAP documents, acknowledgements."""
+"""Use cases of delivery: subscriptions, the delivery log, CAP documents and the Atom feed
+(the signed alert page and receipts are in :mod:`alerts.delivery.page`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,19 +12,21 @@ from sqlalchemy.orm import Session
 
 from alerts.cap import FeedEntry, build_feed, cap_bytes, earlier_refs
 from alerts.delivery import repository as repo
-from alerts.delivery.ack import AckTokenError, read_token
 from alerts.delivery.channels import EmailChannel, SmsChannel, WebhookChannel, WebhookConfig
 from alerts.delivery.channels.webhook import generate_secret, secret_key
 from alerts.delivery.message import AlertMessage
 from alerts.delivery.models import Subscription
 from alerts.delivery.outbox import message_for_alert
-from alerts.delivery.render import language_or_default, render_parts
+from alerts.delivery.page import public_page_url
+from alerts.delivery.render import render_sms
+from alerts.delivery.samples import typical_alert
 from alerts.delivery.schemas import SubscriptionIn, SubscriptionPatch
 from alerts.delivery.settings import DeliverySettings, cap_options, get_delivery_settings
-from alerts.privacy import actor, recipient_label
+from alerts.delivery.sms_text import count_sms
 from ttt.config import get_settings
 from ttt.errors import NotFound, ValidationFailed
 from ttt.geo import parse_geometry, to_geojson
+from ttt.i18n import language_or_default, translator
 from ttt.outbound import OutboundRefused, check_url, mask_url
 from ttt.users import Principal
 
@@ -74,12 +77,28 @@ def _area(value: dict[str, Any] | None):
     return from_shape(geom, srid=4326)
 
 
+def within_scopes(user: Principal | None, pcodes: list[str] | None) -> bool:
+    """A scoped user manages only subscriptions naming admin areas, all inside their scopes
+    (one without areas reaches every country: unscoped users only)."""
+    if user is None or user.unrestricted:
+        return True
+    return bool(pcodes) and all(user.in_scope(p) for p in pcodes)
+
+
+def _scope_errors(user: Principal | None, pcodes: list[str] | None) -> list[dict[str, str]]:
+    if within_scopes(user, pcodes):
+        return []
+    assert user is not None
+    return [{"field": "pcodes", "message": f"name admin areas inside yours ({', '.join(user.scopes)}); "
+             "a subscription for other or all areas is set up by a user without scopes"}]
+
+
 def create_subscription(session: Session, body: SubscriptionIn, user: Principal,
                         ds: DeliverySettings | None = None) -> tuple[Subscription, str | None]:
     """A new subscription; returns it with the webhook secret to show once (generated if absent)."""
     ds = ds or get_delivery_settings()
     values = body.model_dump()
-    errors = _check(values, ds)
+    errors = _check(values, ds) + _scope_errors(user, [p.strip().upper() for p in values.get("pcodes") or []])
     area = None
     try:
         area = _area(values.pop("area"))
@@ -99,28 +118,30 @@ def create_subscription(session: Session, body: SubscriptionIn, user: Principal,
 
 
 def list_subscriptions(session: Session, *, limit: int, offset: int, active: bool | None = None,
-                       channel: str | None = None) -> tuple[list[Subscription], int]:
-    return repo.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel)
+                       channel: str | None = None, user: Principal | None = None) -> tuple[list[Subscription], int]:
+    return repo.list_subscriptions(session, limit=limit, offset=offset, active=active, channel=channel,
+                                   scopes=tuple(user.scopes) if user else ())
 
 
-def get_subscription(session: Session, subscription_id: int) -> Subscription:
+def get_subscription(session: Session, subscription_id: int, user: Principal | None = None) -> Subscription:
     sub = repo.get_subscription(session, subscription_id)
-    if sub is None:
+    if sub is None or not within_scopes(user, sub.pcodes):
         raise NotFound(f"subscription {subscription_id} does not exist")
     return sub
 
 
 def update_subscription(session: Session, subscription_id: int, patch: SubscriptionPatch,
-                        ds: DeliverySettings | None = None) -> tuple[Subscription, str | None]:
+                        ds: DeliverySettings | None = None, user: Principal | None = None) -> tuple[Subscription, str | None]:
     ds = ds or get_delivery_settings()
-    sub = get_subscription(session, subscription_id)
+    sub = get_subscription(session, subscription_id, user)
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active", "hears"):
+    for field in ("name", "kind", "channel", "address", "language", "min_severity", "mode", "tier", "active",
+                  "hears", "may_report_outcome"):
         if field in changes and changes[field] is None:
             raise ValidationFailed([{"field": field, "message": "cannot be null"}])
     merged = {"channel": sub.channel, "address": sub.address, "pcodes": sub.pcodes, "corridors": sub.corridors,
               "secret": None, **changes}
-    errors = _check(merged, ds)
+    errors = _check(merged, ds) + _scope_errors(user, [p.strip().upper() for p in merged.get("pcodes") or []])
     if errors:
         raise ValidationFailed(errors)
     new_secret = None
@@ -143,8 +164,8 @@ def update_subscription(session: Session, subscription_id: int, patch: Subscript
     return sub, new_secret
 
 
-def delete_subscription(session: Session, subscription_id: int) -> None:
-    session.delete(get_subscription(session, subscription_id))
+def delete_subscription(session: Session, subscription_id: int, user: Principal | None = None) -> None:
+    session.delete(get_subscription(session, subscription_id, user))
     session.flush()
 
 
@@ -158,19 +179,34 @@ def subscription_json(sub: Subscription, *, secret: str | None = None) -> dict[s
         "corridors": list(sub.corridors or []), "pcodes": list(sub.pcodes or []),
         "area": to_geojson(to_shape(sub.area)) if sub.area is not None else None,
         "mode": sub.mode, "tier": sub.tier, "active": sub.active, "hears": list(sub.hears or []),
-        "reporter": sub.reporter, "secret": secret, "has_secret": bool(sub.secret),
+        "reporter": sub.reporter, "may_report_outcome": bool(sub.may_report_outcome),
+        "sms_cost": sms_cost(sub.language) if sub.channel == "sms" else None,
+        "secret": secret, "has_secret": bool(sub.secret),
         "created_by": sub.created_by,
         "created_at": sub.created_at.isoformat() if sub.created_at else None,
         "updated_at": sub.updated_at.isoformat() if sub.updated_at else None,
     }
 
 
+def sms_cost(language: str, ds: DeliverySettings | None = None) -> dict[str, Any]:
+    """What one typical alert costs by SMS in this language: Arabic goes as UCS-2, 67
+    characters a part instead of 153, so admins see why the text is shorter or dearer."""
+    ds = ds or get_delivery_settings()
+    text = render_sms(typical_alert(), language, max_parts=ds.sms_max_parts, fold=ds.sms_fold_to_gsm)
+    count = count_sms(text)
+    per_part = 153 if count.encoding == "GSM-7" else 67
+    return {"encoding": count.encoding, "parts": count.parts, "characters_per_part": per_part}
+
+
 # --- delivery log -------------------------------------------------------------------------
 
 
 def delivery_log(session: Session, *, alert_id: int | None, status: str | None, limit: int,
-                 offset: int) -> tuple[list[dict[str, Any]], int]:
-    rows, total = repo.list_deliveries(session, alert_id=alert_id, status=status, limit=limit, offset=offset)
+                 offset: int, user: Principal | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Deliveries (scoped users: of their subscriptions only) with every attempt: status and
+    our own short reason, never the receiver's answer."""
+    rows, total = repo.list_deliveries(session, alert_id=alert_id, status=status, limit=limit, offset=offset,
+                                       scopes=tuple(user.scopes) if user else ())
     subs = repo.subscriptions_by_id(session, [d.subscription_id for d in rows])
     attempts = repo.attempts_for(session, [d.id for d in rows])
 
@@ -185,11 +221,11 @@ def delivery_log(session: Session, *, alert_id: int | None, status: str | None, 
             "mode": d.mode, "status": d.status, "attempts": d.attempts,
             "subscription": {"id": d.subscription_id, "name": sub.name if sub else None,
                              "organisation": sub.organisation if sub else None,
-                             "channel": sub.channel if sub else None, "address": sub.address if sub else None},
+                             "channel": sub.channel if sub else None, "address": (mask_url(sub.address) if sub.channel == "webhook" else sub.address) if sub else None},
             "created_at": iso(d.created_at), "next_attempt_at": iso(d.next_attempt_at) if d.status == "pending" else None,
             "sent_at": iso(d.sent_at), "acknowledged_at": iso(d.acknowledged_at), "last_error": d.last_error,
             "attempt_log": [{"at": iso(a.at), "outcome": a.outcome, "status_code": a.status_code,
-                             "response_excerpt": a.response_excerpt, "error": a.error, "duration_ms": a.duration_ms}
+                             "response_excerpt": None, "error": a.error, "duration_ms": a.duration_ms}
                             for a in attempts.get(d.id, [])],
         })
     return items, total
@@ -206,16 +242,23 @@ def _visible(alert, user: Principal) -> bool:
     return any(user.in_scope(p) for p in (alert.pcodes or []))
 
 
-def _current_message(session: Session, alert) -> tuple[AlertMessage, dict[int, datetime]]:
-    """The alert as of its current version (stored snapshot when there is one) and the send
-    times of every version told so far (for CAP references)."""
-    records = repo.alert_messages(session, alert.id)
-    sent = {r.version: r.sent_at for r in records}
+def current_message(session: Session, alert, records=None) -> AlertMessage:
+    """The alert as of its current version (stored snapshot when there is one), with a
+    read-only signed page link made now, from the current public URL."""
+    records = repo.alert_messages(session, alert.id) if records is None else records
     latest = next((r for r in reversed(records) if r.version == alert.version), None)
     if latest is not None:
-        return AlertMessage.from_dict(latest.payload).for_recipients(), sent
-    event = "resolved" if alert.status == "resolved" else ("created" if (alert.version or 1) == 1 else "updated")
-    return message_for_alert(session, alert, event), sent
+        message = AlertMessage.from_dict(latest.payload).for_recipients()
+    else:
+        event = "resolved" if alert.status == "resolved" else ("created" if (alert.version or 1) == 1 else "updated")
+        message = message_for_alert(session, alert, event)
+    return dataclasses.replace(message, url=public_page_url(alert.id, message.version))
+
+
+def _current_message(session: Session, alert) -> tuple[AlertMessage, dict[int, datetime]]:
+    """The current message and the send times of every version told so far (CAP references)."""
+    records = repo.alert_messages(session, alert.id)
+    return current_message(session, alert, records), {r.version: r.sent_at for r in records}
 
 
 def cap_document(session: Session, alert_id: int, user: Principal) -> bytes:
@@ -233,105 +276,6 @@ def feed_document(session: Session, user: Principal, *, limit: int, language: st
     alerts = [a for a in repo.recent_alerts(session, limit=limit * 3 if user.scopes else limit) if _visible(a, user)]
     entries = [FeedEntry(_current_message(session, a)[0], f"{base}/api/v1/alerts/{a.id}.cap") for a in alerts[:limit]]
     options = cap_options(get_settings(), get_delivery_settings())
-    title = "TTT - alertes de transhumance" if language_or_default(language) == "fr" else "TTT - transhumance alerts"
+    title = translator(language).gettext("TTT - transhumance alerts")
     return build_feed(entries, feed_url=f"{base}/api/v1/alerts/feed.atom", title=title,
                       language=language_or_default(language), options=options)
-
-
-# --- acknowledgement ----------------------------------------------------------------------
-
-
-@dataclass
-class AckView:
-    """What the acknowledgement page shows."""
-
-    state: str  # ready | done | already | invalid
-    language: str
-    reason: str | None = None
-    message: str | None = None
-    parts: dict[str, str] | None = None
-    who: str | None = None
-    at: datetime | None = None
-    status_code: int = 200
-
-
-_REASONS = {
-    "fr": {"expired": "Ce lien de confirmation a expiré.", "tampered": "Ce lien de confirmation n'est pas valide.",
-           "malformed": "Ce lien de confirmation est incomplet ou abîmé.", "gone": "Cette alerte n'existe plus."},
-    "en": {"expired": "This acknowledgement link has expired.", "tampered": "This acknowledgement link is not valid.",
-           "malformed": "This acknowledgement link is incomplete or damaged.", "gone": "This alert no longer exists."},
-}
-
-
-def _who(sub: Subscription | None, name: str | None) -> str:
-    base = "unknown recipient"
-    if sub is not None:
-        org = f", {sub.organisation}" if sub.organisation else ""
-        base = f"{sub.name}{org} <{sub.address}> via {sub.channel} (subscription {sub.id})"
-    if name and name.strip():
-        return f"{name.strip()[:120]} for {base}"
-    return base
-
-
-def _shown(alert) -> str | None:
-    """Who acknowledged, as the (anonymous) page shows it: an organisation, never a contact."""
-    return actor(None, alert.acknowledged_by, alert.acknowledged_by_label)
-
-
-class _Refused(Exception):
-    def __init__(self, view: AckView) -> None:
-        super().__init__(view.reason)
-        self.view = view
-
-
-def _load(session: Session, token: str, language: str | None, *, lock: bool):
-    """(alert, delivery, subscription, language) for a token, or _Refused with the page to show."""
-    lang = language_or_default(language) if language else None
-    try:
-        claim = read_token(get_settings().secret_key.get_secret_value(), token)
-    except AckTokenError as exc:
-        lang = lang or "fr"
-        raise _Refused(AckView("invalid", lang, exc.reason, _REASONS[lang][exc.reason],
-                               status_code=410 if exc.reason == "expired" else 400)) from None
-    delivery = repo.get_delivery(session, claim.delivery_id) if claim.delivery_id else None
-    sub = repo.get_subscription(session, delivery.subscription_id) if delivery else None
-    lang = lang or (sub.language if sub else "fr")
-    alert = repo.get_alert(session, claim.alert_id, lock=lock)
-    if alert is None:
-        raise _Refused(AckView("invalid", lang, "gone", _REASONS[lang]["gone"], status_code=404))
-    return alert, delivery, sub, lang
-
-
-def ack_page(session: Session, token: str, language: str | None = None) -> AckView:
-    """GET: show the alert and a button; never records anything (mail scanners open links)."""
-    try:
-        alert, _delivery, _sub, lang = _load(session, token, language, lock=False)
-    except _Refused as refused:
-        return refused.view
-    message, _ = _current_message(session, alert)
-    parts = render_parts(message, lang)
-    if alert.acknowledged_at:
-        return AckView("already", lang, parts=parts, who=_shown(alert), at=alert.acknowledged_at)
-    return AckView("ready", lang, parts=parts)
-
-
-def acknowledge(session: Session, token: str, *, name: str | None = None, note: str | None = None,
-                language: str | None = None, now: datetime | None = None) -> AckView:
-    """POST: record who acknowledged and when, on the alert and on the delivery."""
-    try:
-        alert, delivery, sub, lang = _load(session, token, language, lock=True)
-    except _Refused as refused:
-        return refused.view
-    now = now or datetime.now(UTC)
-    message, _ = _current_message(session, alert)
-    parts = render_parts(message, lang)
-    if delivery is not None:
-        repo.mark_acknowledged(session, delivery.id, now)
-    if alert.acknowledged_at:
-        return AckView("already", lang, parts=parts, who=_shown(alert), at=alert.acknowledged_at)
-    who = _who(sub, name)
-    label = recipient_label(sub.organisation if sub else None, sub.kind if sub else None)
-    repo.record_acknowledgement(session, alert, who=who, at=now, note=(note or "").strip()[:1000] or None, label=label)
-    alert.acknowledged_by_label = label
-    session.flush()
-    return AckView("done", lang, parts=parts, who=_shown(alert), at=now)

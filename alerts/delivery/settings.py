@@ -53,6 +53,8 @@ class DeliverySettings(BaseSettings):
     escalation_min_severity: str = "severe"
     escalation_max_tier: int = 3
     ack_ttl_days: int = 14
+    map_basemap_url: str = ""  # XYZ tiles under the alert page's map; empty: none (no third party)
+    map_basemap_attribution: str = ""
     cap_sender: str | None = None
     cap_status: str = "Actual"
     delivery_retention_days: int = 400

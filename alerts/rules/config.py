@@ -258,8 +258,8 @@ def _parse_rule(r: Any, where: str, err) -> Rule | None:
     params = _parse_params(r.get("params") or {}, PARAMS[rtype], f"{where}.params", err)
     severity = _parse_severity(r.get("severity"), rtype, f"{where}.severity", err)
     sh = r.get("suppress_hours", 0)
-    if not _is_num(sh) or sh < 0:
-        err(f"{where}.suppress_hours", f"expected a number of hours >= 0, got {sh!r}")
+    if not _is_num(sh) or not 0 <= sh <= 8784:
+        err(f"{where}.suppress_hours", f"expected a number of hours >= 0 and at most 8784 (a year), got {sh!r}")
         sh = 0
     scope = _parse_scope(r.get("scope", "everywhere"), f"{where}.scope", err)
     overrides = r.get("overrides") or []

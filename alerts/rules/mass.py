@@ -55,11 +55,16 @@ def evaluate_mass(ctx: Context, rule: Rule) -> list[Finding]:
     rows, inverse, g_place, g_w, totals, cand, w_s = found
     p = rule.params
     g_start = g_w * w_s
-    w0 = int(g_w.min())
-    span = int(g_w.max()) - w0 + 1
-    # one dense row of window totals per place (NaN = nobody counted): baselines are gathers
     places, g_local = np.unique(g_place, return_inverse=True)
+    zeros = known_zero_windows(ctx, level, places, w_s)
+    w0 = min([int(g_w.min())] + [int(z.min()) for z in zeros if z.size])
+    span = int(g_w.max()) - w0 + 1
+    # one dense row of window totals per place (NaN = nobody counted, unknown; 0 = the
+    # enumerator reported no herd, a known zero): baselines are gathers
     dense = np.full((len(places), span), np.nan)
+    for i, z in enumerate(zeros):
+        z = z[z - w0 < span]
+        dense[i, z - w0] = 0.0
     dense[g_local, g_w - w0] = totals
     fired: list[tuple[int, float, dict]] = []
     for chunk in np.array_split(cand, max(1, len(cand) // 20_000 + 1)):
@@ -78,6 +83,44 @@ def evaluate_mass(ctx: Context, rule: Rule) -> list[Finding]:
         findings.append(_finding(ctx, rule, level, int(g_place[g]), start, start + w_s, float(totals[g]),
                                  thr, baseline, rows[members[g]]))
     return findings
+
+
+def known_zero_windows(ctx: Context, level: str, places: np.ndarray, w_s: int) -> list[np.ndarray]:
+    """Per place (flow point or corridor index), the windows known to hold no herd: every day
+    they touch was reported "no herd passed" (for a corridor, by each of its flow points)."""
+    zero_days = ctx.snapshot.zero_days
+    if not zero_days:
+        return [np.zeros(0, dtype=np.int64) for _ in places]
+    if level == "flow_point":
+        day_sets = [zero_days.get(int(p)) for p in places]
+    else:
+        points: dict[int, list[int]] = {}
+        for i, fp in enumerate(ctx.snapshot.flow_points):
+            points.setdefault(fp.corridor, []).append(i)
+        day_sets = []
+        for p in places:
+            sets = [zero_days.get(i) for i in points.get(int(p), [])]
+            common = None if not sets or any(x is None for x in sets) else sets[0]
+            for x in sets[1:] if common is not None else []:
+                common = np.intersect1d(common, x)
+            day_sets.append(common)
+    out = []
+    for days in day_sets:
+        if days is None or days.size == 0:
+            out.append(np.zeros(0, dtype=np.int64))
+            continue
+        days = np.unique(days.astype(np.int64))
+        first = np.unique(np.concatenate([days // w_s, (days + timegrid.DAY_S - 1) // w_s]))
+        ok = [w for w in first if _all_known(days, int(w) * w_s, int(w) * w_s + w_s)]
+        out.append(np.array(ok, dtype=np.int64))
+    return out
+
+
+def _all_known(days: np.ndarray, start: int, end: int) -> bool:
+    """Whether every UTC day touching [start, end) is in ``days`` (sorted day starts)."""
+    d0 = start - start % timegrid.DAY_S
+    need = np.arange(d0, end, timegrid.DAY_S)
+    return bool(np.isin(need, days).all())
 
 
 def _candidates(ctx: Context, rule: Rule):

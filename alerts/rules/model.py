@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-from ttt.facts import FINDING_TYPES, SEVERITIES, SPECIES, severity_rank  # noqa: F401 - re-exported to the rules
+from ttt.facts import DIRECTIONS, FINDING_TYPES, SEVERITIES, SPECIES, severity_rank  # noqa: F401 - re-exported to the rules
 
 # movement codes in Observations.movement
 UNKNOWN, DESCENT, RETURN = 0, 1, 2
 MOVEMENT_CODES: dict[str, int] = {"unknown": UNKNOWN, "descent": DESCENT, "return": RETURN}
-MOVEMENT_NAMES: tuple[str, ...] = ("unknown", "descent", "return")
+MOVEMENT_NAMES: tuple[str, ...] = ("unknown", *DIRECTIONS)  # indexed by the codes above
 
 
 def to_utc(value: datetime | date | np.datetime64) -> datetime:
@@ -233,6 +233,9 @@ class Snapshot:
     flow_points: tuple[FlowPoint, ...] = ()
     calendars: tuple[Any, ...] = ()
     hazards: tuple[Hazard, ...] = ()
+    #: flow point index -> UTC day starts (epoch seconds) its enumerator reported "no herd
+    #: passed": known zeros, unlike days nobody reported (unknown)
+    zero_days: Mapping[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

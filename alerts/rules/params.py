@@ -38,6 +38,14 @@ def _as_tuple(v: Any) -> Any:
 
 NonNegative = _check(lambda v: _is_num(v) and v >= 0, "a number >= 0", {"type": "number", "minimum": 0})
 Positive = _check(lambda v: _is_num(v) and v > 0, "a number > 0", {"type": "number", "exclusiveMinimum": 0})
+# windows and look-backs: bounded, so an extreme value is a clear error, not an overflow
+MAX_HOURS, MAX_DAYS = 8784, 3660  # a (leap) year; ten years
+Hours = _check(lambda v: _is_num(v) and 0 < v <= MAX_HOURS, f"a number of hours > 0 and at most {MAX_HOURS}",
+               {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_HOURS})
+Days = _check(lambda v: _is_num(v) and 0 < v <= MAX_DAYS, f"a number of days > 0 and at most {MAX_DAYS}",
+              {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DAYS})
+DaysOrZero = _check(lambda v: _is_num(v) and 0 <= v <= MAX_DAYS, f"a number of days >= 0 and at most {MAX_DAYS}",
+                    {"type": "number", "minimum": 0, "maximum": MAX_DAYS})
 Whole = _check(lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number >= 1",
                {"type": "integer", "minimum": 1})
 Fraction = _check(lambda v: _is_num(v) and 0 <= v <= 1, "a number between 0 and 1",
@@ -67,12 +75,12 @@ class MassParams(Params):
     level: _choice("flow_point", "corridor", "country") = "flow_point"
     measure: _choice("animals", "tlu") = "animals"
     species: SpeciesList = None
-    window_hours: Positive = 24.0
+    window_hours: Hours = 24.0
     floor: NonNegative = 2000.0
     k: NonNegative = 3.0
     mad_scale: Positive = 1.4826
-    season_tolerance_days: NonNegative = 14.0
-    trailing_days: Positive = 28.0
+    season_tolerance_days: DaysOrZero = 14.0
+    trailing_days: Days = 28.0
     min_samples: Whole = 5
     quota: OptionalNonNegative = None
 
@@ -81,8 +89,8 @@ class TimingParams(Params):
     """Movement before a window opens (early) or after it closes (late), or against history."""
 
     against: _choice("calendar", "history") = "calendar"
-    tolerance_days: NonNegative = 7.0
-    near_days: NonNegative = 60.0
+    tolerance_days: DaysOrZero = 7.0
+    near_days: DaysOrZero = 60.0
     onset_quantile: Fraction = 0.05
     end_quantile: Fraction = 0.95
     min_seasons: Whole = 1
@@ -94,15 +102,15 @@ class UnexpectedParams(Params):
     check: _choice("off_corridor", "out_of_season", "closed", "novel_origin", "novel_destination",
                    "novel_species") = "off_corridor"
     tolerance_m: Positive = 5000.0
-    near_days: NonNegative = 60.0
+    near_days: DaysOrZero = 60.0
     min_history: Whole = 20
     min_animals: NonNegative = 0.0
-    window_hours: Positive = 24.0
+    window_hours: Hours = 24.0
 
 
 class HazardParams(Params):
     check: _choice("corridor", "ahead") = "corridor"
-    lookback_days: Positive = 7.0
+    lookback_days: Days = 7.0
     buffer_m: OptionalNonNegative = None
     ahead_km: Positive = 50.0
     kinds: NameList = None

@@ -4,9 +4,8 @@ areas, resources) and the read-only queries behind the OGC API collections, incl
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from corridors.geodata.layers import LAYERS
 from corridors.geodata.models import AdminArea, Calendar, Corridor, FlowPoint
-from ttt.facts import SPECIES
-from ttt.location_policy import GENERALISED, sql_cell_box, sql_snap
-from ttt.scope import pcode_in_sql, pcodes_in_sql, prefix_patterns
+from corridors.geodata.ogc_core import Collection
+from ttt.scope import prefix_patterns
 
 MODELS = {name: layer.model for name, layer in LAYERS.items()}
 KEY_COLUMNS = {name: layer.key_column for name, layer in LAYERS.items()}
@@ -288,86 +286,20 @@ HAZARDS_SOURCE = CollectionSource(
     ),
 )
 
+@dataclass(frozen=True)
+class Published:
+    """A collection of the OGC API as its domain publishes it: its description, the source a
+    user reads (``source_for(user)``: what each role may see), and whether P-code scopes apply."""
+
+    collection: Collection
+    source_for: Callable[[Any], CollectionSource]
+    scoped: bool = False
+
+
 # The SQL behind each layer's OGC collection (corridors.geodata.layers declares which publish one).
 LAYER_SOURCES: dict[str, CollectionSource] = {
     "corridors": CORRIDORS_SOURCE, "flow-points": FLOW_POINTS_SOURCE, "hazards": HAZARDS_SOURCE,
 }
-
-ALERTS_SOURCE = CollectionSource(
-    table="(SELECT * FROM alerts WHERE NOT held) a",  # an alert waiting for confirmation is told to nobody
-    id_expr="a.id",
-    geom_expr="a.geom",
-    id_cast="bigint",
-    time_start="a.created_at",
-    properties=(
-        ("type", "a.type"),
-        ("event_kind", "a.event_kind"),
-        ("severity", "a.severity"),
-        ("status", "a.status"),
-        ("verification", "a.verification"),
-        ("headline", "a.headline"),
-        ("headline_fr", "a.headline_fr"),
-        ("corridor", "a.corridor_code"),
-        ("flow_point", "a.flow_point_code"),
-        ("window_start", "a.window_start"),
-        ("window_end", "a.window_end"),
-        ("created_at", "a.created_at"),
-        ("updated_at", "a.updated_at"),
-        ("pcodes", "a.pcodes"),
-    ),
-    scope_sql=pcodes_in_sql("a.pcodes"),
-)
-
-_OBS_COMMON = (
-    ("observed_at", "o.observed_at"),
-    ("flow_point", "f.code"),
-    ("corridor", "c.code"),
-    ("movement", "o.movement"),
-    ("flow_type", "o.flow_type"),
-    *((s, f"o.{s}") for s in SPECIES),
-    ("off_corridor", "o.off_corridor"),
-    ("adm2_pcode", "o.adm2_pcode"),
-    ("source", "o.source"),
-)
-_OBS_JOINS = "LEFT JOIN flow_points f ON f.id = o.flow_point_id LEFT JOIN corridors c ON c.id = o.corridor_id"
-
-OBSERVATIONS_EXACT_SOURCE = CollectionSource(
-    table="observations o",
-    id_expr="o.id",
-    geom_expr="o.geom",
-    id_cast="uuid",
-    joins=_OBS_JOINS,
-    time_start="o.observed_at",
-    properties=(*_OBS_COMMON, ("km_along", "o.km_along"), ("location", "'exact'")),
-    scope_sql=pcode_in_sql("o.adm2_pcode"),
-)
-# Roles without the right to exact herd locations (ttt.location_policy) see the nearest
-# 0.1 degree (about 11 km) grid node of the flow point, else of the herd, and no km along the
-# corridor (corridor + km would pin the herd); bbox filters apply to what is shown, so they
-# cannot probe for the exact spot.
-OBSERVATIONS_COARSE_SOURCE = CollectionSource(
-    table="observations o",
-    id_expr="o.id",
-    geom_expr=sql_snap("coalesce(f.geom, o.geom)"),
-    id_cast="uuid",
-    joins=_OBS_JOINS,
-    time_start="o.observed_at",
-    properties=(
-        *_OBS_COMMON,
-        ("km_along", "NULL::float8"),
-        ("location", f"'{GENERALISED}'"),
-    ),
-    scope_sql=pcode_in_sql("o.adm2_pcode"),
-)
-
-# Alerts for the same roles: the whole grid cells covering the alert's geometry.
-ALERTS_COARSE_SOURCE = dataclasses.replace(ALERTS_SOURCE, geom_expr=sql_cell_box("a.geom"))
-
-
-def own_observations(src: CollectionSource, user_id: int) -> CollectionSource:
-    """The source restricted to one enumerator's submissions (as in the JSON API)."""
-    return dataclasses.replace(src, table=f"(SELECT * FROM observations WHERE enumerator_id = {int(user_id)}) o")
-
 
 def _where(
     src: CollectionSource,
@@ -505,3 +437,13 @@ def _feature_row(src: CollectionSource, row: Any) -> dict[str, Any]:
     props = {name: row[f"p_{name}"] for name, _ in src.properties}
     fid = row["fid"]
     return {"id": fid if isinstance(fid, (int, str)) else str(fid), "geometry": row["geometry"], "properties": props}
+
+
+def admin_pcodes_touching(session: Session, geom) -> list[str]:
+    """P-codes of every admin area (level <= 2) the geometry touches; one query."""
+    rows = session.execute(
+        text("SELECT pcode FROM admin_areas WHERE level <= 2 AND geom IS NOT NULL "
+             "AND ST_Intersects(geom, ST_GeomFromText(:wkt, 4326))"),
+        {"wkt": geom.wkt},
+    ).scalars().all()
+    return list(rows)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from corridors.geodata import service
+from corridors.geodata import scope, service
 from corridors.geodata.layers import LAYERS, layer_of
 from corridors.geodata.ogc_core import OgcParamError, parse_bbox
 from corridors.geodata.schemas import CalendarIn, CalendarOut, InForceOut, PlaceOut
@@ -70,22 +70,32 @@ def _add_layer_routes(layer: str) -> None:
         fc["next"] = next_link(request, offset, limit, fc["total"])
         return _geojson(fc)
 
+    # scoped editors change only features inside their areas, as they are and as they become
     def create(session: DbSession, body: Annotated[GeoJSONIn, Body(examples=[FEATURE_EXAMPLE])],
-               _: Any = require_roles(*EDITORS)) -> JSONResponse:
-        content, created = service.upsert(session, layer, body_dict(body))
+               user: Any = require_roles(*EDITORS)) -> JSONResponse:
+        raw = body_dict(body)
+        scope.check_existing_in_body(session, user, layer, raw)
+        content, created = service.upsert(session, layer, raw)
+        scope.check(session, user, layer, content)
         return _geojson(content, 201 if created else 200)
 
     def read(key: str, session: DbSession, _: CurrentUser) -> JSONResponse:
         return _geojson(service.get(session, layer, key))
 
-    def put(key: str, session: DbSession, body: GeoJSONIn, _: Any = require_roles(*EDITORS)) -> JSONResponse:
+    def put(key: str, session: DbSession, body: GeoJSONIn, user: Any = require_roles(*EDITORS)) -> JSONResponse:
+        scope.check_existing(session, user, layer, key)
         content, created = service.replace(session, layer, key, body_dict(body))
+        scope.check(session, user, layer, content)
         return _geojson(content, 201 if created else 200)
 
-    def patch(key: str, session: DbSession, body: GeoJSONIn, _: Any = require_roles(*EDITORS)) -> JSONResponse:
-        return _geojson(service.patch(session, layer, key, body_dict(body)))
+    def patch(key: str, session: DbSession, body: GeoJSONIn, user: Any = require_roles(*EDITORS)) -> JSONResponse:
+        scope.check_existing(session, user, layer, key)
+        content = service.patch(session, layer, key, body_dict(body))
+        scope.check(session, user, layer, content)
+        return _geojson(content)
 
-    def delete(key: str, session: DbSession, _: Any = require_roles(*EDITORS)) -> Response:
+    def delete(key: str, session: DbSession, user: Any = require_roles(*EDITORS)) -> Response:
+        scope.check_existing(session, user, layer, key)
         service.remove(session, layer, key)
         return Response(status_code=204)
 
@@ -137,9 +147,11 @@ def list_calendars(
 
 @router.post("/calendars", status_code=201, response_model=CalendarOut | list[CalendarOut],
              summary="Add a calendar, or a list of calendars (admin, analyst)")
-def create_calendars(session: DbSession, body: CalendarIn | list[CalendarIn | Any], _: Any = require_roles(*EDITORS)):
+def create_calendars(session: DbSession, body: CalendarIn | list[CalendarIn | Any], user: Any = require_roles(*EDITORS)):
     raw = [body_dict(b) if isinstance(b, CalendarIn) else b for b in body] if isinstance(body, list) else body_dict(body)
     items = service.create_calendars(session, raw)
+    for item in items:
+        scope.check_calendar(session, user, item)
     return items if isinstance(body, list) else items[0]
 
 
@@ -149,12 +161,16 @@ def get_calendar(calendar_id: int, session: DbSession, _: CurrentUser) -> dict:
 
 
 @router.put("/calendars/{calendar_id}", response_model=CalendarOut, summary="Replace a calendar (admin, analyst)")
-def put_calendar(calendar_id: int, session: DbSession, body: CalendarIn, _: Any = require_roles(*EDITORS)) -> dict:
-    return service.replace_calendar(session, calendar_id, body_dict(body))
+def put_calendar(calendar_id: int, session: DbSession, body: CalendarIn, user: Any = require_roles(*EDITORS)) -> dict:
+    scope.check_calendar(session, user, service.get_calendar(session, calendar_id))
+    item = service.replace_calendar(session, calendar_id, body_dict(body))
+    scope.check_calendar(session, user, item)
+    return item
 
 
 @router.delete("/calendars/{calendar_id}", status_code=204, summary="Delete a calendar (admin, analyst)")
-def delete_calendar(calendar_id: int, session: DbSession, _: Any = require_roles(*EDITORS)) -> Response:
+def delete_calendar(calendar_id: int, session: DbSession, user: Any = require_roles(*EDITORS)) -> Response:
+    scope.check_calendar(session, user, service.get_calendar(session, calendar_id))
     service.delete_calendar(session, calendar_id)
     return Response(status_code=204)
 

@@ -22,7 +22,8 @@ from corridors.observations.schemas import HERDERS, SPECIES
 
 _TOP = (
     "id", "flow_point", "observed_at", "direction", "origin", "destination", "flow_type",
-    "reason", "cross_border", "has_certificate", "already_counted", "notes",
+    "reason", "cross_border", "has_certificate", "already_counted", "notes", "replaces",
+    "zero_report", "period_from", "period_to",
 )
 _ALIASES = {
     "lon": "location.lon", "longitude": "location.lon", "lng": "location.lon",
@@ -100,6 +101,7 @@ class CsvRow:
 
     row: int
     raw: dict[str, Any]
+    ignored: list[str] = field(default_factory=list)  # headers of the filled cells nothing reads
 
 
 @dataclass
@@ -148,6 +150,9 @@ def _sniff_delimiter(line: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
+CSV_FIELD_LIMIT = 64 << 20  # above any accepted body (TTT_MAX_BODY_BYTES)
+
+
 def read_csv(lines: Iterable[str]) -> tuple[CsvLayout, Iterator[CsvRow]]:
     """Stream a CSV (text lines, e.g. an open file): returns the layout and a row iterator.
 
@@ -160,6 +165,9 @@ def read_csv(lines: Iterable[str]) -> tuple[CsvLayout, Iterator[CsvRow]]:
         raise CsvFormatError("the file is empty; expected a header row") from None
     first = first.lstrip("\ufeff")
     delim = _sniff_delimiter(first)
+    # a field beyond csv's 128 KiB default must not end the whole file: the record's own
+    # validation refuses what is too long (notes: 4,000 characters), the other rows are kept
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(_chain(first, it), delimiter=delim)
     header = next(reader)
     targets = [plain_target(h) for h in header]
@@ -193,15 +201,21 @@ def read_csv(lines: Iterable[str]) -> tuple[CsvLayout, Iterator[CsvRow]]:
         seen[t] = i
     layout = CsvLayout(targets, hxl, ignored, first_data_row=3 if hxl else 2)
 
+    unread = [(i, h) for i, (h, t) in enumerate(zip(header, targets, strict=False)) if t is None and h.strip()]
+
+    def row(n: int, cells: list[str]) -> CsvRow:
+        return CsvRow(n, _row_to_raw(cells, targets),
+                      [h for i, h in unread if i < len(cells) and cells[i].strip()] if unread else [])
+
     def gen() -> Iterator[CsvRow]:
         n = layout.first_data_row
         if buffered is not None:
             if any(c.strip() for c in buffered):
-                yield CsvRow(n, _row_to_raw(buffered, targets))
+                yield row(n, buffered)
             n += 1
         for cells in rows:
             if any(c.strip() for c in cells):
-                yield CsvRow(n, _row_to_raw(cells, targets))
+                yield row(n, cells)
             n += 1
 
     return layout, gen()

@@ -7,6 +7,11 @@ fresh challenge with ``stale=true``, which Collect answers without asking the us
 
 The server keeps HA1 = md5("name:realm:token") per user (see :func:`ha1`), never needing the
 token itself at verification time.
+
+Hardening: only ``qop=auth`` is accepted (the old RFC 2069 mode without a client nonce and
+count is refused); each (nonce, nc) pair is accepted once (``first_use``, kept in the
+database by the caller), so a captured Authorization header cannot be replayed with another
+body; an unknown user and a wrong token get the same answer (``BAD_CREDENTIALS``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import time
 from dataclasses import dataclass
 
 DEFAULT_REALM = "ttt"
+BAD_CREDENTIALS = "wrong user name or token"
+_DUMMY_HA1 = "0" * 32
 
 
 def _md5(s: str) -> str:
@@ -117,10 +124,12 @@ def verify(
     realm: str = DEFAULT_REALM,
     max_age: float = 300.0,
     now: float | None = None,
+    first_use=None,
 ) -> DigestResult:
     """Verify a parsed Digest Authorization for ``method`` on ``path`` (path + query).
 
     HA1 comes from ``lookup(username)`` (or the ``ha1_for`` dict); None means no such user.
+    ``first_use(nonce, nc)`` records the pair and says whether it is new (replays refused).
     """
     if not params:
         return DigestResult(False, reason="no Digest credentials")
@@ -137,24 +146,23 @@ def verify(
     if uri != path and not (uri.startswith(("http://", "https://")) and uri.endswith(path)):
         return DigestResult(False, user, reason="uri does not match the request")
     qop = params.get("qop")
-    if qop not in (None, "auth"):
-        return DigestResult(False, user, reason="only qop=auth is supported")
-    if qop == "auth" and not (params.get("nc") and params.get("cnonce")):
+    if qop != "auth":
+        return DigestResult(False, user, reason="qop=auth is required")
+    if not (params.get("nc") and params.get("cnonce")):
         return DigestResult(False, user, reason="qop=auth needs nc and cnonce")
     state = check_nonce(key, params["nonce"], max_age, now)
     if state == "invalid":
         return DigestResult(False, user, reason="nonce not issued by this server")
     h1 = lookup(user) if lookup is not None else (ha1_for or {}).get(user)
-    if not h1:
-        return DigestResult(False, user, reason="unknown user")
-    if qop == "auth":
-        expected = response_for(h1, method, uri, params["nonce"], params["nc"], params["cnonce"])
-    else:  # RFC 2069 compatibility
-        expected = _md5(f"{h1}:{params['nonce']}:{_md5(f'{method}:{uri}')}")
-    if not hmac.compare_digest(expected, params["response"].lower()):
-        return DigestResult(False, user, reason="wrong credentials")
+    # an unknown user costs the same work and gets the same words as a wrong token
+    expected = response_for(h1 or _DUMMY_HA1, method, uri, params["nonce"], params["nc"], params["cnonce"])
+    if not hmac.compare_digest(expected, params["response"].lower()) or not h1:
+        return DigestResult(False, user, reason=BAD_CREDENTIALS)
     if state == "stale":
         return DigestResult(False, user, stale=True, reason="nonce expired")
+    if first_use is not None and not first_use(params["nonce"], params["nc"].lower()):
+        # a replayed header: answer with a fresh challenge (Collect retries transparently)
+        return DigestResult(False, user, stale=True, reason="this authorization was already used")
     return DigestResult(True, user)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from corridors.ingest.openrosa import TOP_FIELDS, geopoint_to_location
+from corridors.ingest.openrosa import FORM_METADATA, TOP_FIELDS, geopoint_to_location
 from corridors.observations.schemas import HERDERS, SPECIES
 
 
@@ -45,6 +45,20 @@ def _kobo_time(v: Any) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+def form_keys(payload: Mapping[str, Any]) -> list[str]:
+    """The keys a per-form field map may be set under: ``formhub/uuid``, ``_xform_id_string``."""
+    return [str(payload[k]) for k in ("formhub/uuid", "_xform_id_string") if payload.get(k)]
+
+
+def field_map_for(payload: Mapping[str, Any], common: Mapping[str, str],
+                  per_form: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """The common map, overridden by the map of this submission's form when one is set."""
+    fmap = dict(common)
+    for key in reversed(form_keys(payload)):
+        fmap.update(per_form.get(key, {}))
+    return fmap
+
+
 def map_kobo(payload: Mapping[str, Any], field_map: Mapping[str, str] | None = None) -> KoboRecord:
     """Map one KoBo JSON submission; values are left for validation to judge and report."""
     fmap = dict(field_map or {})
@@ -64,7 +78,9 @@ def map_kobo(payload: Mapping[str, Any], field_map: Mapping[str, str] | None = N
         if name == "instanceID":
             instance_id = value
             continue
-        if name.startswith("_"):
+        if name == "deprecatedID":
+            name = "replaces"  # an edit: KoBo's meta/deprecatedID names the submission it replaces
+        if name.startswith("_") or key.startswith("_") or key == "formhub/uuid":
             continue
         if name == "start":
             start = value
@@ -77,7 +93,7 @@ def map_kobo(payload: Mapping[str, Any], field_map: Mapping[str, str] | None = N
             geopoint_text = value
         elif name in TOP_FIELDS:
             raw[name] = value
-        else:
+        elif name not in FORM_METADATA and value not in (None, "", [], {}):
             ignored.append(key)
     rid = instance_id or payload.get("_uuid")
     if rid is not None:
@@ -98,7 +114,8 @@ def map_kobo(payload: Mapping[str, Any], field_map: Mapping[str, str] | None = N
         raw["counts"] = counts
     if herders:
         raw["herders"] = herders
-    for k in ("flow_point", "origin", "destination", "flow_type", "reason", "notes", "direction"):
+    for k in ("flow_point", "origin", "destination", "flow_type", "reason", "notes", "direction", "replaces",
+              "zero_report", "period_from", "period_to"):
         if raw.get(k) == "":
             raw.pop(k)
     return KoboRecord(

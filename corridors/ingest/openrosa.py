@@ -34,8 +34,16 @@ OPENROSA_VERSION = "1.0"
 #: Contract fields copied as they are (after the optional field map renames an element).
 TOP_FIELDS = (
     "flow_point", "observed_at", "direction", "origin", "destination", "flow_type", "reason",
-    "cross_border", "has_certificate", "already_counted", "notes",
+    "cross_border", "has_certificate", "already_counted", "notes", "replaces",
+    "zero_report", "period_from", "period_to",
 )
+
+#: Form plumbing every ODK/KoBo form may carry (metadata questions, meta block): never data,
+#: so never reported as ignored. ``deprecatedID`` is read (an edit), ``instanceID`` too.
+FORM_METADATA = frozenset((
+    "start", "end", "today", "deviceid", "phonenumber", "username", "email", "simserial",
+    "subscriberid", "audit", "background-audit", "instanceName", "rootUuid", "uuid", "__version__",
+))
 
 
 # --------------------------------------------------------------------------- the form
@@ -187,6 +195,8 @@ def parse_submission(
         if name == "instanceID":
             instance_id = text or None
             continue
+        if name == "deprecatedID":
+            name = "replaces"  # an edit: meta/deprecatedID names the instance it replaces
         name = fmap.get(name, name)
         target: dict[str, Any] | None
         if name in SPECIES:
@@ -196,7 +206,8 @@ def parse_submission(
         elif name in TOP_FIELDS or name == "location":
             target = raw
         else:
-            ignored.append(name)
+            if name not in FORM_METADATA and text:
+                ignored.append(name)
             continue
         path = root.getroottree().getpath(el)
         if name in seen:

@@ -135,9 +135,13 @@ def flow_point(session: Session, code: str) -> dict[str, Any] | None:
 
 
 def admin_area(session: Session, pcode: str) -> dict[str, Any] | None:
+    """An area as a point: a point on its outline's surface, else (gazetteers without
+    outlines) the centre of its flow points."""
     return session.execute(text(
-        "SELECT pcode, name, ST_AsBinary(ST_PointOnSurface(geom)) AS wkb FROM admin_areas "
-        "WHERE pcode = :p AND geom IS NOT NULL"), {"p": pcode}).mappings().one_or_none()
+        "SELECT a.pcode, a.name, ST_AsBinary(coalesce(ST_PointOnSurface(a.geom), ("
+        "  SELECT ST_Centroid(ST_Collect(f.geom)) FROM flow_points f "
+        "  WHERE :p IN (f.adm0_pcode, f.adm1_pcode, f.adm2_pcode)))) AS wkb "
+        "FROM admin_areas a WHERE a.pcode = :p"), {"p": pcode}).mappings().one_or_none()
 
 
 def areas_crossed(session: Session, geom: BaseGeometry, flow_points: Sequence[str]) -> list[dict[str, Any]]:
@@ -171,14 +175,14 @@ def hazards_near(session: Session, at: datetime, kinds: Sequence[str] | None, wi
 def conflicts_near(session: Session, at: datetime, days: float, kinds: Sequence[str],
                    within_m: float) -> list[dict[str, Any]]:
     """(edge, event alert) pairs for the conflict-kind event alerts of the ``days`` before
-    ``at`` not resolved by then."""
+    ``at`` neither resolved by then nor dismissed as false."""
     return list(session.execute(text(
         "SELECT e.id AS edge_id, a.id AS ref, a.event_kind AS kind, a.severity, a.headline AS description, "
         "       ST_Distance(e.geom::geography, a.geom::geography) AS distance_m "
         "FROM alerts a JOIN network_edges e ON ST_DWithin(e.geom, a.geom, :deg) "
         "WHERE a.type = 'event' AND a.event_kind = ANY(CAST(:kinds AS text[])) AND a.geom IS NOT NULL "
         "  AND coalesce(a.window_end, a.created_at) BETWEEN :since AND :at "
-        "  AND (a.resolved_at IS NULL OR a.resolved_at > :at) "
+        "  AND (a.resolved_at IS NULL OR a.resolved_at > :at) AND a.verification <> 'dismissed' "
         "  AND ST_DWithin(e.geom::geography, a.geom::geography, :m)"),
         {"at": at, "since": at - timedelta(days=days), "kinds": list(kinds), "m": within_m,
          "deg": within_m / _M_PER_DEG_MIN}).mappings())

@@ -34,7 +34,7 @@ from corridors.network.params import RESOURCE_KINDS_COUNTED, RoutingParams, rout
 from corridors.network.paths import Path, describe_path, split_paths, steps_of
 from corridors.network.words import alternative_sentence, blocker_text
 from ttt.errors import NotFound, TTTError, ValidationFailed
-from ttt.geo import feature, feature_collection, to_geojson
+from ttt.geo import feature, feature_collection
 from ttt.versioned import versioned
 
 _LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -160,7 +160,7 @@ def resolve(session: Session, view: NetworkView, value: str, field: str, params:
         lon, lat = float(m.group(1)), float(m.group(2))
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValidationFailed([{"field": field, "message": f"{value!r}: expected lon,lat in degrees"}])
-        return _located(session, value, "lon,lat", Point(lon, lat), field, params)
+        return _located(session, value, f"the point {lon:g},{lat:g}", Point(lon, lat), field, params)
     fp = repo.flow_point(session, value)
     if fp is not None:
         label = f"{fp['name']} ({fp['code']})" if fp["name"] and fp["name"] != fp["code"] else fp["code"]
@@ -168,7 +168,7 @@ def resolve(session: Session, view: NetworkView, value: str, field: str, params:
             return Place(value, label, int(fp["edge_id"]), float(fp["fraction"]))
         return _located(session, value, label, shapely.from_wkb(bytes(fp["wkb"])), field, params)
     area = repo.admin_area(session, value)
-    if area is not None:
+    if area is not None and area["wkb"] is not None:
         return _located(session, value, f"{area['name']} ({area['pcode']})", shapely.from_wkb(bytes(area["wkb"])),
                         field, params)
     raise ValidationFailed([{"field": field, "message": f"unknown place {value!r}: expected a flow point code, "
@@ -332,7 +332,6 @@ def _route_props(session: Session, p: Path, rank: int, shortest_m: float, kmd: f
     areas = repo.areas_crossed(session, p.geometry, fps) if p.geometry is not None else []
     countries = sorted({a["pcode"][:2].upper() for a in areas}
                        | {c for code in p.corridors for c in info.get(code, {}).get("countries", [])})
-    others = {c: m for c, m in p.corridor_m.items()}
     props = {
         "rank": rank,
         "length_km": round(km, 1),
@@ -343,7 +342,7 @@ def _route_props(session: Session, p: Path, rank: int, shortest_m: float, kmd: f
         "species": species,
         "corridors": p.corridors,
         "corridor_names": {c: info.get(c, {}).get("name") or c for c in p.corridors},
-        "main_corridor": max(others, key=others.get) if others else None,
+        "main_corridor": max(p.corridor_m, key=p.corridor_m.get) if p.corridor_m else None,
         "flow_points": [{"code": f["code"], "name": f["name"], "km_from_start": round(f["at_m"] / 1000, 1)}
                         for f in p.points if f["kind"] == "flow_point"],
         "resources": resources,
@@ -357,5 +356,5 @@ def _route_props(session: Session, p: Path, rank: int, shortest_m: float, kmd: f
     return props
 
 
-__all__ = ["NetworkView", "NoOpenRoute", "Place", "corridor_ends", "check", "closures", "find_routes", "graph_geojson", "network", "resolve",
-           "routes_between", "to_geojson"]
+__all__ = ["NetworkView", "NoOpenRoute", "Place", "check", "closures", "corridor_ends", "find_routes", "graph_geojson",
+           "network", "resolve", "routes_between"]

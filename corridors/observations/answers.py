@@ -42,3 +42,46 @@ class ObservationOut(Open):
     herders: dict[str, int]
     source: str
     received_at: str
+
+
+class FlagOut(Open):
+    code: str = Field(description="replaces_unknown, implausible_herd, outside_distribution, gps_far_from_point, "
+                                  "device_clock, already_counted or counted_upstream")
+    reason: str
+
+
+class ReviewedOut(ObservationOut):
+    review: str = Field(description="received, flagged, approved or rejected")
+    flags: list[FlagOut]
+
+
+class VersionOut(Open):
+    id: str
+    reason: str = Field(description="replaced (by an edit) or rejected")
+    replaced_by: str | None
+    archived_at: str
+    observed_at: str | None
+    counts: dict[str, int | None]
+
+
+class HistoryOut(Open):
+    id: str
+    versions: list[VersionOut] = Field(description="earlier versions, oldest first")
+
+
+class KoboPreviewItem(Open):
+    form: list[str] = Field(default_factory=list, description="formhub/uuid and _xform_id_string of the submission")
+    field_map: dict[str, str] = Field(default_factory=dict)
+    record: dict[str, Any] = Field(default_factory=dict, description="the observation as it would be read")
+    ignored: list[str] = Field(default_factory=list, description="fields nothing reads")
+    valid: bool = False
+    errors: list[dict[str, str]] = Field(default_factory=list)
+
+
+class KoboPreviewOut(Open):
+    submissions: list[KoboPreviewItem]
+
+
+class KoboMapOut(Open):
+    form: str | None
+    field_map: dict[str, str]

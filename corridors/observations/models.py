@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ttt.db import Base, utcnow
@@ -61,8 +62,18 @@ class Observation(Base):
     km_along: Mapped[float | None]
     off_corridor: Mapped[bool] = mapped_column(default=False)
     adm2_pcode: Mapped[str | None] = mapped_column(String(20))
+    # field data quality: edits, review, automatic flags (see corridors.observations.quality)
+    replaces: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    review: Mapped[str] = mapped_column(String(10), server_default="received", default="received")
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"), default=list)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        CheckConstraint("review in ('received', 'flagged', 'approved')", name="review"),
+        Index("ix_observations_replaces", "replaces", postgresql_where=text("replaces IS NOT NULL")),
+        Index("ix_observations_review", "review", "observed_at", postgresql_where=text("review <> 'received'")),
         Index("ix_observations_flow_point_observed", "flow_point_id", "observed_at"),
         Index("ix_observations_corridor_observed", "corridor_id", "observed_at"),
         Index("ix_observations_observed_at", "observed_at"),
@@ -85,3 +96,73 @@ class RuleQueueItem(Base):
     )
     enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class ObservationHistory(Base):
+    """A version that left ``observations``: replaced by an edit, or rejected by a reviewer.
+
+    ``row`` is the observation as ``to_jsonb`` wrote it (without its geometry, kept in
+    ``geom``), so it can be shown or restored exactly whatever columns observations gain."""
+
+    __tablename__ = "observation_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    observation_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    reason: Mapped[str] = mapped_column(String(10))  # replaced | rejected
+    replaced_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    replaces: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))  # the version this one replaced
+    archived_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    enumerator_id: Mapped[int | None]
+    row: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("reason in ('replaced', 'rejected')", name="reason"),
+        Index("ix_observation_history_observation_id", "observation_id", unique=True),
+        Index("ix_observation_history_replaced_by", "replaced_by"),
+        Index("ix_observation_history_replaces", "replaces"),
+    )
+
+
+class ZeroReport(Base):
+    """"On duty, no herds passed": the enumerator of a flow point says so for whole UTC days,
+    so those days are known zeros rather than unknown."""
+
+    __tablename__ = "zero_reports"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    flow_point_id: Mapped[int] = mapped_column(ForeignKey("flow_points.id", ondelete="RESTRICT"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reported_at: Mapped[datetime]
+    notes: Mapped[str | None] = mapped_column(Text)
+    enumerator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint("last_day >= first_day", name="days_in_order"),
+        Index("ix_zero_reports_flow_point_days", "flow_point_id", "first_day", "last_day"),
+    )
+
+
+class QualityNotice(Base):
+    """A data-quality notice for data managers (e.g. ``data_gap``: a point stopped reporting);
+    open while ``closed_at`` is NULL, at most one open per kind and point."""
+
+    __tablename__ = "quality_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    flow_point_id: Mapped[int] = mapped_column(ForeignKey("flow_points.id", ondelete="CASCADE"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    last_known_day: Mapped[date | None] = mapped_column(Date)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+    __table_args__ = (
+        Index("ix_quality_notices_open", "kind", "flow_point_id", unique=True, postgresql_where=text("closed_at IS NULL")),
+    )

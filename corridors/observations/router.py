@@ -7,6 +7,7 @@ answering, so a client is never told "accepted" for something a failed commit th
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,9 +19,21 @@ from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
 from corridors.ingest import service as ingest_service
+from corridors.observations import review as review_service
 from corridors.observations import service
-from corridors.observations.answers import BatchOut, CsvReportOut, ObservationOut
+from corridors.observations.answers import (
+    BatchOut,
+    CsvReportOut,
+    HistoryOut,
+    KoboMapOut,
+    KoboPreviewOut,
+    ObservationOut,
+    ReviewedOut,
+)
+from corridors.observations.models import SOURCES
+from corridors.observations.quality import FLAGS as QA_FLAGS
 from corridors.observations.repository import ListFilter
+from corridors.quality.router import router as quality_router
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
 from ttt.http.deps import CurrentUser, DbSession, ReadSession, require_roles
@@ -31,6 +44,7 @@ from ttt.users import Principal, authenticate
 
 # FastJsonRoute: bulk JSON bodies parsed in Rust (see ttt.http.fastjson)
 router = APIRouter(prefix="/api/v1", tags=["observations"], route_class=FastJsonRoute)
+router.include_router(quality_router)  # /api/v1/quality: data quality of these counts
 
 WRITERS = ("admin", "analyst", "enumerator")
 READERS = ("admin", "analyst", "enumerator")
@@ -65,17 +79,43 @@ def get_observations(
     flow_point: str | None = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
-    source: Annotated[str | None, Query(pattern="^(api|openrosa|kobo|csv)$")] = None,
+    source: Annotated[str | None, Query(pattern=f"^({'|'.join(SOURCES)})$")] = None,
+    review: Annotated[str | None, Query(pattern="^(received|flagged|approved|rejected)$",
+                                        description="review state")] = None,
+    flag: Annotated[str | None, Query(description="an automatic flag: " + ", ".join(QA_FLAGS))] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
     for name, t in (("from", from_), ("to", to)):
         if t is not None and t.tzinfo is None:
             raise ValidationFailed([{"field": name, "message": "expected a date-time with a timezone offset"}])
+    if flag is not None and flag not in QA_FLAGS:
+        raise ValidationFailed([{"field": "flag", "message": f"expected one of {', '.join(QA_FLAGS)}, got {flag!r}"}])
     f = ListFilter(corridor=corridor, flow_point=flow_point, start=from_, end=to, source=source,
-                   limit=limit, offset=offset)
+                   review=review, flag=flag, limit=limit, offset=offset)
     items, total = service.list_observations(session, user, f)
     return page(request, items, total, offset, limit)
+
+
+class ReviewIn(BaseModel):
+    review: str = Field(description="received, flagged, approved or rejected")
+    note: str | None = Field(default=None, max_length=2000, description="why (shown to other reviewers)")
+
+
+@router.post("/observations/{observation_id}/review", dependencies=[require_roles(*review_service.REVIEWERS)],
+             response_model=ReviewedOut,
+             summary="Review a count: approve, flag or reject it (rejected counts leave statistics and rules)")
+def post_review(observation_id: uuid.UUID, body: ReviewIn, user: CurrentUser, session: DbSession) -> dict:
+    out = review_service.review(session, user, observation_id, body.review, body.note)
+    session.commit()
+    return out
+
+
+@router.get("/observations/{observation_id}/history", dependencies=[require_roles(*review_service.REVIEWERS)],
+            response_model=HistoryOut,
+            summary="Earlier versions of a count (replaced by edits), oldest first")
+def get_history(observation_id: uuid.UUID, user: CurrentUser, session: DbSession) -> dict:
+    return review_service.history(session, user, observation_id)
 
 
 def _decode(data: bytes) -> str:
@@ -145,6 +185,8 @@ async def post_kobo(request: Request, session: DbSession) -> JSONResponse:
         payload = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed([{"field": "body", "message": "expected a JSON object (a KoBo submission)"}]) from None
+    except RecursionError:
+        raise ValidationFailed([{"field": "body", "message": "the JSON is nested too deeply"}]) from None
 
     def work() -> tuple[int, dict]:
         principal = _kobo_principal(request, session)
@@ -156,3 +198,22 @@ async def post_kobo(request: Request, session: DbSession) -> JSONResponse:
 
     status, body = await run_in_threadpool(work)
     return JSONResponse(body, status_code=status)
+
+
+@router.post("/ingest/kobo/preview", dependencies=[require_roles("admin", "analyst")], response_model=KoboPreviewOut,
+             summary="Show how a sample KoBo submission maps (fields read, fields ignored, validation); stores nothing")
+async def preview_kobo_post(request: Request) -> dict:
+    try:
+        payload = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed([{"field": "body", "message": "expected a JSON object (a KoBo submission)"}]) from None
+    if isinstance(payload, list) and len(payload) > get_settings().max_batch:
+        raise PayloadTooLarge(f"send at most {get_settings().max_batch} submissions per request")
+    return ingest_service.preview_kobo(payload)
+
+
+@router.get("/ingest/kobo/preview", dependencies=[require_roles("admin", "analyst")], response_model=KoboMapOut,
+            summary="The KoBo field map in effect for a form (formhub/uuid or _xform_id_string)")
+def preview_kobo_get(form: str | None = None) -> dict:
+    sample = {"_xform_id_string": form} if form else {}
+    return {"form": form, "field_map": ingest_service.kobo_field_map(sample)}

@@ -35,10 +35,16 @@ from corridors.geometry import parse_direction as parse_heading
 from ttt.errors import ValidationFailed
 from ttt.facts import HERDER_GROUPS as HERDERS
 from ttt.facts import SPECIES
+from ttt.i18n import N_, Text
 
 #: The 16 compass points, canonical English names (parsing lives in corridors.geometry, which
 #: also knows French abbreviations such as SO/ONO and words such as "sud-ouest").
 COMPASS_NAMES: tuple[str, ...] = tuple(COMPASS_16)
+
+
+#: Why a record with no animals is refused (a herd of 0 animals is not a herd).
+NO_ANIMALS = N_("no animals counted: expected at least one count above 0 in cattle, sheep, goats, camels, "
+                "donkeys, horses or other; to say that no herd passed, send a zero report")
 
 
 class FlowType(StrEnum):
@@ -81,6 +87,11 @@ def _opts(info: ValidationInfo) -> ValidationOptions:
         return DEFAULT_OPTIONS
 
 
+_WHOLE = N_("expected a whole number {what} from 0 to {limit}, got {got}")
+_EXAMPLE_TIME = "2026-02-03T07:15:00+00:00"
+ANIMALS, PEOPLE = Text("of animals"), Text("of people")  # said whole: "d'animaux", "de personnes"
+
+
 def _whole_number(value: Any, limit: int, what: str) -> int:
     """Accept 120, 120.0, "120", " 120 "; refuse booleans, fractions, negatives, huge values."""
     if type(value) is int and 0 <= value <= limit:  # the common cases first (hot path)
@@ -90,7 +101,8 @@ def _whole_number(value: Any, limit: int, what: str) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     if isinstance(value, bool):
-        raise ValueError(f"expected a whole number of {what} from 0 to {limit}, got a boolean")
+        raise ValueError(Text("expected a whole number {what} from 0 to {limit}, got a boolean", what=what,
+                              limit=limit))
     n: float
     if isinstance(value, int | float):
         n = value
@@ -98,21 +110,17 @@ def _whole_number(value: Any, limit: int, what: str) -> int:
         try:
             n = float(value.strip().replace(",", "."))
         except ValueError:
-            raise ValueError(
-                f"expected a whole number of {what} from 0 to {limit}, got {value!r}"
-            ) from None
+            raise ValueError(Text(_WHOLE, what=what, limit=limit, got=repr(value))) from None
     else:
-        raise ValueError(
-            f"expected a whole number of {what} from 0 to {limit}, got {type(value).__name__}"
-        )
+        raise ValueError(Text(_WHOLE, what=what, limit=limit, got=type(value).__name__))
     if not math.isfinite(n) or n != int(n):
-        raise ValueError(f"expected a whole number of {what} from 0 to {limit}, got {value!r}")
+        raise ValueError(Text(_WHOLE, what=what, limit=limit, got=repr(value)))
     if n < 0:
-        raise ValueError(f"expected a whole number of {what} from 0 to {limit}, got {value!r} (negative)")
+        raise ValueError(Text("expected a whole number {what} from 0 to {limit}, got {got} (negative)", what=what,
+                              limit=limit, got=repr(value)))
     if n > limit:
-        raise ValueError(
-            f"expected a whole number of {what} from 0 to {limit}, got {value!r} (above the limit)"
-        )
+        raise ValueError(Text("expected a whole number {what} from 0 to {limit}, got {got} (above the limit)",
+                              what=what, limit=limit, got=repr(value)))
     return int(n)
 
 
@@ -132,7 +140,7 @@ class Counts(BaseModel):
     @field_validator(*SPECIES, mode="before")
     @classmethod
     def _count(cls, v: Any, info: ValidationInfo) -> int:
-        return _whole_number(v, _opts(info).max_count, "animals")
+        return _whole_number(v, _opts(info).max_count, ANIMALS)
 
     @property
     def total(self) -> int:
@@ -152,7 +160,7 @@ class Herders(BaseModel):
     @field_validator(*HERDERS, mode="before")
     @classmethod
     def _count(cls, v: Any, info: ValidationInfo) -> int:
-        return _whole_number(v, _opts(info).max_herders, "people")
+        return _whole_number(v, _opts(info).max_herders, PEOPLE)
 
 
 class Location(BaseModel):
@@ -167,20 +175,20 @@ class Location(BaseModel):
     @classmethod
     def _number(cls, v: Any) -> Any:
         if isinstance(v, bool):
-            raise ValueError("expected a number in decimal degrees, got a boolean")
+            raise ValueError(Text("expected a number in decimal degrees, got a boolean"))
         if isinstance(v, str):
             try:
                 v = float(v.strip())
             except ValueError:
-                raise ValueError(f"expected a number in decimal degrees, got {v!r}") from None
+                raise ValueError(Text("expected a number in decimal degrees, got {got}", got=repr(v))) from None
         if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError("expected a finite number in decimal degrees")
+            raise ValueError(Text("expected a finite number in decimal degrees"))
         return v
 
     @model_validator(mode="after")
     def _not_null_island(self) -> Location:
         if self.lon == 0 and self.lat == 0:
-            raise ValueError("expected a GPS position; 0,0 means the device had no fix")
+            raise ValueError(Text("expected a GPS position; 0,0 means the device had no fix"))
         return self
 
 
@@ -208,7 +216,36 @@ def _bool(v: Any) -> Any:
             return True
         if s in _FALSE:
             return False
-    raise ValueError(f"expected true or false (yes/no, oui/non), got {v!r}")
+    raise ValueError(Text("expected true or false (yes/no, oui/non), got {got}", got=repr(v)))
+
+
+def strip_uuid_prefix(v: Any) -> Any:
+    """Strip ODK's "uuid:" prefix; pydantic's own (fast) parser does the rest."""
+    if type(v) is str and v[:5].lower() == "uuid:":
+        return v[5:]
+    return v
+
+
+def observed_at_input(v: Any) -> Any:
+    if isinstance(v, date) and not isinstance(v, datetime):
+        raise ValueError(Text("expected a date and time with a timezone offset, got a date only"))
+    if isinstance(v, str) and v.strip().endswith("Z"):
+        return v.strip()[:-1] + "+00:00"
+    return v
+
+
+def check_observed_at(v: datetime, opts: ValidationOptions) -> datetime:
+    """A count's time: with an offset, not in the future (beyond the clock skew), not absurdly old."""
+    if v.tzinfo is None or v.utcoffset() is None:
+        raise ValueError(Text("expected a date and time with a timezone offset, e.g. {example}", example=_EXAMPLE_TIME))
+    now = opts.now or datetime.now(UTC)
+    if v > now + opts.clock_skew:
+        raise ValueError(Text("is in the future ({when} is after {now}); check the device's date and time",
+                              when=v.isoformat(), now=now.isoformat(timespec="seconds")))
+    if opts.earliest is not None and v < opts.earliest:
+        raise ValueError(Text("expected a date after {earliest}, got {got}", earliest=opts.earliest.date().isoformat(),
+                              got=v.isoformat()))
+    return v.astimezone(UTC)
 
 
 class ObservationIn(BaseModel):
@@ -221,7 +258,7 @@ class ObservationIn(BaseModel):
     observed_at: datetime
     location: Location | None = None
     direction: str | float | None = None
-    counts: Counts = Field(default_factory=Counts)
+    counts: Counts = Field(default_factory=Counts, validate_default=True)
     herders: Herders = Field(default_factory=Herders)
     origin: str | None = Field(default=None, max_length=200)
     destination: str | None = Field(default=None, max_length=200)
@@ -231,13 +268,19 @@ class ObservationIn(BaseModel):
     has_certificate: bool | None = None
     already_counted: bool = False
     notes: str = Field(default="", max_length=4000)
+    #: the id of the record this one replaces (an edit: ODK/KoBo ``meta/deprecatedID``)
+    replaces: uuid.UUID | None = None
 
-    @field_validator("id", mode="before")
+    @field_validator("id", "replaces", mode="before")
     @classmethod
     def _id(cls, v: Any) -> Any:
-        # strip ODK's "uuid:" prefix; pydantic's own (fast) parser does the rest
-        if type(v) is str and v[:5].lower() == "uuid:":
-            return v[5:]
+        return strip_uuid_prefix(v)
+
+    @field_validator("counts")
+    @classmethod
+    def _some_animals(cls, v: Counts) -> Counts:
+        if v.total == 0:
+            raise ValueError(Text(NO_ANIMALS))
         return v
 
     @field_validator("flow_point", "origin", "destination", "reason", mode="before")
@@ -255,29 +298,12 @@ class ObservationIn(BaseModel):
     @field_validator("observed_at", mode="before")
     @classmethod
     def _observed_at_type(cls, v: Any) -> Any:
-        if isinstance(v, date) and not isinstance(v, datetime):
-            raise ValueError("expected a date and time with a timezone offset, got a date only")
-        if isinstance(v, str) and v.strip().endswith("Z"):
-            return v.strip()[:-1] + "+00:00"
-        return v
+        return observed_at_input(v)
 
     @field_validator("observed_at")
     @classmethod
     def _observed_at(cls, v: datetime, info: ValidationInfo) -> datetime:
-        if v.tzinfo is None or v.utcoffset() is None:
-            raise ValueError(
-                "expected a date and time with a timezone offset, e.g. 2026-02-03T07:15:00+00:00"
-            )
-        opts = _opts(info)
-        now = opts.now or datetime.now(UTC)
-        if v > now + opts.clock_skew:
-            raise ValueError(
-                f"is in the future ({v.isoformat()} is after {now.isoformat(timespec='seconds')}); "
-                "check the device's date and time"
-            )
-        if opts.earliest is not None and v < opts.earliest:
-            raise ValueError(f"expected a date after {opts.earliest.date().isoformat()}, got {v.isoformat()}")
-        return v.astimezone(UTC)
+        return check_observed_at(v, _opts(info))
 
     @field_validator("direction", mode="before")
     @classmethod
@@ -302,9 +328,7 @@ class ObservationIn(BaseModel):
                 return None
             s = FLOW_TYPE_ALIASES.get(s, s)
             if s not in FlowType.__members__:
-                raise ValueError(
-                    f"expected one of entering, leaving, transit, internal, got {v!r}"
-                )
+                raise ValueError(Text("expected one of entering, leaving, transit, internal, got {got}", got=repr(v)))
             return s
         return v
 
@@ -322,7 +346,9 @@ class ObservationIn(BaseModel):
     @model_validator(mode="after")
     def _where(self) -> ObservationIn:
         if self.flow_point is None and self.location is None:
-            raise ValueError("expected a flow_point code, or a location when there is none")
+            raise ValueError(Text("expected a flow_point code, or a location when there is none"))
+        if self.replaces is not None and self.replaces == self.id:
+            raise ValueError(Text("replaces names this record itself; expected the id of the record it corrects"))
         return self
 
     @property
@@ -352,6 +378,8 @@ def content_hash(obs: ObservationIn) -> str:
         _s(obs.origin), _s(obs.destination), _s(None if obs.flow_type is None else obs.flow_type.value),
         _s(obs.reason), _s(obs.cross_border), _s(obs.has_certificate), _s(obs.already_counted), obs.notes,
     ]
+    if obs.replaces is not None:  # appended only when set: hashes of earlier records stay the same
+        parts.append("replaces=" + str(obs.replaces))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -373,26 +401,33 @@ def _message(err: Mapping[str, Any]) -> str:
     loc = err.get("loc", ())
     name = str(loc[-1]) if loc else ""
     if typ == "value_error":
+        cause = ctx.get("error")
+        if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Text):
+            return cause.args[0]  # keeps its msgid: said again in the enumerator's language
         return msg.removeprefix("Value error, ")
     if typ == "missing":
+        if name == "flow_point":
+            return Text("is required: expected the code of the flow point the zero report is for")
         if name == "observed_at":
-            return "is required: expected the date and time of the count with a timezone offset"
+            return Text("is required: expected the date and time of the count with a timezone offset")
         if name == "id":
-            return "is required: expected a UUID made by the device"
-        return "is required"
+            return Text("is required: expected a UUID made by the device")
+        return Text("is required")
     if typ == "extra_forbidden":
         parent = loc[-2] if len(loc) >= 2 else None
         allowed = {"counts": SPECIES, "herders": HERDERS, "location": ("lon", "lat")}.get(
             str(parent), _TOP_FIELDS
         )
-        return f"unknown field; expected one of {', '.join(allowed)}"
+        return Text("unknown field; expected one of {fields}", fields=", ".join(allowed))
     if typ in ("greater_than_equal", "less_than_equal") and name in ("lon", "lat"):
-        rng = "-180 to 180" if name == "lon" else "-90 to 90"
-        return f"expected {'longitude' if name == 'lon' else 'latitude'} from {rng}, got {err.get('input')!r}"
+        if name == "lon":
+            return Text("expected longitude from -180 to 180, got {got}", got=repr(err.get("input")))
+        return Text("expected latitude from -90 to 90, got {got}", got=repr(err.get("input")))
     if typ == "string_too_long":
-        return f"expected at most {ctx.get('max_length')} characters"
+        return Text("expected at most {n} characters", n=ctx.get("max_length"))
     if typ.startswith("datetime") or name == "observed_at":
-        return f"expected a date and time with a timezone offset, e.g. 2026-02-03T07:15:00+00:00, got {err.get('input')!r}"
+        return Text("expected a date and time with a timezone offset, e.g. {example}, got {got}", example=_EXAMPLE_TIME,
+                    got=repr(err.get("input")))
     if typ == "model_type" or typ == "dict_type":
         what = {"counts": "an object of species counts", "herders": "an object of herder counts",
                 "location": 'an object {"lon": ..., "lat": ...}'}.get(name, "an object")
@@ -400,9 +435,10 @@ def _message(err: Mapping[str, Any]) -> str:
     if typ in ("string_type",):
         return "expected text"
     if typ == "bool_type" or typ == "bool_parsing":
-        return "expected true or false"
+        return Text("expected true or false")
     if typ == "uuid_type" or typ == "uuid_parsing":
-        return f"expected a UUID made by the device, e.g. 6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11, got {err.get('input')!r}"
+        return Text("expected a UUID made by the device, e.g. {example}, got {got}",
+                    example="6f1c2a9e-1b0e-4c1a-9a51-2f0c3d9e7b11", got=repr(err.get("input")))
     return msg
 
 
@@ -421,7 +457,7 @@ class RecordResult:
 
     index: int
     id: str | None
-    observation: ObservationIn | None = None
+    observation: Any = None  # ObservationIn, or a ZeroReportIn (corridors.observations.zero_reports)
     errors: list[dict[str, str]] = field(default_factory=list)
     hash: str | None = None
 
@@ -439,13 +475,37 @@ def _raw_id(raw: Any) -> str | None:
     return None
 
 
+def nul_fields(raw: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Paths of the values (and keys) of a record holding a NUL character."""
+    out = []
+    for k, v in raw.items():
+        name = f"{prefix}{k}"
+        if (isinstance(k, str) and "\0" in k) or (isinstance(v, str) and "\0" in v):
+            out.append(name.replace("\0", "\\u0000"))
+        elif isinstance(v, Mapping):
+            out += nul_fields(v, name + ".")
+        elif isinstance(v, list):
+            out += [f"{name}.{i}" for i, x in enumerate(v) if isinstance(x, str) and "\0" in x]
+    return out
+
+
 def validate_record(
     raw: Any, index: int = 0, options: ValidationOptions | None = None
 ) -> RecordResult:
     """Validate one raw dict; never raises for bad input."""
     rid = _raw_id(raw)
     if not isinstance(raw, Mapping):
-        return RecordResult(index, None, errors=[{"field": "record", "message": "expected a JSON object"}])
+        return RecordResult(index, None, errors=[{"field": "record", "message": Text("expected a JSON object")}])
+    nul = nul_fields(raw)
+    if nul:  # PostgreSQL text cannot hold NUL: refuse this record, keep the others
+        return RecordResult(index, rid if isinstance(rid, str) and "\0" not in rid else None,
+                            errors=[{"field": f, "message": Text("contains a NUL character (\\u0000); remove it")} for f in nul])
+    if "zero_report" in raw:
+        from corridors.observations import zero_reports
+
+        if zero_reports.is_zero_report(raw):
+            return zero_reports.validate_zero_report(raw, index, options or DEFAULT_OPTIONS)
+        raw = {k: v for k, v in raw.items() if k != "zero_report"}  # "no": an ordinary count
     try:
         obs = ObservationIn.model_validate(raw, context={"options": options or DEFAULT_OPTIONS})
     except ValidationError as exc:

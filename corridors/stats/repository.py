@@ -159,8 +159,39 @@ def corridor_totals(
     return _rows(session.execute(text(sql), params), with_days=False, day=first, keyed=True)
 
 
+def flow_point_totals(
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    *,
+    flow_point_ids: Sequence[int] | None = None,
+    direction: str | None = None,
+) -> DailyRows:
+    """Like corridor_totals, keyed by flow point code (one row per point and movement)."""
+    src, params = _source(first, last, True, None, flow_point_ids, direction)
+    sql = (f"SELECT f.code AS key, s.movement, {_SUMS} FROM ({src}) s JOIN flow_points f ON f.id = s.flow_point_id "
+           f"GROUP BY f.code, s.movement")
+    return _rows(session.execute(text(sql), params), with_days=False, day=first, keyed=True)
+
+
+def data_days(session: Session) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day holding any count (from the rollups, so it stays cheap)."""
+    row = session.execute(text("SELECT min(day) AS a, max(day) AS b FROM daily_rollups")).first()
+    return (row.a, row.b) if row else (None, None)
+
+
+def corridor_list(session: Session) -> list[Place]:
+    rows = session.execute(text("SELECT id, code, name FROM corridors ORDER BY name, code"))
+    return [Place(r.id, r.code, r.name) for r in rows]
+
+
 def corridor_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
     rows = session.execute(text("SELECT code, name FROM corridors WHERE code = ANY(:c)"), {"c": list(codes)})
+    return {r.code: r.name for r in rows}
+
+
+def flow_point_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    rows = session.execute(text("SELECT code, name FROM flow_points WHERE code = ANY(:c)"), {"c": list(codes)})
     return {r.code: r.name for r in rows}
 
 
@@ -201,3 +232,25 @@ def rebuild_rollups(session: Session) -> int:
         session.execute(text(f"DELETE FROM {table}"))
         n += session.execute(text(f"INSERT INTO {table} ({cols}) {raw}")).rowcount
     return n
+
+
+# ------------------------------------------------------------------ known days
+
+def known_days(session: Session, first: dt.date, last: dt.date, *, corridor_id: int | None = None,
+               flow_point_ids: Sequence[int] | None = None) -> list[dt.date]:
+    """Days in [first, last] with a report from the selected points: a counted herd, or a
+    zero report ("on duty, no herd passed"). Other days are unknown, not zero."""
+    cond_r, cond_z, params = "", "", {"a": first, "b": last}
+    if corridor_id is not None:
+        cond_r += " AND corridor_id = :cid"
+        cond_z += " AND fp.corridor_id = :cid"
+        params["cid"] = corridor_id
+    if flow_point_ids is not None:
+        cond_r += " AND flow_point_id = ANY(:fps)"
+        cond_z += " AND z.flow_point_id = ANY(:fps)"
+        params["fps"] = list(flow_point_ids)
+    sql = (f"SELECT day FROM daily_rollups WHERE day BETWEEN :a AND :b{cond_r} UNION "
+           "SELECT CAST(d AS date) FROM zero_reports z JOIN flow_points fp ON fp.id = z.flow_point_id, "
+           "generate_series(CAST(greatest(z.first_day, :a) AS timestamp), CAST(least(z.last_day, :b) AS timestamp), "
+           f"interval '1 day') AS d WHERE z.last_day >= :a AND z.first_day <= :b{cond_z} ORDER BY 1")
+    return list(session.execute(text(sql), params).scalars())

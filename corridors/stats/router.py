@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from corridors.stats import service
 from corridors.stats.schemas import RankingOut, SeriesOut
+from ttt.facts import MOVEMENTS
 from ttt.http.deps import CurrentUser, ReadSession, require_roles
 from ttt.http.paging import next_link
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["statistics"],
                    dependencies=[require_roles("admin", "analyst", "partner")])
 
 Interval = Literal["day", "week", "month", "season"]
-Direction = Literal["descent", "return", "unknown"]
+Direction = Literal[MOVEMENTS]  # type: ignore[valid-type]
 Format = Literal["json", "csv", "png", "svg"]
 From = Annotated[dt.date | None, Query(alias="from", description="first day (inclusive); default: start of the current season")]
 To = Annotated[dt.date | None, Query(description="last day (inclusive, UTC days); default: today")]
@@ -61,18 +62,35 @@ def area_stats(session: ReadSession, user: CurrentUser,
     return _respond(service.area_stats(session, user, pcode, q), format)
 
 
-@router.get("/corridors", responses={200: {"model": RankingOut, "content": {"text/csv": {}}}},
-            summary="Corridors ranked over a period")
-def corridor_ranking(request: Request, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
-                     by: Literal["animals", "tlu", "observations", "herders"] = "animals",
-                     species: Species = None, direction: Direction | None = None, compare: Compare = None,
-                     format: Literal["json", "csv"] = "json",
-                     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
-    q = service.StatsQuery.build(from_, to, "month", species, direction, compare)
-    result = service.corridor_ranking(session, user, q, by)
+RankBy = Literal["animals", "tlu", "observations", "herders"]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def _ranking_response(request: Request, result: service.RankingResult, format: str, limit: int, offset: int) -> Response:
     if format == "csv":
         out = service.render_ranking(result, "csv")
         return Response(out.body, media_type=out.media_type,
                         headers={"Content-Disposition": f'attachment; filename="{out.filename}"'})
     nxt = next_link(request, offset, limit, len(result.ranked))
     return JSONResponse(service.ranking_json(result, limit, offset, nxt))
+
+
+@router.get("/corridors", responses={200: {"model": RankingOut, "content": {"text/csv": {}}}},
+            summary="Corridors ranked over a period")
+def corridor_ranking(request: Request, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
+                     by: RankBy = "animals", species: Species = None, direction: Direction | None = None,
+                     compare: Compare = None, format: Literal["json", "csv"] = "json",
+                     limit: Limit = 50, offset: Offset = 0) -> Response:
+    q = service.StatsQuery.build(from_, to, "month", species, direction, compare)
+    return _ranking_response(request, service.corridor_ranking(session, user, q, by), format, limit, offset)
+
+
+@router.get("/flow-points", responses={200: {"model": RankingOut, "content": {"text/csv": {}}}},
+            summary="Flow points ranked over a period (partners: points inside their scopes)")
+def flow_point_ranking(request: Request, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
+                       by: RankBy = "animals", species: Species = None, direction: Direction | None = None,
+                       compare: Compare = None, format: Literal["json", "csv"] = "json",
+                       limit: Limit = 50, offset: Offset = 0) -> Response:
+    q = service.StatsQuery.build(from_, to, "month", species, direction, compare)
+    return _ranking_response(request, service.flow_point_ranking(session, user, q, by), format, limit, offset)

@@ -41,9 +41,18 @@ class FiguresOut(BaseModel):
     movement: Movement
 
 
+_DAYS_REPORTED = ("days with a counted herd or a zero report (\"no herd passed\"); other days are unknown, "
+                  "so averages per day divide by this")
+
+
 class PeriodOut(FiguresOut):
     period_start: str
     period_end: str = Field(description="last day of the period inside the asked range")
+    days_reported: int = Field(description=_DAYS_REPORTED)
+
+
+class TotalsOut(FiguresOut):
+    days_reported: int = Field(description=_DAYS_REPORTED)
 
 
 class PreviousOut(FiguresOut):
@@ -74,14 +83,15 @@ class SeriesOut(BaseModel):
     restricted_to_scope: bool
     flow_points: list[str] | None = None
     series: list[PeriodOut]
-    totals: FiguresOut
+    totals: TotalsOut
     previous_season: PreviousOut | None = None
     change: dict | None = Field(None, description="same shape as totals; each leaf {absolute, percent}")
 
 
 class RankItem(FiguresOut):
     rank: int
-    corridor: str
+    corridor: str | None = None
+    flow_point: str | None = None
     name: str
     previous_season: FiguresOut | None = None
     change: dict | None = None

@@ -9,6 +9,7 @@ inside is refused. Counts without a flow point (GPS-only herds) are outside ever
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -113,6 +114,7 @@ class SeriesResult:
     restricted: bool
     flow_points: list[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    known_days: list[dt.date] = field(default_factory=list)  # days with a count or a zero report
 
 
 @dataclass
@@ -125,6 +127,7 @@ class RankingResult:
     previous: dict[str, Figures] | None
     previous_range: tuple[dt.date, dt.date] | None
     query: StatsQuery
+    level: str = "corridor"  # what is ranked: corridor | flow_point
 
 
 def _restriction(user: Principal, points: list[repository.Place], what: str) -> tuple[list[int] | None, bool]:
@@ -149,8 +152,12 @@ def _series(session: Session, q: StatsQuery, **where) -> tuple[Summary, Summary 
                                  f"more than {MAX_PERIODS} {q.interval} periods from {first} to {last}: use a longer interval"}])
     kw = {"season": season, "factors": factors, "species": q.species, "direction": q.direction}
     # whole months can be read from the monthly rollups when no bucket splits a month
+    days_out = where.pop("known_days", None)
     where = {**where, "direction": q.direction, "use_months": q.interval == "month" or (q.interval == "season" and season.day == 1)}
     summary = summarise(repository.daily_rows(session, first, last, **where), first, last, q.interval, **kw)
+    if days_out is not None:  # the caller asked for them (series results report days_reported)
+        days_out.extend(repository.known_days(session, first, last, corridor_id=where.get("corridor_id"),
+                                              flow_point_ids=where.get("flow_point_ids")))
     previous = None
     if q.compare == "previous":
         pf, pl = previous_season_range(first, last, q.interval)
@@ -163,8 +170,9 @@ def corridor_stats(session: Session, user: Principal, code: str, q: StatsQuery) 
     if place is None:
         raise NotFound(f"no corridor with code {code!r}")
     allowed, restricted = _restriction(user, repository.flow_points(session, corridor_id=place.id), f"corridor {code}")
-    summary, previous = _series(session, q, corridor_id=place.id, flow_point_ids=allowed)
-    return SeriesResult("corridor", place.code, place.name, q, summary, previous, restricted)
+    days: list[dt.date] = []
+    summary, previous = _series(session, q, corridor_id=place.id, flow_point_ids=allowed, known_days=days)
+    return SeriesResult("corridor", place.code, place.name, q, summary, previous, restricted, known_days=days)
 
 
 def flow_point_stats(session: Session, user: Principal, code: str, q: StatsQuery) -> SeriesResult:
@@ -172,9 +180,10 @@ def flow_point_stats(session: Session, user: Principal, code: str, q: StatsQuery
     if place is None:
         raise NotFound(f"no flow point with code {code!r}")
     _restriction(user, [place], f"flow point {code}")
-    summary, previous = _series(session, q, flow_point_ids=[place.id])
+    days: list[dt.date] = []
+    summary, previous = _series(session, q, flow_point_ids=[place.id], known_days=days)
     return SeriesResult("flow_point", place.code, place.name, q, summary, previous, False,
-                        extra={"corridor": place.corridor_code, "pcode": place.pcode})
+                        extra={"corridor": place.corridor_code, "pcode": place.pcode}, known_days=days)
 
 
 def area_stats(session: Session, user: Principal, pcode: str | None, q: StatsQuery) -> SeriesResult:
@@ -187,12 +196,27 @@ def area_stats(session: Session, user: Principal, pcode: str | None, q: StatsQue
         raise NotFound(f"no flow point has a P-code starting with {pcode!r}")
     allowed, restricted = _restriction(user, points, f"area {pcode}")
     ids = allowed if allowed is not None else [p.id for p in points]
-    summary, previous = _series(session, q, flow_point_ids=ids)
+    days: list[dt.date] = []
+    summary, previous = _series(session, q, flow_point_ids=ids, known_days=days)
     codes = [p.code for p in points if p.id in set(ids)]
-    return SeriesResult("area", pcode, None, q, summary, previous, restricted, flow_points=codes)
+    return SeriesResult("area", pcode, None, q, summary, previous, restricted, flow_points=codes, known_days=days)
 
 
 def corridor_ranking(session: Session, user: Principal, q: StatsQuery, by: str = "animals") -> RankingResult:
+    return _ranking(session, user, q, by, "corridor")
+
+
+def flow_point_ranking(session: Session, user: Principal, q: StatsQuery, by: str = "animals") -> RankingResult:
+    """Flow points ranked over a period (partners: only points inside their scopes)."""
+    return _ranking(session, user, q, by, "flow_point")
+
+
+_LEVELS = {"corridor": (repository.corridor_totals, repository.corridor_names),
+           "flow_point": (repository.flow_point_totals, repository.flow_point_names)}
+
+
+def _ranking(session: Session, user: Principal, q: StatsQuery, by: str, level: str) -> RankingResult:
+    totals_of, names_of = _LEVELS[level]
     if by not in RANK_BY:
         raise ValidationFailed([{"field": "by", "message": f"expected one of {', '.join(RANK_BY)}, got {by!r}"}])
     season, factors = config()
@@ -205,7 +229,7 @@ def corridor_ranking(session: Session, user: Principal, q: StatsQuery, by: str =
     def totals(a: dt.date, b: dt.date) -> dict[str, Figures]:
         if allowed == []:
             return {}
-        return totals_by_key(repository.corridor_totals(session, a, b, flow_point_ids=allowed, direction=q.direction), a, b, **kw)
+        return totals_by_key(totals_of(session, a, b, flow_point_ids=allowed, direction=q.direction), a, b, **kw)
 
     current = totals(first, last)
     previous, prev_range = None, None
@@ -213,8 +237,8 @@ def corridor_ranking(session: Session, user: Principal, q: StatsQuery, by: str =
         prev_range = previous_season_range(first, last, "season")
         previous = totals(*prev_range)
     ranked = rank(current, by)
-    return RankingResult(first, last, by, ranked, repository.corridor_names(session, [c for c, _ in ranked]),
-                         previous, prev_range, q)
+    return RankingResult(first, last, by, ranked, names_of(session, [c for c, _ in ranked]),
+                         previous, prev_range, q, level)
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -236,8 +260,11 @@ def series_json(r: SeriesResult) -> dict[str, Any]:
                 **_filters_json(r.query, factors), "restricted_to_scope": r.restricted})
     if r.flow_points is not None:
         out["flow_points"] = r.flow_points
-    out["series"] = [p.as_dict() for p in s.series]
-    out["totals"] = s.totals.as_dict()
+    # days_reported: days with a count or a zero report; the others are unknown, so an average
+    # per day divides by these, never by the calendar days
+    out["series"] = [{**p.as_dict(), "days_reported": _days_in(r.known_days, p.period_start, p.period_end)}
+                     for p in s.series]
+    out["totals"] = {**s.totals.as_dict(), "days_reported": len(r.known_days)}
     if r.previous is not None:
         out["previous_season"] = {**r.previous.totals.as_dict(), "from": r.previous.first.isoformat(),
                                   "to": r.previous.last.isoformat()}
@@ -245,11 +272,15 @@ def series_json(r: SeriesResult) -> dict[str, Any]:
     return out
 
 
+def _days_in(days: list[dt.date], first: dt.date, last: dt.date) -> int:
+    return bisect.bisect_right(days, last) - bisect.bisect_left(days, first)
+
+
 def ranking_json(r: RankingResult, limit: int, offset: int, next_url: str | None) -> dict[str, Any]:
     _, factors = config()
     items = []
     for i, (code, fig) in enumerate(r.ranked[offset:offset + limit], start=offset + 1):
-        item = {"rank": i, "corridor": code, "name": r.names.get(code, code), **fig.as_dict()}
+        item = {"rank": i, r.level: code, "name": r.names.get(code, code), **fig.as_dict()}
         if r.previous is not None:
             prev = r.previous.get(code, zero_figures())
             item["previous_season"] = prev.as_dict()
@@ -296,6 +327,7 @@ def render_series(r: SeriesResult, fmt: str) -> Rendered:
 def render_ranking(r: RankingResult, fmt: str) -> Rendered:
     if fmt != "csv":
         raise ValidationFailed([{"field": "format", "message": "the ranking is available as json or csv"}])
-    text = ranking_csv(r.ranked, place_kind="corridor", first=r.first, last=r.last, previous=r.previous)
-    return Rendered(text.encode("utf-8"), MEDIA_TYPES["csv"], f"ttt-stats-corridor-ranking-{r.first}-{r.last}.csv")
+    text = ranking_csv(r.ranked, place_kind=r.level, first=r.first, last=r.last, previous=r.previous)
+    slug = r.level.replace("_", "-")
+    return Rendered(text.encode("utf-8"), MEDIA_TYPES["csv"], f"ttt-stats-{slug}-ranking-{r.first}-{r.last}.csv")
 

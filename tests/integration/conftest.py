@@ -35,12 +35,26 @@ def _tables(engine) -> list[str]:
         return sorted(t for t in rows if t not in KEEP_TABLES)
 
 
+# Sequences a test used go back to their start, like TRUNCATE ... RESTART IDENTITY would do.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false) "
+    "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+)
+
+
 @pytest.fixture(autouse=True)
 def clean_db(engine, _tables):
-    """Every test starts from empty tables (migrated schema kept)."""
+    """Every test starts from empty tables and fresh id sequences (migrated schema kept).
+
+    Only the tables holding rows are truncated: a TRUNCATE costs tens of milliseconds per
+    table (new files for the table and its indexes), the emptiness probe next to nothing."""
     if _tables:
+        probe = text(" UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in _tables))
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(_tables)} RESTART IDENTITY CASCADE"))
+            full = list(conn.execute(probe).scalars())
+            if full:
+                conn.execute(text(f"TRUNCATE {', '.join(full)} RESTART IDENTITY CASCADE"))
+            conn.execute(_RESTART_SEQUENCES)
     yield
 
 

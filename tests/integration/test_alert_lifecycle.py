@@ -91,7 +91,7 @@ def test_point_and_corridor_mass_are_one_incident_and_one_email_per_subscriber(a
         sent = send_all(sink)
     assert sorted(m["To"] for m in sent) == ["corridor@example.org", "prefet@example.org"]
     body = sent[0].get_body(("plain",)).get_content()
-    assert "Même incident" in body and "3\u202f430 UBT" in body
+    assert "Même incident, sur le corridor Mopti - Burkina (ML-C1) : 3\u202f430 UBT" in body, body
     # more herds the same day update the one incident; nobody gets a second "new alert"
     api.post(herds(2, 350, start=20))
     assert api.evaluate()["created"] == []
@@ -122,9 +122,9 @@ def test_a_resolved_alert_holds_under_more_herds_and_reopens_only_when_materiall
     with smtp_sink() as sink:
         sent = send_all(sink)
     subjects = [m["Subject"] for m in sent]
-    assert any(s.startswith("[TTT] Alerte réouverte") for s in subjects), subjects
-    body = next(m for m in sent if "réouverte" in m["Subject"]).get_body(("plain",)).get_content()
-    assert f"n° {first}" in body
+    assert any(s.startswith("[TTT] ALERTE ROUVERTE") for s in subjects), subjects
+    body = next(m for m in sent if "ROUVERTE" in m["Subject"]).get_body(("plain",)).get_content()
+    assert "La situation s'est aggravée après la clôture de l'alerte précédente ici." in body
 
 
 def test_a_dismissed_rule_alert_sends_a_false_alarm_to_everyone_told(api, session, make_user, auth, client):
@@ -196,9 +196,9 @@ def test_confirmed_alerts_remind_and_close_with_an_all_clear(api, session):
             assert tick(s, window_end + timedelta(hours=48, minutes=1))["closed"] == [alert_id]
         all_clear = send_all(sink, window_end + timedelta(hours=49))
     assert [m["To"] for m in reminders] == ["prefet@example.org"]
-    assert reminders[0]["Subject"].startswith("[TTT] Rappel : alerte non résolue")
+    assert reminders[0]["Subject"].startswith("[TTT] RAPPEL : ")
     assert [m["To"] for m in all_clear] == ["prefet@example.org"]
-    assert all_clear[0]["Subject"].startswith("[TTT] FIN D'ALERTE")
+    assert all_clear[0]["Subject"].startswith("[TTT] FIN DE VIGILANCE")
     shown = api.get(alert_id)
     assert shown["status"] == "resolved" and shown["resolved"]["by"] == "ttt"
     assert [h["change"] for h in shown["history"]] == ["created", "confirmed", "reminder", "closed"]
@@ -223,7 +223,7 @@ def test_a_history_load_is_recorded_but_goes_to_the_digest_marked_late(api, sess
     assert d.mode == "digest" and d.next_attempt_at > datetime.now(UTC)  # not paged now
     with smtp_sink() as sink:
         (msg,) = send_all(sink, datetime.now(UTC) + timedelta(days=1, hours=1))
-    assert "tardive" in msg.get_body(("plain",)).get_content()
+    assert "Rien d'urgent : ces faits sont passés." in msg.get_body(("plain",)).get_content()
 
 
 def test_evidence_on_update_covers_the_whole_window_not_the_newest_batch(api, session):
@@ -275,7 +275,7 @@ def test_informants_hear_what_became_of_their_report_on_their_own_channel(client
         by_to.setdefault(m["To"], []).append(m["Subject"])
     konna_subjects = by_to["konna@example.org"]
     assert len(konna_subjects) == 2, konna_subjects
-    assert konna_subjects[0].startswith("[TTT] Alerte confirmée") and konna_subjects[1].startswith("[TTT] Alerte levée")
+    assert konna_subjects[0].startswith("[TTT] ALERTE CONFIRMÉE") and konna_subjects[1].startswith("[TTT] FIN D'ALERTE")
     assert len(by_to["sio@example.org"]) == 1 and "FALSE ALARM" in by_to["sio@example.org"][0]  # in English
     # the prefect hears the confirmed report and its resolution, never the dismissed one
     assert len(by_to["prefet@example.org"]) == 2 and not any("FAUSSE" in s for s in by_to["prefet@example.org"])

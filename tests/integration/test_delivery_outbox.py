@@ -71,11 +71,11 @@ def test_french_email_reaches_smtp_with_working_ack_link(session):
         report = dispatcher(registry, clock).run_once()
     assert report.sent == 1
     (msg,) = sink.messages
-    assert msg["Subject"].startswith("[TTT] Nouvelle alerte (grave) : Mouvement massif à Boni")
+    assert msg["Subject"].startswith("[TTT] NOUVELLE ALERTE : Beaucoup plus d'animaux que d'habitude à FMP-07")
     body = msg.get_body(("plain",)).get_content()
-    assert "Où : corridor ML-C01, point de suivi FMP-07, ML05, ML0503" in body
-    assert "Observé : 12\u202f500 animaux en 24 h" in body and "Fondé sur 2 observation(s)." in body
-    link = next(line for line in body.splitlines() if "/ack/" in line).strip()
+    assert "Où : point de suivi des flux FMP-07, sur le corridor ML-C01, ML05, ML0503" in body
+    assert "Environ 12\u202f500 animaux sont passés en 24 h" in body and "D'après 2 comptages de terrain." in body
+    link = next(line for line in body.splitlines() if "/a/" in line).strip()
     claim = read_token(get_settings().secret_key.get_secret_value(), link.rsplit("/", 1)[1], now=T0)
     (d,) = deliveries(session)
     assert (claim.alert_id, claim.version, claim.delivery_id) == (alert.id, 1, d.id)
@@ -184,7 +184,7 @@ def test_older_version_still_pending_is_superseded(session):
         report = dispatcher(ChannelRegistry([EmailChannel(EmailConfig(host=sink.host, port=sink.port))]),
                             Clock(T0)).run_once()
     assert (report.sent, report.superseded) == (1, 1)
-    assert len(sink.messages) == 1 and "Alerte mise à jour (extrême)" in sink.messages[0]["Subject"]
+    assert len(sink.messages) == 1 and "ALERTE MISE À JOUR" in sink.messages[0]["Subject"]
 
 
 def test_digest_subscriber_gets_one_email_at_digest_time(session):
@@ -205,8 +205,9 @@ def test_digest_subscriber_gets_one_email_at_digest_time(session):
         report = d.run_once()
     assert report.sent == 2 and len(sink.messages) == 1
     text = sink.messages[0].get_body(("plain",)).get_content()
-    assert sink.messages[0]["Subject"] == "[TTT] Digest for 25 Nov 2026: 2 alert(s)"
-    assert "Mass movement at Boni" in text and "Bushfire ahead of herds" in text
+    assert sink.messages[0]["Subject"] == "[TTT] Summary of 25 November 2026: 2 alerts"
+    assert "Many more animals than usual at FMP-07" in text
+    assert "Danger on the herds' way at FMP-07: bushfire" in text
 
 
 def test_telling_other_news_under_the_same_version_is_refused(session):
@@ -250,7 +251,7 @@ def test_sms_subscriber_gets_a_french_sms_through_the_gateway(session):
     (req,) = gw.requests
     body = req.json()
     assert body["to"] == "+22376000000" and req.headers["authorization"] == "Token abc"
-    assert body["text"].startswith("TTT GRAVE: Mouvement massif à Boni") and "/ack/" in body["text"]
+    assert body["text"].startswith("NOUVELLE ALERTE : Beaucoup plus d'animaux") and "/a/" in body["text"]
 
 
 def test_receiver_retry_after_is_honoured(session):

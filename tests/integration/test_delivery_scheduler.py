@@ -82,9 +82,9 @@ def test_observation_to_french_email_within_60_seconds(network, smtp_settings, s
     assert sink.messages, "no email reached the SMTP server within 60 s of the observation"
     assert elapsed < 60
     msg = sink.messages[0]
-    assert "Mouvement massif" in msg["Subject"] or "massif" in msg.get_body(("plain",)).get_content()
+    assert "NOUVELLE ALERTE : Beaucoup plus d'animaux que d'habitude à Konna" in msg["Subject"]
     body = msg.get_body(("plain",)).get_content()
-    assert "https://ttt.example.org/ack/" in body and "ML05" in body
+    assert "https://ttt.example.org/a/" in body and "ML05" in body
     with session.bind.connect() as conn:
         status = conn.execute(text("SELECT status FROM deliveries")).scalars().all()
     assert "sent" in status

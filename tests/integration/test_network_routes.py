@@ -212,3 +212,37 @@ def test_herds_counted_on_a_closed_corridor_are_told_the_way_round_it(client, ma
     best = closed["evidence"]["rerouting"]["alternatives"][0]
     assert best["corridors"] == ["B"]
     assert best["detour_km"] == pytest.approx(km(J1, B_TOP, J2) - km(J1, J2), abs=0.3)
+
+
+def test_areas_by_p_code_with_or_without_an_outline(client, partner):
+    from shapely.geometry import box
+
+    from corridors.geodata.models import AdminArea
+
+    two_ways()
+    with session_scope() as s:
+        s.add(AdminArea(pcode="BF56", name="Sahel", level=1, geom=from_shape(box(0.9, LAT - 0.1, 1.1, LAT + 0.1), srid=4326)))
+        s.add(AdminArea(pcode="BF49", name="Centre-Nord", level=1))  # a gazetteer entry without outline
+        s.execute(text("UPDATE flow_points SET adm1_pcode = 'BF49' WHERE code = 'FP-O'"))
+    r = routes(client, partner, **{"from": "BF49", "to": "BF56"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["from"], body["to"]) == ("Centre-Nord (BF49)", "Sahel (BF56)")
+    p = body["features"][0]["properties"]
+    assert p["corridors"] == ["S", "A", "E"]
+    assert {a["pcode"] for a in p["areas"]} == {"BF49", "BF56"}  # by the flow point, by the outline
+
+
+def test_a_conflict_dismissed_as_false_closes_nothing(client, partner, make_user, auth):
+    two_ways()
+    admin = auth(make_user("admin")[1])
+    r = client.post("/api/v1/alerts", headers=admin, json={
+        "event_kind": "conflict", "severity": "severe", "corridor": "A", "location": {"lon": 0.5, "lat": LAT}})
+    assert r.status_code == 201, r.text
+    q = {"from": "FP-O", "to": "FP-D"}  # now: the report is of today
+    assert client.get("/api/v1/network/routes", params=q, headers=partner).json()["features"][0][
+        "properties"]["corridors"] == ["S", "B", "E"]
+    assert client.post(f"/api/v1/alerts/{r.json()['id']}/verify", headers=admin,
+                       json={"verdict": "dismissed", "note": "rumeur"}).status_code == 200
+    assert client.get("/api/v1/network/routes", params=q, headers=partner).json()["features"][0][
+        "properties"]["corridors"] == ["S", "A", "E"]

@@ -80,10 +80,9 @@ def test_every_surface_generalises_for_partners_enumerators_and_recipients(clien
         "description": REPORTER_WORDS})
     assert r.status_code == 201, r.text
     event_id = r.json()["id"]
-    # a confirmed report is the one partners see (until then it is held for staff and its reporter)
-    staff = auth(make_user("analyst")[1])
-    assert client.post(f"/api/v1/alerts/{event_id}/verify", headers=staff,
-                       json={"verdict": "confirmed"}).status_code == 200
+    # a report waits for an analyst's confirmation before partners see it
+    v = client.post(f"/api/v1/alerts/{event_id}/verify", headers=admin, json={"verdict": "confirmed"})
+    assert v.status_code == 200, v.text
     r = client.post("/api/v1/observations", headers=enum, json={"observations": [
         record(location={"lon": HERDS[1][0], "lat": HERDS[1][1]})]})
     assert r.status_code == 200 and r.json()["accepted"] == 1, r.text

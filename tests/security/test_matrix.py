@@ -6,6 +6,11 @@ that may not use the route must get 401 (nobody) or 403, a role that may must ge
 authorisation (any status except 401/403/5xx: 404 or 422 for the placeholders is fine).
 A route missing from POLICY fails ``test_every_route_has_a_policy``: a new endpoint is never
 left unreviewed.
+
+Scopes on writes (a user scoped to some areas acting on another area's alerts, reports,
+subscriptions, geodata) are the second axis of the matrix:
+``tests/security/test_scopes_on_writes.py::test_scoped_write_matrix`` (it needs a database
+cleaned per case, which this module's shared users do not give).
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ POLICY: list[tuple[str, str, frozenset[str] | str]] = [
     # observations: field staff submit and read (enumerators their own); partners never see raw counts
     ("GET POST", r"^/api/v1/observations(\.csv)?$", FIELD),
     ("POST", r"^/api/v1/ingest/kobo$", FIELD),
+    # review of counts, their history, data quality, KoBo mapping preview: data managers
+    ("POST", r"^/api/v1/observations/[^/]+/review$", STAFF),
+    ("GET", r"^/api/v1/observations/[^/]+/history$", STAFF),
+    ("GET POST", r"^/api/v1/ingest/kobo/preview$", STAFF),
+    ("GET PUT", r"^/api/v1/quality(/.*)?$", STAFF),
     ("GET HEAD POST", r"^/openrosa/.*$", FIELD),
     # statistics: partners read aggregated figures (in their scope), enumerators do not
     ("GET", r"^/api/v1/stats(/.*)?$", frozenset({"partner", "analyst", "admin"})),

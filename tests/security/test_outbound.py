@@ -120,6 +120,7 @@ def test_ttt_import_of_a_vrt_fetches_nothing(tmp_path: Path):
     from typer.testing import CliRunner
 
     from ttt.cli import app as cli
+    from ttt.cli import import_geo  # noqa: F401  (registers the command)
 
     with http_receiver() as hook:
         vrt = tmp_path / "corridors.geojson"
@@ -127,6 +128,7 @@ def test_ttt_import_of_a_vrt_fetches_nothing(tmp_path: Path):
                        "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>")
         result = CliRunner().invoke(cli, ["import", "corridors", str(vrt)])
     assert result.exit_code != 0 and hook.requests == []
+    assert "VRT" in result.output or "refused" in result.output, result.output
 
 
 def test_the_connection_itself_is_checked(no_allow):
@@ -137,3 +139,15 @@ def test_the_connection_itself_is_checked(no_allow):
     with http_receiver() as hook, guarded_client(5) as client, pytest.raises(OutboundRefused):
         client.post(hook.url, content=b"{}")
     assert hook.requests == []
+
+
+def test_the_delivery_log_masks_webhook_credentials(client, make_user, auth, session):
+    from alerts.delivery.outbox import enqueue
+    from tests.integration.test_delivery_factories import T0, make_alert, make_subscription
+
+    make_subscription(session, channel="webhook", address="https://user:pw@hooks.example.org/in?token=s3cr3t",
+                      secret=generate_secret())
+    enqueue(session, make_alert(session), "created", now=T0)
+    session.commit()
+    log = client.get("/api/v1/deliveries", headers=auth(make_user("analyst")[1])).text
+    assert "s3cr3t" not in log and "pw@" not in log and "hooks.example.org" in log

@@ -38,7 +38,7 @@ def test_caller_key_never_contains_the_token():
     key, authed = caller_key({"headers": [(b"authorization", f"Bearer {token}".encode())], "client": ("1.2.3.4", 1)})
     assert authed and token not in key and "A" * 10 not in key
     key2, authed2 = caller_key({"headers": [(b"authorization", b'Digest username="enum1", realm="ttt"')]})
-    assert (key2, authed2) == ("digest:enum1", True)
+    assert (key2, authed2) == ("digest:enum1@unknown", True)
     basic = base64.b64encode(f"enum1:{token}".encode())
     key4, authed4 = caller_key({"headers": [(b"authorization", b"Basic " + basic)]})
     assert authed4 and key4.startswith("basic:") and token not in key4 and basic.decode() not in key4

@@ -38,12 +38,12 @@ def test_new_alert_is_valid_cap_with_both_languages():
     assert root.find("cap:references", NS) is None
     assert root.findtext("cap:sent", namespaces=NS) == "2026-11-24T08:30:12+00:00"
     langs = [i.findtext("cap:language", namespaces=NS) for i in root.findall("cap:info", NS)]
-    assert langs == ["fr", "en"]
+    assert langs == ["fr", "en", "ar"]
     fr = root.find("cap:info", NS)
     assert fr.findtext("cap:severity", namespaces=NS) == "Severe"
     assert fr.findtext("cap:certainty", namespaces=NS) == "Observed"
-    assert "Mouvement massif à Boni" in fr.findtext("cap:headline", namespaces=NS)
-    assert "12 500" in fr.findtext("cap:description", namespaces=NS)
+    assert fr.findtext("cap:headline", namespaces=NS) == "NOUVELLE ALERTE : Beaucoup plus d'animaux que d'habitude à Boni"
+    assert "Environ 12\u202f500 animaux" in fr.findtext("cap:description", namespaces=NS)
     # a point becomes a circle "lat,lon radius" -- latitude first
     assert fr.findtext("cap:area/cap:circle", namespaces=NS) == "15.33000,-1.52000 5"
     geocodes = {(g.findtext("cap:valueName", namespaces=NS), g.findtext("cap:value", namespaces=NS))
@@ -83,7 +83,7 @@ def test_dismissed_alert_is_a_cancel_saying_false_alarm():
     assert root.findtext("cap:msgType", namespaces=NS) == "Cancel"
     assert root.findtext("cap:note", namespaces=NS) == "Fausse alerte / false alarm"
     assert root.findtext("cap:references", namespaces=NS).startswith("ttt@ttt.example.org,urn:ttt:alert:42:v1,")
-    fr, en = root.findall("cap:info", NS)
+    fr, en, _ar = root.findall("cap:info", NS)
     assert "FAUSSE ALERTE" in fr.findtext("cap:headline", namespaces=NS)
     assert "FALSE ALARM" in en.findtext("cap:headline", namespaces=NS)
 
@@ -113,9 +113,10 @@ def test_corridor_line_becomes_closed_polygon_in_lat_lon_order():
 def test_polygon_area_and_missing_english_headline_falls_back():
     root = valid(cap_bytes(polygon_alert(), OPTIONS))
     en = root.findall("cap:info", NS)[1]
-    assert en.findtext("cap:headline", namespaces=NS) == "Troupeaux hors corridor près de Tessaoua"
+    # no place known: the headline the alert was raised with (any language) says where
+    assert en.findtext("cap:headline", namespaces=NS) == "NEW ALERT: Troupeaux hors corridor près de Tessaoua"
     assert en.findtext("cap:area/cap:polygon", namespaces=NS).split()[0] == "13.70000,7.90000"
-    assert "7.4 km from the corridor" in en.findtext("cap:description", namespaces=NS)
+    assert "Seen 7.4 km from the mapped corridor." in en.findtext("cap:description", namespaces=NS)
 
 
 def test_times_have_no_fraction_and_explicit_offset():
@@ -137,7 +138,8 @@ def test_atom_feed_links_each_cap_document():
     assert feed.findtext("atom:updated", namespaces=NS) == "2026-11-24T08:30:12+00:00"
     items = feed.findall("atom:entry", NS)
     assert [e.findtext("atom:title", namespaces=NS) for e in items] == [
-        "Mouvement massif à Boni : 12 500 animaux en 24 h", "Feu de brousse sur le corridor NE-C12"]
+        "NOUVELLE ALERTE : Beaucoup plus d'animaux que d'habitude à Boni",
+        "ALERTE NON CONFIRMÉE : Danger sur le chemin des troupeaux à Dosso : feu de brousse"]
     link = items[1].find("atom:link[@rel='alternate']", NS)
     assert link.get("type") == CAP_MEDIA_TYPE
     assert link.get("href").endswith("/alerts/7.cap")

@@ -41,13 +41,14 @@ def test_french_email_arrives_at_a_real_smtp_server():
     assert len(sink.messages) == 1
     msg = sink.messages[0]
     assert sink.envelopes[0] == ("alertes@ttt.example.org", ["prefet@example.org"])
-    assert msg["Subject"] == "[TTT] Nouvelle alerte (grave) : Mouvement massif à Boni : 12 500 animaux en 24 h"
+    assert msg["Subject"] == "[TTT] NOUVELLE ALERTE : Beaucoup plus d'animaux que d'habitude à Boni (élevée)"
     assert msg["Message-ID"] == "<ttt-delivery-101@ttt.example.org>"
     assert msg["Content-Language"] == "fr"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
-    assert "Où : corridor Douentza-Boni (ML-C01)" in text
-    assert "Confirmer la réception" in html
+    assert "Où : point de suivi des flux Boni (FMP-07), sur le corridor Douentza-Boni (ML-C01)" in text
+    assert "Environ 12\u202f500 animaux sont passés en 24 h" in text
+    assert "Détails et accusé de réception" in html
     assert mass_alert().ack_url in text
 
 
@@ -57,7 +58,7 @@ def test_digest_email_groups_alerts():
         outcome = channel.send(envelope("a@example.org", "en", messages=(mass_alert(), hazard_alert()),
                                         digest_day=T0.date()))
     assert outcome.ok
-    assert sink.messages[0]["Subject"] == "[TTT] Digest for 24 Nov 2026: 2 alert(s)"
+    assert sink.messages[0]["Subject"] == "[TTT] Summary of 24 November 2026: 2 alerts"
 
 
 def test_refused_recipient_is_permanent_and_greylisting_is_retried():
@@ -108,8 +109,8 @@ def test_webhook_signature_verifies_at_the_receiver():
     assert req.headers["webhook-signature"] == expected
     verify(secret, req.headers, req.body)  # our own verifier agrees
     data = req.json()["data"]
-    assert data["headline"] == "Mass movement at Boni: 12,500 animals in 24 h"
-    assert data["recommended_action"].startswith("Warn local authorities")
+    assert data["headline"] == "NEW ALERT: Many more animals than usual at Boni"
+    assert data["recommended_action"].startswith("Tell local authorities")
     with pytest.raises(WebhookVerificationError, match="altered body"):
         verify(secret, req.headers, req.body.replace(b"12,500", b"99,999"))
     with pytest.raises(WebhookVerificationError, match="away from now"):
@@ -167,13 +168,13 @@ def test_sms_gateway_receives_templated_json_with_auth():
     assert req.headers["authorization"] == "Bearer s3cret"
     sms = req.json()["messages"][0]
     assert sms["destination"] == "+22376000000" and sms["ref"] == "ttt-9" and sms["from"] == "TTT"
-    assert sms["body"].startswith("TTT GRAVE: Mouvement massif à Boni")
+    assert sms["body"].startswith("NOUVELLE ALERTE : Beaucoup plus d'animaux que d'habitude à Boni (élevée)")
     assert sms["body"].endswith(mass_alert().ack_url)
     assert sms["segments"] == count_sms(sms["body"]).parts <= 2
 
 
 def test_sms_quotes_in_text_cannot_break_the_json():
-    msg = mass_alert(headline={"fr": 'Alerte "urgente" \\ {to} à Boni'})
+    msg = mass_alert(flow_point_name='Alerte "urgente" \\ {to}')
     with http_receiver() as gw:
         SmsChannel(SmsGatewayConfig(url=gw.url)).send(envelope("+22376000000", messages=(msg,)))
     assert 'Alerte "urgente" \\ {to}' in gw.requests[0].json()["text"]
@@ -196,7 +197,7 @@ def test_registry_and_log_channel():
     assert registry.names() == ["log", "webhook"]
     outcome = registry.get("log").send(envelope("anyone"))
     assert outcome.ok and isinstance(log, LogChannel)
-    assert log.sent[0][1].startswith("[TTT] Nouvelle alerte")
+    assert log.sent[0][1].startswith("[TTT] NOUVELLE ALERTE")
     with pytest.raises(KeyError, match="no delivery channel named 'pigeon'"):
         registry.get("pigeon")
     assert json.loads(WebhookChannel().body(envelope("http://h/x", "en"), "m1"))["id"] == "m1"

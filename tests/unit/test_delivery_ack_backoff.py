@@ -20,7 +20,7 @@ def test_token_round_trip_is_short_and_url_safe():
     assert all(c.isalnum() or c in "-_." for c in token)
     claim = read_token(KEY, token, now=NOW + timedelta(days=13))
     assert (claim.alert_id, claim.version, claim.delivery_id) == (123456, 3, 987654)
-    assert ack_url("https://ttt.example.org/", token) == f"https://ttt.example.org/ack/{token}"
+    assert ack_url("https://ttt.example.org/", token) == f"https://ttt.example.org/a/{token}"
 
 
 def test_expired_token_says_so():
@@ -78,3 +78,25 @@ def test_max_attempts_and_bad_policies():
         BackoffPolicy(jitter=2)
     with pytest.raises(ValueError):
         delay_s(0)
+
+
+def test_compact_tokens_and_links_already_sent_both_work():
+    token = make_token(KEY, alert_id=123456, version=3, delivery_id=987654, now=NOW)
+    assert len(token) <= 40 and "." not in token
+    read_only = read_token(KEY, make_token(KEY, alert_id=7, version=1, now=NOW), now=NOW)
+    assert read_only.delivery_id is None and read_only.alert_id == 7
+    # a link made before the compact form (payload.mac) is still honoured
+    import hashlib
+    import hmac as hmac_
+    from base64 import urlsafe_b64encode
+
+    from alerts.delivery.ack import PURPOSE
+
+    def b64(data: bytes) -> str:
+        return urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    payload = f"5:2:9:{int((NOW + timedelta(days=1)).timestamp())}".encode()
+    mac = hmac_.new(hashlib.sha256(PURPOSE + b"|" + KEY.encode()).digest(), payload, hashlib.sha256).digest()[:16]
+    old = f"{b64(payload)}.{b64(mac)}"
+    claim = read_token(KEY, old, now=NOW)
+    assert (claim.alert_id, claim.version, claim.delivery_id) == (5, 2, 9)

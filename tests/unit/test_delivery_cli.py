@@ -27,7 +27,9 @@ def test_test_email_reaches_the_server_and_exit_code_says_so(monkeypatch):
     with smtp_sink() as sink:
         result = _run(monkeypatch, sink.port, "ops@example.org", "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert sink.messages[0]["Subject"] == "[TTT] New alert (minor): [TEST] TTT test message: this is not an alert"
+    subject = sink.messages[0]["Subject"]
+    assert subject == "[TTT] TEST MESSAGE: Test message: this is not an alert"
+    assert "New alert" not in sink.messages[0].get_body(("plain",)).get_content()
 
 
 def test_unreachable_server_fails_with_the_reason(monkeypatch):

@@ -22,6 +22,7 @@ SETS = {
     "HERDER_GROUPS": set(facts.HERDER_GROUPS),
     "SEVERITIES": set(facts.SEVERITIES),
     "ALERT_TYPES": set(facts.ALERT_TYPES),
+    "MOVEMENTS": set(facts.MOVEMENTS),
 }
 TABLES = {"TLU_FACTORS": dict(facts.TLU_FACTORS),
           **{f"SPECIES_NAMES[{lang}]": dict(names) for lang, names in facts.SPECIES_NAMES.items()}}

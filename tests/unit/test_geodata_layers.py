@@ -20,6 +20,13 @@ def test_every_layer_has_routes_a_table_and_its_ogc_collection():
         assert (name in COLLECTIONS) == published == (name in repository.LAYER_SOURCES), name
 
 
+def test_each_domain_publishes_its_own_collection():
+    from ttt.api.ogc import COLLECTIONS, PUBLISHED
+
+    assert list(COLLECTIONS) == ["corridors", "flow-points", "hazards", "alerts", "observations"]
+    assert {cid for cid, p in PUBLISHED.items() if p.scoped} == {"observations", "alerts"}
+
+
 def test_list_filters_say_what_they_expect():
     convert = LAYERS["flow-points"].filters["active"][1]
     assert convert("yes") is True

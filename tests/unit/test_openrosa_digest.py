@@ -53,10 +53,11 @@ def _verify(params, now=T0 + 5, path="/openrosa/submission", method="POST"):
 
 
 def test_wrong_token_unknown_user_wrong_uri_and_method_are_refused():
-    assert _verify(_answer(secret="nope")).reason == "wrong credentials"
+    # the same words for both: a stranger cannot learn which user names exist
+    assert _verify(_answer(secret="nope")).reason == "wrong user name or token"
     p = _answer()
     p["username"] = "bob"
-    assert _verify(p).reason == "unknown user"
+    assert _verify(p).reason == "wrong user name or token"
     assert not _verify(_answer(), path="/openrosa/formList").ok
     assert not _verify(_answer(), method="HEAD").ok
 

@@ -60,14 +60,20 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Flow-point counts -> corridor placement -> rules -> alerts -> delivery. "
         "Every /api/v1 endpoint needs `Authorization: Bearer <token>` (see `ttt users add`).",
+        docs_url=None, redoc_url=None,  # served offline by ttt.web.docs
     )
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    from ttt.web.router import install as install_console
+
+    install_console(app)  # pages, /docs, /redoc and /static
     # last added = outermost: audit sees everything, request ids before the rate limiter
     from ttt.api.audit import AuditMiddleware
+    from ttt.api.authfirst import AuthFirstMiddleware
     from ttt.api.ratelimit import RateLimitMiddleware
 
+    app.add_middleware(AuthFirstMiddleware)  # innermost: credentials checked before any body is read
     app.add_middleware(RateLimitMiddleware, per_min=settings.rate_limit_per_min, burst=settings.rate_limit_burst,
                        anonymous_per_min=settings.rate_limit_anonymous_per_min)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)

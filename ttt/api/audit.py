@@ -113,13 +113,13 @@ class AuditMiddleware:
         details = []
         user_name = getattr(principal, "name", None)
         if principal is None:
-            # OpenRosa/KoBo authenticate inside the endpoint (Digest/Basic): the name in the
-            # header was verified when the request succeeded, and is only a claim otherwise
+            # verified callers (OpenRosa/KoBo too) leave their principal in the state; a name in
+            # a header of any other request (an anonymous ack page, a refused one) is a claim
             claimed = claimed_user(scope)
-            if claimed and status < 400:
-                user_name = claimed
-            elif claimed:
+            if claimed:
                 details.append(f"claimed user {claimed!r}")
+        if state.get("client_request_id"):
+            details.append(f"client request id {state['client_request_id']}")
         if status >= 400:
             code = _error_code(seen["error_body"])
             if code:

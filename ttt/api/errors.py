@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -75,6 +75,16 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("no free database connection within the pool timeout (request %s)", request_id(request))
         return error_response(request, 503, "service_unavailable", "the service is busy; retry in a few seconds",
                               {"Retry-After": "2"})
+
+    @app.exception_handler(DataError)
+    async def _bad_value(request: Request, exc: DataError):
+        # a value PostgreSQL cannot take (a number out of range, a NUL character): the
+        # caller's input, not our fault; the statement and its values are not echoed
+        log.info("value refused by the database (request %s): %s", request_id(request),
+                 type(getattr(exc, "orig", exc)).__name__)
+        return error_response(request, 400, "bad_request",
+                              "a value in the request is out of range or holds a character that cannot be stored "
+                              "(such as NUL)")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

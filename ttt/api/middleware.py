@@ -25,8 +25,12 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        # our own id, always (a client-chosen one could collide with or impersonate another
+        # request in the audit trail); a sane client id is kept beside it
+        rid = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+            scope["state"]["client_request_id"] = incoming
         start = time.perf_counter()
         status_holder = {"status": 500}
 
@@ -50,7 +54,9 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                present = {k.lower() for k, _ in message["headers"]}
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode()),
+                                      *(h for h in security_headers(scope.get("path", "")) if h[0] not in present)]
             await send(message)
 
         try:
@@ -61,6 +67,22 @@ class RequestContextMiddleware:
         finally:
             log.info("%s %s -> %s in %.1f ms [%s]", scope.get("method"), scope.get("path"),
                      status_holder["status"], (time.perf_counter() - start) * 1000, rid)
+
+
+# every answer: no MIME sniffing, no framing (clickjacking of the ack button), no Referer
+# (signed links carry their token in the path)
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer")]
+# the pages served to recipients: nothing but their own inline style, forms posting to us, no cache
+PAGE_HEADERS = [(b"content-security-policy",
+                 b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+                 b"frame-ancestors 'none'; base-uri 'none'"),
+                (b"cache-control", b"no-store")]
+PAGE_PREFIXES = ("/ack/", "/a/")
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    return SECURITY_HEADERS + (PAGE_HEADERS if path.startswith(PAGE_PREFIXES) else [])
 
 
 class _BodyTooLarge(Exception):

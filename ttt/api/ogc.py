@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from alerts.alerts import ogc as alerts_ogc
 from corridors.geodata import repository as repo
 from corridors.geodata.layers import LAYERS
 from corridors.geodata.ogc_core import (
@@ -42,10 +43,10 @@ from corridors.geodata.ogc_core import (
     parse_limit,
     parse_offset,
 )
+from corridors.observations import ogc as observations_ogc
 from ttt.errors import NotFound, TTTError
 from ttt.http.deps import CurrentUser, ReadSession
 from ttt.http.schemas import Feature, FeatureCollection, Link, Open
-from ttt.location_policy import sees_exact
 from ttt.users import Principal
 
 
@@ -76,17 +77,17 @@ class ItemsOut(FeatureCollection):
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
-COLLECTIONS: dict[str, Collection] = {
-    c.id: c
-    for c in (
-        *(layer.collection for layer in LAYERS.values() if layer.collection is not None),
-        Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).",
-                   True, counted=False),
-        Collection("observations", "Herd observations",
-                   "Counted herds. Exact locations for admin/analyst roles; others see the nearest 0.1 degree grid node.",
-                   True, counted=False),
+# Every collection, published by its own domain: geodata layers, observations, alerts.
+PUBLISHED: dict[str, repo.Published] = {
+    p.collection.id: p
+    for p in (
+        *(repo.Published(layer.collection, lambda user, name=name: repo.LAYER_SOURCES[name], layer.scoped)
+          for name, layer in LAYERS.items() if layer.collection is not None),
+        alerts_ogc.PUBLISHED,
+        observations_ogc.PUBLISHED,
     )
 }
+COLLECTIONS: dict[str, Collection] = {cid: p.collection for cid, p in PUBLISHED.items()}
 
 
 class InvalidParameter(TTTError):
@@ -95,15 +96,7 @@ class InvalidParameter(TTTError):
 
 
 def _source(cid: str, user: Principal) -> repo.CollectionSource:
-    if cid in repo.LAYER_SOURCES:
-        return repo.LAYER_SOURCES[cid]
-    exact = sees_exact(user.role)
-    if cid == "alerts":
-        return repo.ALERTS_SOURCE if exact else repo.ALERTS_COARSE_SOURCE
-    src = repo.OBSERVATIONS_EXACT_SOURCE if exact else repo.OBSERVATIONS_COARSE_SOURCE
-    if user.role == "enumerator":
-        src = repo.own_observations(src, user.id)
-    return src
+    return PUBLISHED[cid].source_for(user)
 
 
 def _collection(cid: str) -> Collection:
@@ -149,8 +142,8 @@ def conformance_page(request: Request, _: CurrentUser) -> JSONResponse:
 
 
 def _scopes(cid: str, user: Principal) -> tuple[str, ...]:
-    """Scoped users (P-code prefixes) see observations and alerts inside their scopes only."""
-    return tuple(user.scopes) if cid in ("observations", "alerts") else ()
+    """Scoped users (P-code prefixes) see what lies inside their scopes in scoped collections."""
+    return tuple(user.scopes) if PUBLISHED[cid].scoped else ()
 
 
 @router.get("/collections", response_model=CollectionsOut, summary="The collections")

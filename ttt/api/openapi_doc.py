@@ -43,6 +43,8 @@ HTTP_VALIDATION_ERROR = {
         "request_id": {"type": "string"},
     },
 }
+BEARER = {"type": "http", "scheme": "bearer",
+          "description": "An API token from `ttt users add` (or a console session in the browser)"}
 COMMON = {
     "401": "Missing, unknown, expired or revoked token",
     "403": "The role or P-code scope does not allow this",
@@ -56,12 +58,15 @@ def fix_error_schemas(doc: dict[str, Any]) -> dict[str, Any]:
     schemas["ValidationError"] = VALIDATION_PROBLEM
     schemas["HTTPValidationError"] = HTTP_VALIDATION_ERROR
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    # the docs page's Authorize button takes a token and sends it on every "Try it out"
+    doc["components"].setdefault("securitySchemes", {})["bearerAuth"] = BEARER
     for path, ops in doc.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
             continue
         for op in ops.values():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
+            op.setdefault("security", [{"bearerAuth": []}])
             for code, text in COMMON.items():
                 op["responses"].setdefault(code, {"description": text, "content": ref})
     return doc

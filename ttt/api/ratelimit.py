@@ -95,8 +95,9 @@ def caller_key(scope: Scope) -> tuple[str, bool]:
         return "basic:" + hashlib.sha256(value.strip().encode()).hexdigest()[:32], True
     if scheme.lower() == "digest":
         m = _DIGEST_USER.search(value)
-        if m:
-            return "digest:" + m.group(1), True
+        if m:  # the name is only claimed here: with the address, a stranger elsewhere cannot drain it
+            client = scope.get("client")
+            return f"digest:{m.group(1)}@{client[0] if client else 'unknown'}", True
     client = scope.get("client")
     return "ip:" + (client[0] if client else "unknown"), False
 

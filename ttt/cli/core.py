@@ -38,9 +38,10 @@ def serve(
     try:
         if workers > 1:
             uvicorn.run("ttt.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                        log_level=settings.log_level.lower())
+                        log_level=settings.log_level.lower(), log_config=None)
         else:
-            uvicorn.run(create_app(), host=host, port=port, log_level=settings.log_level.lower())
+            uvicorn.run(create_app(), host=host, port=port, log_level=settings.log_level.lower(),
+                        log_config=None)  # ttt.logging's redacting handler, not uvicorn's
     finally:
         if scheduler_handle is not None:
             scheduler_handle.shutdown(wait=False)

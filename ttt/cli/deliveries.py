@@ -14,29 +14,16 @@ deliveries_app = typer.Typer(help="Alert delivery: test a channel, dispatch now,
                              no_args_is_help=True)
 
 
-def _test_message(language: str):
-    from alerts.delivery.message import AlertMessage, Place
-
-    now = datetime.now(UTC).replace(microsecond=0)
-    return AlertMessage(
-        id=0, version=1, updated_at=now, type="mass", severity="minor", corridor_code="TEST",
-        places=(Place("XX", "Test"),),
-        headline={"fr": "[TEST] Message d'essai de TTT : ceci n'est pas une alerte",
-                  "en": "[TEST] TTT test message: this is not an alert"},
-        evidence={"summary": {"fr": "Message envoyé pour vérifier la configuration.",
-                              "en": "Sent to check the delivery settings."}},
-    )
-
-
 @deliveries_app.command("test")
 def test_channel(
     address: str = typer.Argument(..., help="email address, phone number (+223...) or webhook URL"),
     channel: str = typer.Option("email", help="email | sms | webhook | log"),
-    lang: str = typer.Option("fr", help="fr | en"),
+    lang: str = typer.Option("fr", help="a language we have a catalogue for (fr, en, ar...)"),
     secret: str | None = typer.Option(None, help="webhook signing secret (whsec_...)"),
 ) -> None:
     """Send a test message through the configured channel and say exactly what happened."""
     from alerts.delivery.channels import Envelope
+    from alerts.delivery.samples import channel_check_message
     from alerts.delivery.settings import build_registry, get_delivery_settings
     from ttt.config import get_settings
 
@@ -47,7 +34,7 @@ def test_channel(
         console.print(f"[red]{exc.args[0]}[/]")
         raise typer.Exit(2) from None
     outcome = ch.send(Envelope(delivery_id=f"test-{int(datetime.now(UTC).timestamp())}", address=address,
-                               language=lang, messages=(_test_message(lang),), secret=secret))
+                               language=lang, messages=(channel_check_message(),), secret=secret))
     colour = "green" if outcome.ok else "red"
     console.print(f"[{colour}]{outcome.status}[/] status={outcome.status_code} "
                   f"{outcome.error or ''} {outcome.response_excerpt or ''}".rstrip())

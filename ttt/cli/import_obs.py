@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from ttt.cli.common import console, import_app, progress
+from ttt.spreadsheet import safe_cell
 
 MESSAGES = {
     "en": {"done": "{a} accepted, {d} already there, {r} refused", "ignored": "columns ignored: {c}",
@@ -99,7 +100,8 @@ def import_observations(
             w.writerow(["row", "id", "status", "code", "field", "message"])
             for r in refused:
                 for e in r.get("errors", []):
-                    w.writerow([r["row"], r["id"] or "", r["status"], r.get("code") or "", e["field"], e["message"]])
+                    w.writerow([safe_cell(c) for c in (r["row"], r["id"] or "", r["status"], r.get("code") or "",
+                                                       e["field"], e["message"])])
         console.print(msgs["report"].format(p=report))
     if refused:
         raise typer.Exit(1)

@@ -19,7 +19,11 @@ from ttt.users import Principal, authenticate
 
 
 def get_db() -> Iterator[Session]:
-    """One session per request; commit when the endpoint returns, roll back on error."""
+    """One session per request; commit when the endpoint returns, roll back on error.
+
+    Scope "function" (below): the commit runs when the endpoint returns and *before* the
+    response is sent, so a 2xx always means committed, a read right after it sees the
+    write, and a failed commit answers 5xx instead of a success the data never had."""
     session = session_factory()()
     try:
         yield session
@@ -34,7 +38,7 @@ def get_db() -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_read_db() -> Iterator[Session]:
@@ -62,9 +66,33 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _console_principal(request: Request, session: Session) -> Principal | None:
+    """The signed-in console user (session cookie), or None. A cookie is sent by the browser on
+    its own, so unsafe methods also need the session's CSRF secret in ``X-CSRF-Token``."""
+    from ttt.web_sessions import COOKIE, csrf_ok, lookup
+
+    found = lookup(session, request.cookies.get(COOKIE))
+    if found is None:
+        return None
+    principal, csrf = found
+    if request.method not in SAFE_METHODS and not csrf_ok(csrf, request.headers.get("x-csrf-token")):
+        raise Forbidden("a console request that changes data needs its X-CSRF-Token header")
+    request.state.principal = principal
+    return principal
+
+
 def get_principal(request: Request, session: DbSession) -> Principal:
+    checked = getattr(request.state, "principal", None)  # by ttt.api.authfirst, before the body
+    if isinstance(checked, Principal):
+        return checked
     token = bearer_token(request)
     if token is None:
+        principal = _console_principal(request, session)
+        if principal is not None:
+            return principal
         raise Unauthorized("send 'Authorization: Bearer <token>'")
     try:
         principal = authenticate(session, token)

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from ttt.facts import SPECIES, species_name
 
 FORM_ID = "flow_monitoring"
-VERSION = "2026112401"
+VERSION = "2026120101"
 TITLE = "Flow monitoring / Suivi des flux"
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "flow_monitoring.xlsx"
@@ -30,10 +30,17 @@ SURVEY_COLUMNS = [
     "relevant", "appearance", "default",
 ]
 
+#: The server's rules, stated in the form so a phone never finalises what the server refuses
+#: (``required`` expressions, never constraints on empty answers: those are not evaluated).
+HERD = "${zero_report} != 'yes'"
+SOME_ANIMALS = " + ".join(f"${{{n}}}" for n in SPECIES[:-1]) + " + . > 0"  # on the last count question
 COUNT_OK = ". >= 0 and . <= 100000"
 COUNT_MSG = ("A whole number from 0 to 100000", "Un nombre entier de 0 à 100000")
+SOME_MSG = ("A whole number from 0 to 100000, and at least one animal counted (else answer 'no herd passed')",
+            "Un nombre entier de 0 à 100000, et au moins un animal compté (sinon répondez « aucun troupeau »)")
 PEOPLE_OK = ". >= 0 and . <= 10000"
 PEOPLE_MSG = ("A whole number from 0 to 10000", "Un nombre entier de 0 à 10000")
+TEXT_MSG = ("At most 200 characters", "Au plus 200 caractères")
 
 
 def _row(type_, name, en="", fr="", hint=("", ""), required="", constraint="", cmsg=("", ""),
@@ -53,34 +60,51 @@ def survey_rows() -> list[list[str]]:
         _row("start", "start"),
         _row("end", "end"),
         _row("begin group", "grp_site", "Place and time", "Lieu et heure"),
+        _row("select_one yes_no", "zero_report", "No herd passed (zero report)?",
+             "Aucun troupeau n'est passé (rapport zéro) ?",
+             hint=("Yes: you were on duty at the point and no herd passed today",
+                   "Oui : vous étiez au point et aucun troupeau n'est passé aujourd'hui"),
+             required="yes", default="no"),
         _row("text", "flow_point", "Flow monitoring point code", "Code du point de suivi des flux",
-             hint=("e.g. ML05-FMP-03; leave empty for a mobile team's sighting",
-                   "ex. ML05-FMP-03 ; laisser vide pour une observation d'équipe mobile")),
+             hint=("e.g. ML05-FMP-03; leave empty for a mobile team's sighting (then give the GPS position)",
+                   "ex. ML05-FMP-03 ; laisser vide pour une observation d'équipe mobile (donnez alors la position GPS)"),
+             # one direction only: location depends on flow_point (two ways would be a cycle,
+             # which JavaRosa refuses): no code -> the GPS position is required
+             required="${zero_report} = 'yes'",
+             constraint="string-length(.) <= 64", cmsg=("At most 64 characters", "Au plus 64 caractères")),
         _row("dateTime", "observed_at", "Date and time of the count", "Date et heure du comptage",
-             required="yes", default="now()"),
+             required="yes", default="now()",
+             constraint="decimal-date-time(.) <= decimal-date-time(now()) + 0.0069 and "
+                        "decimal-date-time(.) >= decimal-date-time('2000-01-01T00:00:00.000Z')",
+             cmsg=("Not in the future: check the phone's date and time",
+                   "Pas dans le futur : vérifiez la date et l'heure du téléphone")),
         _row("geopoint", "location", "GPS position", "Position GPS",
-             constraint="${flow_point} != '' or . != ''",
-             cmsg=("Give a flow point code or a GPS position",
-                   "Donnez un code de point de suivi ou une position GPS")),
+             hint=("Required when there is no flow point code", "Obligatoire sans code de point de suivi"),
+             required="${flow_point} = ''", relevant=HERD,
+             # JavaRosa keeps "0 0" as an answer but serialises it empty: refuse it here
+             constraint="string-length(.) > 0 and (number(selected-at(., 0)) != 0 or number(selected-at(., 1)) != 0)",
+             cmsg=("No GPS fix (0, 0): wait for the position", "Pas de position GPS (0, 0) : attendez le signal")),
         _row("select_one compass", "direction", "Direction of travel", "Direction de déplacement",
-             appearance="minimal"),
+             appearance="minimal", relevant=HERD),
         _row("end group", "grp_site"),
-        _row("begin group", "grp_count", "Animals counted", "Animaux comptés"),
+        _row("begin group", "grp_count", "Animals counted", "Animaux comptés", relevant=HERD),
     ]
-    rows += [_row("integer", n, en, fr, required="yes", constraint=COUNT_OK, cmsg=COUNT_MSG,
-                  default="0") for n, en, fr in species]
+    rows += [_row("integer", n, en, fr, required="yes",
+                  constraint=COUNT_OK if n != "other" else f"{COUNT_OK} and {SOME_ANIMALS}",
+                  cmsg=COUNT_MSG if n != "other" else SOME_MSG, default="0") for n, en, fr in species]
     rows += [
         _row("end group", "grp_count"),
-        _row("begin group", "grp_herders", "Herders", "Bouviers / bergers"),
+        _row("begin group", "grp_herders", "Herders", "Bouviers / bergers", relevant=HERD),
     ]
     rows += [_row("integer", n, en, fr, required="yes", constraint=PEOPLE_OK, cmsg=PEOPLE_MSG,
                   default="0") for n, en, fr in herders]
     rows += [
         _row("end group", "grp_herders"),
-        _row("begin group", "grp_move", "Movement", "Mouvement"),
-        _row("text", "origin", "Origin (P-code or place name)", "Origine (P-code ou nom du lieu)"),
+        _row("begin group", "grp_move", "Movement", "Mouvement", relevant=HERD),
+        _row("text", "origin", "Origin (P-code or place name)", "Origine (P-code ou nom du lieu)",
+             constraint="string-length(.) <= 200", cmsg=TEXT_MSG),
         _row("text", "destination", "Destination (P-code or place name)",
-             "Destination (P-code ou nom du lieu)"),
+             "Destination (P-code ou nom du lieu)", constraint="string-length(.) <= 200", cmsg=TEXT_MSG),
         _row("select_one flow_type", "flow_type", "Type of flow", "Type de flux", required="yes"),
         _row("select_one reason", "reason", "Reason for moving", "Raison du déplacement"),
         _row("select_one yes_no", "cross_border", "Crossing a border?", "Traversée de frontière ?"),
@@ -88,8 +112,9 @@ def survey_rows() -> list[list[str]]:
              "Certificat International de Transhumance ?", relevant="${cross_border} = 'yes'"),
         _row("select_one yes_no", "already_counted", "Herd already counted elsewhere?",
              "Troupeau déjà compté ailleurs ?", required="yes"),
-        _row("text", "notes", "Notes", "Remarques", appearance="multiline"),
         _row("end group", "grp_move"),
+        _row("text", "notes", "Notes", "Remarques", appearance="multiline",
+             constraint="string-length(.) <= 4000", cmsg=("At most 4000 characters", "Au plus 4000 caractères")),
     ]
     return rows
 
