@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
     ap.add_argument("--seed", type=int, default=20251001)
-    ap.add_argument("--only", default="ingest,stats,rules,alerts", help="comma-separated sections to run")
+    ap.add_argument("--only", default="ingest,stats,rules,ogc,alerts", help="comma-separated sections to run")
     ap.add_argument("--no-readme", action="store_true", help="print only; leave README.md alone")
     ap.add_argument("--profile", action="store_true",
                     help="sample the API with py-spy during ingestion and statistics, the rules with "
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             with _spy(ctx, "ingest", args.profile):
                 _step(results, "Ingestion", ingest.run, ctx)
         database.empty_data(url)
-        if only & {"stats", "rules", "alerts"}:
+        if only & {"stats", "rules", "ogc", "alerts"}:
             _load(ctx, [CURRENT_SEASON], sizes.stats_small)
         if "stats" in only:
             from bench import stats
@@ -117,12 +117,15 @@ def main(argv: list[str] | None = None) -> int:
         if "rules" in only:
             from bench import rules
             _step(results, "Rules", rules.run, ctx)
-        if only & {"stats", "alerts"}:
+        if only & {"stats", "ogc", "alerts"}:
             _load(ctx, HISTORY_SEASONS, sizes.stats_large - sizes.stats_small)
         if "stats" in only:
             from bench import stats
             with _spy(ctx, "stats-large", args.profile):
                 _step(results, "Statistics", stats.run, ctx, sizes.stats_large)
+        if "ogc" in only:
+            from bench import ogc
+            _step(results, "OGC API", ogc.run, ctx)
         if "alerts" in only:
             from bench import alert_latency
             _step(results, "Alert latency", alert_latency.run, ctx)
