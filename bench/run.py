@@ -3,8 +3,8 @@
 Order matters and is chosen so each step reuses the data of the one before: ingestion on an
 empty table; then one season (``stats_small`` rows) loaded with COPY for statistics and the
 rules; then earlier seasons added up to ``stats_large`` rows for statistics again; alert
-latency, against the full history; routing last, as it replaces the network. A measurement that fails is reported as such (with
-its error) and the others still run.
+latency, against the full history; routing last, as it replaces the network. A measurement
+that fails is reported as such (with its error) and the others still run.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bench.processes import Api, service_env
 from bench.report import Result, machine, print_table, write_readme
 
 console = Console(width=max(160, Console().width))
-ALL_SECTIONS = "ingest,stats,rules,alerts,routing"
+ALL_SECTIONS = "ingest,stats,rules,ogc,alerts,routing"
 HISTORY_SEASONS = [date(2021, 10, 1), date(2022, 10, 1), date(2023, 10, 1), date(2024, 10, 1)]
 CURRENT_SEASON = date(2025, 10, 1)
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             with _spy(ctx, "ingest", args.profile):
                 _step(results, "Ingestion", ingest.run, ctx)
         database.empty_data(url)
-        if only & {"stats", "rules", "alerts"}:
+        if only & {"stats", "rules", "ogc", "alerts"}:
             _load(ctx, [CURRENT_SEASON], sizes.stats_small)
         if "stats" in only:
             from bench import stats
@@ -118,12 +118,15 @@ def main(argv: list[str] | None = None) -> int:
         if "rules" in only:
             from bench import rules
             _step(results, "Rules", rules.run, ctx)
-        if only & {"stats", "alerts"}:
+        if only & {"stats", "ogc", "alerts"}:
             _load(ctx, HISTORY_SEASONS, sizes.stats_large - sizes.stats_small)
         if "stats" in only:
             from bench import stats
             with _spy(ctx, "stats-large", args.profile):
                 _step(results, "Statistics", stats.run, ctx, sizes.stats_large)
+        if "ogc" in only:
+            from bench import ogc
+            _step(results, "OGC API", ogc.run, ctx)
         if "alerts" in only:
             from bench import alert_latency
             _step(results, "Alert latency", alert_latency.run, ctx)
