@@ -1,7 +1,7 @@
 """wake-ups: NOTIFY the scheduler when there is new work (LISTEN/NOTIFY, see ttt/wakeups.py)
 
 Revision ID: 0015
-Revises: 0008b, 0011
+Revises: 0011
 
 Statement-level triggers, so a batch of 1,000 observations is one notification, not 1,000;
 PostgreSQL sends it at commit (never for a rolled-back write) and folds identical ones of a
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | tuple[str, ...] | None = ('0008b', '0011')  # also joins main's two heads
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
