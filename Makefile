@@ -54,7 +54,7 @@ bench: db
 
 messages: install  ## extract every user-facing string and update the catalogues (fr, en, ar...)
 	$(BIN)/pybabel extract -F babel.cfg -k Text -o locales/ttt.pot --no-location --sort-output --project ttt --omit-header .
-	$(BIN)/pybabel update -i locales/ttt.pot -d locales -D ttt --no-location --width 110 --ignore-obsolete
+	$(BIN)/pybabel update -i locales/ttt.pot -d locales -D ttt --width 110 --ignore-obsolete
 	$(BIN)/pybabel compile -d locales -D ttt
 
 clean:

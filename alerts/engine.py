@@ -1,12 +1,17 @@
 """Running the rules against the database: the incremental runner, the time-based checks,
 "evaluate now" and backtests.
 
-Incremental: claim queued observations (``FOR UPDATE SKIP LOCKED``, so several runners
-share the queue), evaluate them (``alerts.incremental``: recent rows for every rule, whole
-history only where a rule comparing with earlier seasons may fire), write alerts, and
-delete the claimed queue rows, all in one transaction: each observation is evaluated exactly once, and a crash
-leaves the queue as it was. Time-based checks catch what no new observation announces
-(a hazard starting on a corridor that carried herds) from where the last check stopped.
+Incremental: claim a batch of queued observations (``FOR UPDATE SKIP LOCKED``, so several
+runners share the queue), evaluate them (``alerts.incremental``: recent rows for every rule,
+whole history only where a rule comparing with earlier seasons may fire), write alerts, and
+delete the claimed queue rows, all in one transaction per batch: each observation is
+evaluated exactly once, and a crash loses only the batch in hand (its queue rows are still
+there). ``evaluate_now`` commits batch by batch, so the alerts of the first batch are visible
+and delivered while later ones run, and a restarted scheduler resumes where it stopped. The
+alert lock (``repository.lock_alerts``) is taken only when a batch writes its findings, just
+before its commit: milliseconds, never the evaluation, so event reports never wait on a
+drain. Time-based checks catch what no new observation announces (a hazard starting on a
+corridor that carried herds) from where the last check stopped.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from alerts import time_checks
 from alerts.alerts import repository as repo
 from alerts.alerts import service
+from alerts.alerts.feed_events import raise_feed_events
 from alerts.alerts.hazard_follow import follow_hazards
 from alerts.alerts.models import RuleRun
 from alerts.chunks import CHUNK_ROWS
@@ -33,7 +40,7 @@ from alerts.rules.model import Finding
 from ttt.config import get_settings
 from ttt.versioned import versioned
 
-QUEUE_BATCH = 20_000
+QUEUE_BATCH = 20_000  # the most a single run_queue call claims when asked for no limit
 TIME_CHECK_FIRST_LOOKBACK = timedelta(days=1)
 
 _cache: dict = {}  # rules file -> (mtime, rule set)
@@ -108,36 +115,50 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
 
 
 def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetime | None = None) -> RunResult:
-    """Hazard rules from the end of the last time-based check (or a day back) to now."""
+    """Hazard rules from the end of the last time-based check (or a day back) to now, for the
+    hazards written or starting since then and the herds they concern (``alerts.time_checks``)."""
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
     hazard_rules = [r for r in rules.rules if r.type == "hazard"]
     since = repo.last_run_until(session, "time") or now - TIME_CHECK_FIRST_LOOKBACK
     run = repo.add_run(session, RuleRun(kind="time", rules_version=rules.version, since=since, until=now,
                                         started_at=now))
+    feed_events = raise_feed_events(session, now)  # conflict events a feed brought, to be verified
     if not hazard_rules:
         run.finished_at = datetime.now(UTC)
-        return RunResult()
+        return RunResult(created=feed_events)
     lookback = max(r.params["lookback_days"] for r in hazard_rules)
     network = repo.load_network(session)
-    observations = repo.load_observations(session, network, until=now, since=since - timedelta(days=lookback))
-    run.observations = len(observations)
-    findings = evaluate(repo.snapshot(network, observations), rules, now=now, since=since,
-                        only=lambda r: r.type == "hazard")
-    result = _record(session, findings, network, now, run, rules)
+    load_from = since - timedelta(days=lookback)
+    needed = time_checks.needs(session, network, hazard_rules, since, now, load_from)
+    if needed is None:  # no hazard new, changed or starting: nothing to load
+        result = _record(session, [], network, now, run, rules)
+    else:
+        observations = repo.load_observations(session, network, until=now, since=load_from,
+                                              corridor_ids=needed.corridor_ids, ids=needed.observation_ids)
+        run.observations = len(observations)
+        findings = evaluate(repo.snapshot(needed.network, observations), rules, now=now, since=since,
+                            only=lambda r: r.type == "hazard")
+        result = _record(session, findings, network, now, run, rules)
     followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
     result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
+    result.created += feed_events
     return result
 
 
 def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime | None = None,
-                 max_batches: int = 50) -> RunResult:
-    """Drain the queue (up to ``max_batches`` batches), run the time-based checks, then close
-    alerts whose condition ended and remind about confirmed ones nobody resolved."""
+                 max_batches: int = 50, batch: int | None = None) -> RunResult:
+    """Drain the queue (up to ``max_batches`` batches of ``batch`` observations, default
+    ``TTT_RULES_BATCH``), run the time-based checks, then close alerts whose condition ended
+    and remind about confirmed ones nobody resolved, **committing after each batch and after
+    the checks**: whatever was committed stays done if the process dies, and the alerts of
+    each batch reach the outbox (and the dispatcher) at once."""
     rules = rules or active_rules()
+    limit = batch or get_settings().rules_batch
     total = RunResult()
     for _ in range(max_batches):
-        r = run_queue(session, rules, now)
+        r = run_queue(session, rules, now, limit=limit)
+        session.commit()
         if not r.observations:
             break
         total.add(r)
@@ -145,9 +166,11 @@ def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime |
     again = rejudge_withdrawn(session, repo.load_network(session), rules, now)
     total.updated += [i for i in again.updated + again.closed if i not in total.updated]
     total.add(run_time_checks(session, rules, now))
+    session.commit()
     from alerts.alerts.lifecycle import tick  # auto-close (all clear) and reminders
 
     tick(session, now, rules.lifecycle)
+    session.commit()
     return total
 
 

@@ -114,14 +114,55 @@ def markdown(results: list[Result], header: str) -> str:
 
 
 def write_readme(results: list[Result], mode: str, machine_text: str, sizes: str,
-                 readme: Path = README) -> None:
-    """Replace the text between the bench markers (append a Benchmarks section when absent)."""
+                 readme: Path = README, sections: set[str] | None = None) -> None:
+    """Replace the text between the bench markers (append a Benchmarks section when absent).
+    A run of some sections only (``sections``) replaces those sections' rows and notes, keeps
+    the others with their run's header, and adds a line saying when and where its rows come from."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = f"Run `{mode}` on {when}. Machine: {machine_text}. Sizes: {sizes}."
-    block = f"{START}\n{markdown(results, header)}\n{END}"
     text = readme.read_text()
-    if START in text and END in text:
+    found = START in text and END in text
+    if sections and found:
+        old = text[text.index(START) + len(START):text.index(END)]
+        body = _merge(old, results, sections, f"Run `{mode}` on {when}. Machine: {machine_text}. Sizes: {sizes}.")
+    else:
+        body = markdown(results, f"Run `{mode}` on {when}. Machine: {machine_text}. Sizes: {sizes}.")
+    block = f"{START}\n{body}\n{END}"
+    if found:
         text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: block, text, flags=re.S)
     else:
         text = text.rstrip("\n") + "\n\n## Benchmarks\n\n" + block + "\n"
     readme.write_text(text)
+
+
+def _merge(old: str, results: list[Result], sections: set[str], run_line: str) -> str:
+    """The old block with the rows and notes of ``sections`` replaced by ``results`` (in the
+    place of the first replaced row, else at the end) and ``run_line`` saying where they come from."""
+    label = ", ".join(sorted(sections)) + " rows: "
+    headers, rows, notes = [], [], []
+    for line in old.strip("\n").splitlines():
+        if line.startswith("| section |") or line.startswith("|---"):
+            continue
+        if line.startswith("| "):
+            rows.append(line)
+        elif line.startswith("- "):
+            notes.append(line)
+        elif line.strip() and not line.startswith(label):
+            headers.append(line)
+    new = markdown(results, "").splitlines()
+    new_rows = [r for r in new if r.startswith("| ") and not r.startswith("| section |")]
+    new_notes = [n for n in new if n.startswith("- ")]
+
+    def section(row: str) -> str:
+        return row[2:].split(" | ", 1)[0]
+
+    kept = [r for r in rows if section(r) not in sections]
+    first = next((i for i, r in enumerate(rows) if section(r) in sections), None)
+    at = len(kept) if first is None else sum(1 for r in rows[:first] if section(r) not in sections)
+    rows = kept[:at] + new_rows + kept[at:]
+    notes = [n for n in notes if n[2:].split(" / ", 1)[0] not in sections] + new_notes
+    lines = [*headers, label + run_line[0].lower() + run_line[1:], "",
+             "| section | measurement | figure | target | met | compared with | ratio |", "|---|---|---|---|---|---|---|",
+             *rows]
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines)

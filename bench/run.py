@@ -3,8 +3,8 @@
 Order matters and is chosen so each step reuses the data of the one before: ingestion on an
 empty table; then one season (``stats_small`` rows) loaded with COPY for statistics and the
 rules; then earlier seasons added up to ``stats_large`` rows for statistics again; alert
-latency last, against the full history. A measurement that fails is reported as such (with
-its error) and the others still run.
+latency, against the full history; routing last, as it replaces the network. A measurement
+that fails is reported as such (with its error) and the others still run.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bench.processes import Api, service_env
 from bench.report import Result, machine, print_table, write_readme
 
 console = Console(width=max(160, Console().width))
+ALL_SECTIONS = "ingest,stats,rules,ogc,alerts,routing"
 HISTORY_SEASONS = [date(2021, 10, 1), date(2022, 10, 1), date(2023, 10, 1), date(2024, 10, 1)]
 CURRENT_SEASON = date(2025, 10, 1)
 
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
     ap.add_argument("--seed", type=int, default=20251001)
-    ap.add_argument("--only", default="ingest,stats,rules,alerts", help="comma-separated sections to run")
+    ap.add_argument("--only", default=ALL_SECTIONS, help="comma-separated sections to run")
     ap.add_argument("--no-readme", action="store_true", help="print only; leave README.md alone")
     ap.add_argument("--profile", action="store_true",
                     help="sample the API with py-spy during ingestion and statistics, the rules with "
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             with _spy(ctx, "ingest", args.profile):
                 _step(results, "Ingestion", ingest.run, ctx)
         database.empty_data(url)
-        if only & {"stats", "rules", "alerts"}:
+        if only & {"stats", "rules", "ogc", "alerts"}:
             _load(ctx, [CURRENT_SEASON], sizes.stats_small)
         if "stats" in only:
             from bench import stats
@@ -117,16 +118,23 @@ def main(argv: list[str] | None = None) -> int:
         if "rules" in only:
             from bench import rules
             _step(results, "Rules", rules.run, ctx)
-        if only & {"stats", "alerts"}:
+        if only & {"stats", "ogc", "alerts"}:
             _load(ctx, HISTORY_SEASONS, sizes.stats_large - sizes.stats_small)
         if "stats" in only:
             from bench import stats
             with _spy(ctx, "stats-large", args.profile):
                 _step(results, "Statistics", stats.run, ctx, sizes.stats_large)
+        if "ogc" in only:
+            from bench import ogc
+            _step(results, "OGC API", ogc.run, ctx)
         if "alerts" in only:
             from bench import alert_latency
             _step(results, "Alert latency", alert_latency.run, ctx)
         api.sample_peak()
+    if "routing" in only:  # last: it replaces the corridors and flow points of the bench database
+        from bench import routing
+        _step(results, "Routing", routing.run, args.quick)
+    partial = only != set(ALL_SECTIONS.split(","))
     results.append(Result("Memory", "peak RSS of the API process (ttt serve)", api.peak_mb, "MB", 300.0, False,
                           note="VmHWM from /proc: the high-water mark over the whole run"))
     if ctx.extra.get("scheduler_peak_mb") is not None or "alerts" in only:
@@ -144,14 +152,26 @@ def main(argv: list[str] | None = None) -> int:
         console.print(ctx.extra["profile_scheduler"], markup=False, highlight=False)
     pg, postgis = database.server_versions(url)
     machine_text = machine(pg, postgis)
-    size_text = (f"{sizes.flow_points} flow points, ingestion {sizes.ingest_total:,} obs, statistics at "
-                 f"{sizes.stats_small:,} and {sizes.stats_large:,} obs, {sizes.alerts} alerts, seed {args.seed}")
+    parts = []
+    if only - {"routing"}:
+        parts.append(f"{sizes.flow_points} flow points, ingestion {sizes.ingest_total:,} obs, statistics at "
+                     f"{sizes.stats_small:,} and {sizes.stats_large:,} obs, {sizes.alerts} alerts, seed {args.seed}")
+    if "routing" in only:
+        from bench.routing import FULL_SIZES, QUICK_SIZES
+        grids = "/".join(str(2 * n) for n in (QUICK_SIZES if args.quick else FULL_SIZES))
+        parts.append(f"routing grids of {grids} corridors, 10 routes each")
+    size_text = ", ".join(parts)
     title = f"ttt bench ({sizes.name}) - {machine_text}"
     console.print()
     print_table(results, title, console)
     console.print(f"[dim]logs: {logdir}; total {time.perf_counter() - started:.0f} s[/]")
     if not args.no_readme:
-        write_readme(results, "make bench" + (" QUICK=1" if args.quick else ""), machine_text, size_text)
+        if partial:  # only the sections run replace theirs in the README table; the others keep their run
+            ran = [r for r in results if r.section != "Memory"]
+            mode = f"python -m bench.run{' --quick' if args.quick else ''} --only {args.only}"
+            write_readme(ran, mode, machine_text, size_text, sections={r.section for r in ran})
+        else:
+            write_readme(results, "make bench" + (" QUICK=1" if args.quick else ""), machine_text, size_text)
         console.print("README.md benchmark table updated")
     return 0
 

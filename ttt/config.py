@@ -84,6 +84,12 @@ class Settings(BaseSettings):
             raise ValueError(f"TTT_OUTBOUND_ALLOW: {exc} (expected CIDRs such as 10.0.0.5/32, comma separated)") from None
         return value
 
+    # --- speed under load --- (see README "Scale")
+    rules_batch: int = 5000  # observations per engine transaction (each batch commits on its own)
+    db_pool_timeout_s: float = 3.0  # wait this long for a pooled connection, then 503 + Retry-After
+    database_read_url: str | None = None  # a streaming replica for statistics, OGC, lists and exports
+    database_read_max_lag_s: float = 10.0  # a replica further behind than this is skipped (primary reads)
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.secret_key.get_secret_value() != DEFAULT_SECRET_KEY or self.environment == "test":
@@ -101,6 +107,17 @@ class Settings(BaseSettings):
     def sync_database_url(self) -> str:
         """The URL for SQLAlchemy (psycopg 3 driver) whatever scheme the deployer wrote."""
         url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @property
+    def sync_read_url(self) -> str | None:
+        """``database_read_url`` for SQLAlchemy (psycopg 3), or None without a replica."""
+        url = self.database_read_url
+        if not url:
+            return None
         for prefix in ("postgresql://", "postgres://"):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]

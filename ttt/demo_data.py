@@ -71,6 +71,12 @@ CORRIDORS = [
     ("NE-C02", "Téra – Gothèye – Torodi", ["Téra", "Gothèye", "Torodi"], ["NE"], 0.7),
 ]
 
+# Links a mapper adds between corridors, with no counting point on them (so no counts): code,
+# name, towns, countries. Djibo - Dori is the way round when BF-C01 is shut (the Kaya bushfire).
+LINKS = [
+    ("BF-C03", "Djibo – Dori", ["Djibo", "Dori"], ["BF"]),
+]
+
 # Calendars: per country and direction, plus one corridor-specific exception.
 CALENDARS = [
     {"corridor": None, "country": "ML", "direction": "descent", "opens": "10-01", "closes": "01-31",
@@ -136,15 +142,19 @@ def compass(deg: float) -> str:
     return COMPASS[int(((deg % 360) + 11.25) // 22.5) % 16]
 
 
+def _corridor(code: str, name: str, towns: list[str], countries: list[str]) -> dict:
+    return {
+        "code": code, "name": name, "countries": countries, "tolerance_m": 5000, "status": "open",
+        "pcodes": sorted({TOWN_PCODE[t] for t in towns}),
+        "geometry": {"type": "LineString", "coordinates": _line(towns)},
+    }
+
+
 def build_network() -> tuple[list[dict], list[dict]]:
     corridors, flow_points = [], []
     numbering: dict[str, int] = {}
     for code, name, towns, countries, _traffic in CORRIDORS:
-        corridors.append({
-            "code": code, "name": name, "countries": countries, "tolerance_m": 5000, "status": "open",
-            "pcodes": sorted({TOWN_PCODE[t] for t in towns}),
-            "geometry": {"type": "LineString", "coordinates": _line(towns)},
-        })
+        corridors.append(_corridor(code, name, towns, countries))
         for i, town in enumerate(towns):
             lat, lon = TOWNS[town]
             adm2 = TOWN_PCODE[town]
@@ -160,6 +170,8 @@ def build_network() -> tuple[list[dict], list[dict]]:
                 "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 "bearing": bearing,
             })
+    for code, name, towns, countries in LINKS:
+        corridors.append(_corridor(code, name, towns, countries))
     return corridors, flow_points
 
 

@@ -1,11 +1,15 @@
 """The scheduler: evaluate rules, dispatch deliveries, daily digest, escalation, cleanup.
 
 Runs in ``ttt scheduler`` or inside ``ttt serve`` (one worker). Any number of processes may
-run it: only the one holding a PostgreSQL advisory lock (on a dedicated connection) does the
-work, so two schedulers never double-send; when the leader dies its connection closes, the
-lock is released, and another process takes over at its next leadership check (every few
-seconds). Every job catches and logs its own failures and simply runs again at its next
-tick: a mail server or database hiccup is never fatal to the process.
+run it: only the one holding a PostgreSQL advisory lock (session-level, on a dedicated
+autocommit connection, so no transaction stays open while it leads) does the work, so two
+schedulers never double-send; when the leader dies its connection closes, the lock is
+released, and another process takes over at its next leadership check (every few seconds).
+Evaluation and dispatch run when PostgreSQL says there is work (``ttt.wakeups``: LISTEN/
+NOTIFY) and at their intervals as a safety net. Every job catches and logs its own failures
+and simply runs again at its next tick: a mail server or database hiccup is never fatal to
+the process. ``ttt scheduler`` logs like the API (``ttt.logging``: format, timestamps,
+redaction), with leader changes and what each run did.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ttt.db import get_engine, session_scope
 from ttt.runtime import tune_gc
+from ttt.wakeups import OUTBOX, RULES, Listener, Wakeable
 
 logger = logging.getLogger("ttt.scheduler")
 LEADER_CHECK_S = 3.0
@@ -38,6 +43,7 @@ class LeaderLock:
         self.key = key
         self._conn: Connection | None = None
         self._lock = threading.Lock()
+        self._waiting_said = False
 
     @property
     def is_leader(self) -> bool:
@@ -54,17 +60,21 @@ class LeaderLock:
                     logger.warning("scheduler lost its database connection: no longer the leader")
                     self._drop()
             try:
-                conn = self.engine.connect()
+                # autocommit: the session-level lock needs no transaction, and none stays open
+                conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
                 got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
-                conn.commit()
             except Exception as exc:
                 logger.warning("scheduler cannot reach the database for its leader lock: %s", exc)
                 return False
             if got:
                 self._conn = conn
+                self._waiting_said = False
                 logger.info("this process is now the scheduler leader (advisory lock %d)", self.key)
                 return True
             conn.close()
+            if not self._waiting_said:
+                logger.info("another process leads the scheduler (advisory lock %d): standing by", self.key)
+                self._waiting_said = True
             return False
 
     def release(self) -> None:
@@ -72,7 +82,7 @@ class LeaderLock:
             if self._conn is not None:
                 try:
                     self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
-                    self._conn.commit()
+                    logger.info("scheduler leadership released (advisory lock %d)", self.key)
                 except Exception:
                     pass
                 self._drop()
@@ -92,18 +102,38 @@ def _evaluate_rules() -> Any:
     from alerts import engine
 
     with session_scope() as session:
-        return engine.evaluate_now(session)
+        result = engine.evaluate_now(session)
+    if result.observations or result.created or result.updated:
+        logger.info("evaluate: %d observations, %d alerts created, %d updated",
+                    result.observations, len(result.created), len(result.updated))
+    return result
 
 
 class SchedulerHandle:
     """What ``start_scheduler`` returns: ``shutdown()`` stops the jobs and releases the lock."""
 
-    def __init__(self, scheduler: BackgroundScheduler, leader: LeaderLock) -> None:
+    def __init__(self, scheduler: BackgroundScheduler, leader: LeaderLock,
+                 wakeable: dict[str, Wakeable] | None = None) -> None:
         self.scheduler = scheduler
         self.leader = leader
+        self.wakeable = wakeable or {}
+        self.listener: Listener | None = None
+
+    def wake(self, job_id: str) -> None:
+        """Run the job now (or once more right after the run in progress)."""
+        if self.wakeable[job_id].wake() and self.leader.is_leader:
+            self.scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+    def listen(self, url: str) -> Listener:
+        """Wake evaluation and dispatch on PostgreSQL notifications (``ttt.wakeups``)."""
+        self.listener = Listener(url, {RULES: lambda: self.wake("evaluate"), OUTBOX: lambda: self.wake("dispatch")})
+        self.listener.start()
+        return self.listener
 
     def shutdown(self, wait: bool = False) -> None:
         try:
+            if self.listener is not None:
+                self.listener.stop()
             self.scheduler.shutdown(wait=wait)
         finally:
             self.leader.release()
@@ -135,10 +165,10 @@ def build_scheduler(settings, *, leader: LeaderLock | None = None) -> SchedulerH
     )
     scheduler.add_job(leader.check, IntervalTrigger(seconds=LEADER_CHECK_S), id="leader",
                       next_run_time=datetime.now(UTC))
-    scheduler.add_job(_guarded("evaluate", leader, _evaluate_rules),
-                      IntervalTrigger(seconds=settings.evaluate_interval_s), id="evaluate")
-    scheduler.add_job(_guarded("dispatch", leader, dispatcher.run_once),
-                      IntervalTrigger(seconds=settings.dispatch_interval_s), id="dispatch")
+    wakeable = {"evaluate": Wakeable(_guarded("evaluate", leader, _evaluate_rules)),
+                "dispatch": Wakeable(_guarded("dispatch", leader, dispatcher.run_once))}
+    scheduler.add_job(wakeable["evaluate"], IntervalTrigger(seconds=settings.evaluate_interval_s), id="evaluate")
+    scheduler.add_job(wakeable["dispatch"], IntervalTrigger(seconds=settings.dispatch_interval_s), id="dispatch")
     digest = ds.digest_at
     scheduler.add_job(_guarded("digest", leader, dispatcher.run_once),
                       CronTrigger(hour=digest.hour, minute=digest.minute, timezone=ds.zone), id="digest")
@@ -150,20 +180,24 @@ def build_scheduler(settings, *, leader: LeaderLock | None = None) -> SchedulerH
     from alerts.delivery.notices import data_gap_job  # the check, and data managers told
 
     scheduler.add_job(_guarded("data_gaps", leader, data_gap_job), IntervalTrigger(hours=1), id="data_gaps")
-    return SchedulerHandle(scheduler, leader)
+    return SchedulerHandle(scheduler, leader, wakeable)
 
 
 def start_scheduler(settings) -> SchedulerHandle:
     """Start the jobs in background threads of this process."""
     handle = build_scheduler(settings)
     handle.scheduler.start()
-    logger.info("scheduler started: evaluate every %gs, dispatch every %gs",
-                settings.evaluate_interval_s, settings.dispatch_interval_s)
+    handle.listen(get_engine().url.set(drivername="postgresql").render_as_string(hide_password=False))
+    logger.info("scheduler started: evaluate every %gs and dispatch every %gs at the latest, at once when "
+                "PostgreSQL notifies new work", settings.evaluate_interval_s, settings.dispatch_interval_s)
     return handle
 
 
 def run_forever(settings) -> None:
     """``ttt scheduler``: run until SIGINT/SIGTERM, then release the leader lock."""
+    from ttt.logging import configure_logging
+
+    configure_logging(settings)
     handle = start_scheduler(settings)
     tune_gc()  # a rules run allocates like an ingest: see ttt.runtime
     stop = threading.Event()

@@ -49,7 +49,7 @@ def source_for(user) -> CollectionSource:
 
 PUBLISHED = Published(
     Collection("alerts", "Alerts", "Early-warning alerts (mass, early, late, unexpected movements; hazards; events).",
-               True),
+               True, counted=False),  # numberMatched only when one page holds the result
     source_for,
     scoped=True,
 )

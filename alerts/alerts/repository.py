@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from alerts.rules.model import (
 )
 from alerts.rules.screen import PointDays
 from corridors.calendars import CalendarEntry
+from corridors.feeds.models import HazardFeed
 from corridors.geodata import models as geo
 from ttt.scope import pcodes_in_sql, prefix_patterns
 from ttt.versioned import versioned
@@ -530,6 +531,45 @@ def live_hazard_alerts(session: Session) -> list[Alert]:
     stmt = (select(Alert).where(Alert.type == "hazard", Alert.status.in_(("open", "acknowledged")),
                                 Alert.place.like("hazard:%")).order_by(Alert.id).with_for_update())
     return list(session.execute(stmt).scalars())
+
+
+def feed_events_without_alert(session: Session, now: datetime) -> list[tuple[geo.Hazard, str]]:
+    """Active hazards of ACLED feeds asked to raise event alerts (``options.event_alerts``)
+    that have no event alert yet (key ``feed:<feed>|<source id>``), with their feed's name."""
+    key = func.concat("feed:", geo.Hazard.feed_id, "|", geo.Hazard.source_id)
+    has_alert = select(Alert.id).where(Alert.dedup_key == key).exists()
+    stmt = (select(geo.Hazard, HazardFeed.name).join(HazardFeed, HazardFeed.id == geo.Hazard.feed_id)
+            .where(HazardFeed.kind == "acled_csv", HazardFeed.options["event_alerts"].as_boolean().is_(True),
+                   geo.Hazard.starts_at <= now, (geo.Hazard.ends_at.is_(None)) | (geo.Hazard.ends_at > now),
+                   ~has_alert)
+            .order_by(geo.Hazard.id))
+    return [(h, name) for h, name in session.execute(stmt)]
+
+
+# --- what a time-based check needs ------------------------------------------------------------
+
+
+def hazards_to_check(session: Session, since: datetime, until: datetime, margin: timedelta) -> list[int]:
+    """Hazards a time-based check must look at: written (created or changed) since ``since``
+    (less ``margin``, for writes committed late), or starting in (since, until]. Any other
+    hazard was judged already, with every herd, by an earlier check or an upload's run."""
+    return list(session.scalars(text(
+        "SELECT id FROM hazards WHERE greatest(created_at, updated_at) >= :written "
+        "OR (starts_at > :since AND starts_at <= :until) ORDER BY id"),
+        {"written": since - margin, "since": since, "until": until}))
+
+
+def observation_ids_in_boxes(session: Session, boxes: Sequence[tuple[float, float, float, float]],
+                             since: datetime, until: datetime) -> list[str]:
+    """Observations in [since, until] inside any of the lon/lat boxes (GiST index)."""
+    if not boxes:
+        return []
+    cond = " OR ".join(f"o.geom && ST_MakeEnvelope(:x0_{i}, :y0_{i}, :x1_{i}, :y1_{i}, 4326)" for i in range(len(boxes)))
+    params: dict[str, Any] = {"since": since, "until": until}
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        params.update({f"x0_{i}": x0, f"y0_{i}": y0, f"x1_{i}": x1, f"y1_{i}": y1})
+    return list(session.scalars(text(
+        f"SELECT o.id::text FROM observations o WHERE o.observed_at BETWEEN :since AND :until AND ({cond})"), params))
 
 
 # --- counts withdrawn after an alert used them (rejected in review, replaced by an edit) ------

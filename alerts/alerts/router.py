@@ -23,7 +23,7 @@ from alerts.alerts.schemas import (
     RuleSetOut,
 )
 from ttt.errors import ValidationFailed
-from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.deps import CurrentUser, DbSession, ReadSession, require_roles
 from ttt.http.paging import page
 from ttt.http.schemas import Page
 
@@ -118,7 +118,7 @@ def post_backtest(body: BacktestIn, session: DbSession, user: CurrentUser) -> di
 def list_alerts(
     request: Request,
     user: CurrentUser,
-    session: DbSession,
+    session: ReadSession,
     type: AlertType | None = None,  # noqa: A002 - the contract's name
     status: AlertStatus | None = None,
     severity: Severity | None = None,

@@ -376,8 +376,7 @@ def acknowledge(session: Session, user: Principal, alert_id: int, note: str | No
     life.acknowledged(alert, user.name, now, note, role_label(user.role))
     alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.acknowledge_note = "acknowledged", now, user.name, note
     alert.acknowledged_by_label = role_label(user.role)
-    alert.updated_at = now
-    alert.version += 1
+    alert.updated_at = now  # an acknowledgement is not a new version: nothing is re-sent or re-published
     session.flush()
     return alert
 

@@ -3,7 +3,7 @@
 No tile service by default: a recipient's phone never calls a third party, and the picture
 weighs a few kilobytes on a slow link (a deployment may opt in to an XYZ basemap, drawn under
 the map in the same Web Mercator projection). It shows the admin area for context, the corridor, the flow
-point, a hazard's outline and a *generalised* area where herds were seen: herd positions
+point, a hazard's outline, the best open way round it (a dashed line) and a *generalised* area where herds were seen: herd positions
 are snapped to a coarse grid (``HERD_CELL_DEG``, about 28 km), never drawn as points,
 because precise herd locations are sensitive.
 """
@@ -11,17 +11,19 @@ because precise herd locations are sensitive.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup, escape
-from shapely.geometry import LineString, MultiPoint, Point, box
+from shapely.geometry import LineString, MultiPoint, Point, box, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 WIDTH, HEIGHT, PAD = 360, 240, 16
 HERD_CELL_DEG = 0.25
 MIN_SPAN_DEG = 0.3  # a lone point still shows its surroundings
+ROUTE_COLOUR = "#080"  # the open way round, green and dashed (the legend draws the same)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class MapLayers:
     herd_area: BaseGeometry | None = None
     context: BaseGeometry | None = None  # the admin area, drawn faintly
     label: str | None = None  # the place name written next to the flow point
+    route: BaseGeometry | None = None  # the best open alternative route (corridors and their junctions)
 
 
 def generalise_points(geom: BaseGeometry | None, cell_deg: float = HERD_CELL_DEG) -> BaseGeometry | None:
@@ -137,8 +140,8 @@ def _path(frame: _Frame, geom: BaseGeometry) -> str:
 
 def render_svg(layers: MapLayers, *, title: str = "", basemap_url: str = "", attribution: str = "") -> Markup:
     """The map as an inline ``<svg>``; empty when there is nothing to place."""
-    drawn = [g for g in (layers.corridor, layers.flow_point, layers.hazard, layers.herd_area) if g is not None
-             and not g.is_empty]
+    drawn = [g for g in (layers.corridor, layers.flow_point, layers.hazard, layers.herd_area, layers.route)
+             if g is not None and not g.is_empty]
     if not drawn:
         return Markup("")
     focus = unary_union(drawn)
@@ -167,6 +170,11 @@ def render_svg(layers: MapLayers, *, title: str = "", basemap_url: str = "", att
         line = layers.corridor.boundary if layers.corridor.geom_type in ("Polygon", "MultiPolygon") else layers.corridor
         parts.append(f'<path class="corridor" d="{_path(frame, line)}" fill="none" stroke="#c60" stroke-width="5" '
                      f'stroke-linecap="round" stroke-linejoin="round"/>')
+    if layers.route is not None and not layers.route.is_empty:  # dashed over the corridor it leaves
+        parts.append(f'<path class="route" d="{_path(frame, layers.route)}" fill="none" stroke="#fff" '
+                     f'stroke-width="5" stroke-linecap="round" stroke-linejoin="round" stroke-opacity=".8"/>'
+                     f'<path class="route" d="{_path(frame, layers.route)}" fill="none" stroke="{ROUTE_COLOUR}" '
+                     f'stroke-width="3" stroke-dasharray="7 4" stroke-linejoin="round"/>')
     if layers.flow_point is not None:
         x, y = frame.xy(layers.flow_point.x, layers.flow_point.y)
         parts.append(f'<circle class="flow-point" cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#036" stroke="#fff" '
@@ -195,6 +203,21 @@ def _scale_bar(frame: _Frame) -> str:
     return (f'<g class="scale"><path d="M10,{y} h{px:.1f}" stroke="#333" stroke-width="2"/>'
             f'<text x="{10 + px + 4:.1f}" y="{y + 4}" font-size="11" font-family="sans-serif" fill="#333">'
             f'{nice} km</text></g>')
+
+
+def route_of(evidence: Mapping[str, Any] | None) -> BaseGeometry | None:
+    """The best alternative route of an alert's ``evidence.rerouting`` (None when there is
+    none or it is not a line)."""
+    rerouting = (evidence or {}).get("rerouting")
+    alternatives = rerouting.get("alternatives") if isinstance(rerouting, Mapping) else None
+    best = alternatives[0] if isinstance(alternatives, list) and alternatives else None
+    if not isinstance(best, Mapping) or not best.get("geometry"):
+        return None
+    try:
+        geom = shape(best["geometry"])
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        return None
+    return geom if geom.geom_type in ("LineString", "MultiLineString") and not geom.is_empty else None
 
 
 def corridor_of(geom: BaseGeometry | None) -> BaseGeometry | None:

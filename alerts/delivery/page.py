@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from alerts.alerts.response import MODES
 from alerts.delivery import repository as repo
 from alerts.delivery.ack import AckClaim, AckTokenError, make_token, page_url, read_token
-from alerts.delivery.mapimage import MapLayers, corridor_of, generalise_points, render_svg
+from alerts.delivery.mapimage import MapLayers, corridor_of, generalise_points, render_svg, route_of
 from alerts.delivery.message import AlertMessage
 from alerts.delivery.settings import get_delivery_settings
 from alerts.delivery.words import STATE_TITLES
@@ -40,6 +40,8 @@ OUTCOME_MODES = {mode: MODE_WORDS.get(mode, N_("other")) for mode in MODES}
 _REASONS = {
     "expired": N_("This link has expired."), "tampered": N_("This link is not valid."),
     "malformed": N_("This link is incomplete or damaged."), "gone": N_("This alert no longer exists."),
+    "superseded": N_("This alert has become more severe since this message: open the link in the newest "
+                     "message to acknowledge it."),
 }
 _OUTCOME_INTS = {"killed": 100_000, "injured": 100_000, "displaced": 1_000_000, "animals_lost": 1_000_000}
 
@@ -55,6 +57,7 @@ class PageView:
     map_svg: Markup = Markup("")
     map_has_hazard: bool = False
     map_has_herds: bool = False
+    map_has_route: bool = False
     verification: str = ""
     history: list[tuple[datetime, str]] = field(default_factory=list)
     ack_count: int = 0
@@ -114,9 +117,13 @@ def _message(session: Session, alert) -> tuple[AlertMessage, list[Any]]:
     return current_message(session, alert, records), records
 
 
-def _map(session: Session, m: AlertMessage, label: str) -> tuple[Markup, bool, bool]:
+def _map(session: Session, m: AlertMessage, label: str, alert) -> tuple[Markup, bool, bool, bool]:
     """Public places as they are mapped (corridor, flow point, admin area, the hazard's own
-    outline); where herds were, only as the coarse cells the message carries."""
+    outline, the best open way round); where herds were, only as the coarse cells the message
+    carries. The way round is drawn as routed, from the alert's own evidence: it is made of
+    corridors and the junctions between them, from the alert's flow point (else its corridor's
+    start) to its corridor's end, all public like the corridor drawn beside it; bent onto the
+    cells of herd positions it would no longer follow the corridors it names."""
     shapes = repo.map_shapes(session, m.corridor_code, m.flow_point_code, m.pcodes)
     geom = m.geometry
     hazard = None
@@ -127,10 +134,11 @@ def _map(session: Session, m: AlertMessage, label: str) -> tuple[Markup, bool, b
     if m.type in ("unexpected", "event") and geom is not None and not geom.is_empty:
         herds = generalise_points(geom) if geom.geom_type in ("Point", "MultiPoint") else geom
     layers = MapLayers(corridor=shapes["corridor"] or corridor_of(geom), flow_point=shapes["flow_point"],
-                       hazard=hazard, herd_area=herds, context=shapes["area"], label=label)
+                       hazard=hazard, herd_area=herds, context=shapes["area"], label=label,
+                       route=route_of(alert.evidence))
     ds = get_delivery_settings()
     svg = render_svg(layers, title=label, basemap_url=ds.map_basemap_url, attribution=ds.map_basemap_attribution)
-    return svg, hazard is not None, herds is not None
+    return svg, hazard is not None, herds is not None, layers.route is not None and bool(svg)
 
 
 VERIFICATION_WORDS = {"new": N_("not yet verified"), "verifying": N_("being verified"),
@@ -154,12 +162,12 @@ def _view(session: Session, ctx: _Context, token: str, *, outcome_saved: bool = 
     t = translator(ctx.language)
     message, records = _message(session, ctx.alert)
     p = word_parts(message, ctx.language)
-    svg, has_hazard, has_herds = _map(session, message, p["place"])
+    svg, has_hazard, has_herds, has_route = _map(session, message, p["place"], ctx.alert)
     history = [(r.sent_at, t.gettext(STATE_TITLES.get(r.event, STATE_TITLES["updated"]))) for r in records]
     mine = repo.receipt_of(session, ctx.delivery.id) if ctx.delivery is not None else None
     return PageView(
         "page", ctx.language, parts=p, base=f"/a/{token}", map_svg=svg, map_has_hazard=has_hazard,
-        map_has_herds=has_herds, verification=_verification(message, t), history=history,
+        map_has_herds=has_herds, map_has_route=has_route, verification=_verification(message, t), history=history,
         ack_count=repo.organisations_acknowledged(session, ctx.alert.id), mine=mine,
         can_ack=ctx.delivery is not None and ctx.sub is not None,
         can_report=bool(ctx.sub is not None and ctx.sub.may_report_outcome),
@@ -175,6 +183,9 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
         ctx = _load(session, token, language)
     except PageRefused as refused:
         return refused.view
+    if _graver_since(session, ctx.alert, ctx.claim.version):
+        # an old link must not acknowledge a newer, more severe version nobody has read yet
+        return PageView("invalid", ctx.language, 409, translator(ctx.language).gettext(_REASONS["superseded"]))
     if ctx.delivery is not None and ctx.sub is not None:
         now = now or datetime.now(UTC)
         if repo.add_receipt(session, alert_id=ctx.alert.id, alert_version=ctx.claim.version,
@@ -184,6 +195,8 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
             repo.mark_acknowledged(session, ctx.delivery.id, now)
             if ctx.alert.acknowledged_at is None and ctx.sub.kind != "partner":
                 # the first authority's receipt, for response-time figures; the version stays
+                if ctx.alert.status == "open":
+                    ctx.alert.status = "acknowledged"
                 ctx.alert.acknowledged_at = now
                 ctx.alert.acknowledged_by = f"{ctx.sub.name} ({ctx.sub.organisation or ctx.sub.kind})"  # admins
                 ctx.alert.acknowledged_by_label = recipient_label(ctx.sub.organisation, ctx.sub.kind)
@@ -194,6 +207,18 @@ def acknowledge(session: Session, token: str, *, note: str | None = None, langua
                 "note": (note or "").strip()[:1000] or None}]
         session.flush()
     return _view(session, ctx, token)
+
+
+def _graver_since(session: Session, alert, version: int) -> bool:
+    """Whether the alert is more severe now than in the message of ``version``."""
+    from ttt.facts import severity_rank
+
+    if version >= (alert.version or 1):
+        return False
+    told = next((r for r in repo.alert_messages(session, alert.id) if r.version == version), None)
+    if told is None:
+        return False
+    return severity_rank(alert.severity) > severity_rank((told.payload or {}).get("severity") or alert.severity)
 
 
 class OutcomeInvalid(ValueError):
@@ -265,5 +290,5 @@ def map_image(session: Session, token: str) -> Markup | None:
     except PageRefused:
         return None
     message, _ = _message(session, ctx.alert)
-    svg, _, _ = _map(session, message, word_parts(message, ctx.language)["place"])
+    svg, *_ = _map(session, message, word_parts(message, ctx.language)["place"], ctx.alert)
     return svg

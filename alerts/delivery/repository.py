@@ -225,8 +225,34 @@ def newer_version_queued(session: Session, delivery: Delivery) -> int | None:
     )
 
 
-def add_attempt(session: Session, **fields: Any) -> None:
-    session.add(DeliveryAttempt(**fields))
+def add_attempt(session: Session, **fields: Any) -> int:
+    attempt = DeliveryAttempt(**fields)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def finish_attempt(session: Session, attempt_id: int, **fields: Any) -> None:
+    """The outcome of an attempt recorded (as ``sending``) before it was made."""
+    session.execute(update(DeliveryAttempt).where(DeliveryAttempt.id == attempt_id).values(**fields))
+
+
+UNFINISHED = "the dispatcher stopped before it recorded the outcome: the receiver may have got it"
+
+
+def settle_unfinished_attempts(session: Session, delivery_ids: Sequence[int]) -> None:
+    """Attempts still ``sending`` when their delivery is claimed again: their dispatcher died
+    mid-send (the lease ran out), so whether they arrived is unknown."""
+    if delivery_ids:
+        session.execute(update(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(list(delivery_ids)),
+                                                      DeliveryAttempt.outcome == "sending")
+                        .values(outcome="unknown", error=UNFINISHED))
+
+
+def deliveries_by_id(session: Session, ids: Sequence[int]) -> dict[int, Delivery]:
+    """The deliveries, locked for the recording of an outcome."""
+    rows = session.scalars(select(Delivery).where(Delivery.id.in_(list(ids))).order_by(Delivery.id).with_for_update())
+    return {d.id: d for d in rows}
 
 
 def get_delivery(session: Session, delivery_id: int) -> Delivery | None:

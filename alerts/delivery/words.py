@@ -289,6 +289,9 @@ def what(m: AlertMessage, t: Translator) -> str:
     since = m.window_start or m.created_at
     if since:
         text += " " + t.gettext("Since {when}.", when=t.when(since))
+    if m.type == "event" and m.headline and place_name(m) is not None:
+        # the informant's own words (cleaned to one line, links defanged, when reported), quoted as theirs
+        text += " " + t.gettext("As reported: {headline}", headline=m.headline_in(t.language))
     news = EVENT_NEWS.get(m.event)
     if news:
         text += " " + t.gettext(news)

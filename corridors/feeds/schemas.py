@@ -20,9 +20,15 @@ OPTION_SPECS: dict[str, dict[str, str]] = {
     "firms_csv": {"min_confidence": "low, nominal or high", "buffer_m": "metres > 0", "merge_m": "metres > 0"},
     "gdacs_geojson": {"event_types": "a list of GDACS event types (FL, DR, WF...)", "point_radius_km": "km > 0"},
     "cap_feed": {"languages": "a list of language codes, preferred first", "max_messages": "a whole number 1-1000"},
-    "acled_csv": {"radius_km": "km > 0"},
+    "acled_csv": {"radius_km": "km > 0", "event_alerts": "true to raise an event alert awaiting verification per event"},
 }
 COMMON_OPTIONS = {"timeout_s": "seconds, 1-300"}
+
+
+def _http_url(v: str) -> str:
+    if not v.strip().lower().startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return v.strip()
 
 
 class Area(BaseModel):
@@ -58,6 +64,8 @@ def _check_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
             ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000
         elif name == "min_confidence":
             ok = value in ("low", "nominal", "high", "l", "n", "h")
+        elif name == "event_alerts":
+            ok = isinstance(value, bool)
         elif name in ("event_types", "languages"):
             ok = isinstance(value, list) and all(isinstance(x, str) and x.strip() for x in value)
         if not ok:
@@ -85,9 +93,7 @@ class FeedIn(BaseModel):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not v.lower().startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
-        return v.strip()
+        return _http_url(v)
 
     @model_validator(mode="after")
     def _options(self) -> FeedIn:
@@ -109,7 +115,10 @@ class FeedPatch(BaseModel):
     expire_hours: float | None = Field(None, gt=0, le=24 * 366)
     options: dict[str, Any] | None = None
 
-    _url = field_validator("url")(FeedIn._url.__func__)  # type: ignore[attr-defined]
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return None if v is None else _http_url(v)
 
 
 class FeedStatus(BaseModel):

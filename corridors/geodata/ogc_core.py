@@ -10,8 +10,11 @@ instant or an interval with ``..`` or empty for an open end; unknown parameters 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -28,8 +31,9 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
-ITEMS_PARAMS = frozenset({"limit", "offset", "bbox", "datetime", "f", "crs", "bbox-crs"})
+MAX_LIMIT = 5000
+CHUNK_BYTES = 64 * 1024  # items documents are streamed in pieces of about this size
+ITEMS_PARAMS = frozenset({"limit", "offset", "cursor", "bbox", "datetime", "f", "crs", "bbox-crs"})
 # EPSG:4326 is latitude-first in OGC URIs, so only CRS84 (longitude-first) is accepted.
 CRS84_NAMES = frozenset({CRS84})
 FORMATS = frozenset({"json", "geojson"})
@@ -45,6 +49,7 @@ class Collection:
     title: str
     description: str
     temporal: bool
+    counted: bool = True  # numberMatched on every page (False: only when one page holds all)
 
 
 def check_params(params: Iterable[str], allowed: Iterable[str]) -> None:
@@ -88,6 +93,27 @@ def parse_offset(value: str | None) -> int:
     if n < 0:
         raise OgcParamError(f"offset must be a non-negative integer, got {value!r}")
     return n
+
+
+def encode_cursor(last_id: object) -> str:
+    """The opaque ``cursor`` of a ``next`` link: the last id of the page, base64url."""
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def parse_cursor(value: str | None, id_kind: str) -> str | None:
+    """The last id a ``cursor`` stands for, checked against the collection's id kind
+    (``uuid``, ``bigint`` or ``text``), so a tampered cursor is a 400, not a database error."""
+    if value is None:
+        return None
+    try:
+        last = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        if id_kind == "uuid":
+            uuid.UUID(last)
+        elif id_kind == "bigint" and not last.lstrip("-").isdigit():
+            raise ValueError(last)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise OgcParamError(f"cursor {value!r} is not one this server gave out; follow the 'next' links") from None
+    return last
 
 
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
@@ -237,6 +263,36 @@ def items_doc(
     }
 
 
+def items_stream(
+    self_url: str,
+    next_url: str | None,
+    collection_url: str,
+    features: list[str],
+    matched: int | None,
+    now: datetime,
+) -> Iterator[bytes]:
+    """The items document (as :func:`items_doc`) as bytes, in pieces of about
+    ``CHUNK_BYTES``, from features already encoded as GeoJSON text (by the database).
+    ``numberMatched`` is left out when None (optional in Part 1: /rec/core/fc-numberMatched)."""
+    from pydantic_core import to_json
+
+    chunk = bytearray(b'{"type":"FeatureCollection","features":[')
+    for k, feature in enumerate(features):
+        if k:
+            chunk += b","
+        chunk += feature.encode()
+        if len(chunk) >= CHUNK_BYTES:  # a send per chunk, not per feature (each send is a thread hop)
+            yield bytes(chunk)
+            chunk.clear()
+    links = [_link(self_url, "self", GEOJSON), _link(collection_url, "collection", JSON)]
+    if next_url:
+        links.append(_link(next_url, "next", GEOJSON, "Next page"))
+    tail: dict[str, Any] = {"links": links, "numberReturned": len(features), "timeStamp": _iso(now)}
+    if matched is not None:
+        tail["numberMatched"] = matched
+    yield bytes(chunk) + b"]," + to_json(tail)[1:]
+
+
 def feature_doc(feature: dict[str, Any], self_url: str, collection_url: str) -> dict[str, Any]:
     return {
         "type": "Feature",
@@ -259,6 +315,8 @@ def openapi(base: str, collections: list[Collection]) -> dict[str, Any]:
         "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
         "offset": {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}},
+        "cursor": {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
+                   "description": "opaque: where the previous page ended (from its 'next' link)"},
         "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
                  "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
         "datetime": {"name": "datetime", "in": "query", "required": False, "style": "form", "explode": False,
@@ -267,6 +325,18 @@ def openapi(base: str, collections: list[Collection]) -> dict[str, Any]:
 
     def ok(desc: str, media: str = JSON) -> dict[str, Any]:
         return {"200": {"description": desc, "content": {media: {"schema": {"type": "object"}}}}}
+
+    # each collection's own items path too: GDAL (3.8+) looks up /collections/<id>/items to
+    # learn the largest limit and pages with it instead of its default of 10
+    own_items = {
+        f"/collections/{cid}/items": {"get": {
+            "operationId": f"getFeatures_{cid.replace('-', '_')}",
+            "parameters": [{"$ref": f"#/components/parameters/{n}"} for n in ("limit", "offset", "cursor", "bbox",
+                                                                             "datetime")],
+            "responses": ok("Features", GEOJSON),
+        }}
+        for cid in ids
+    }
 
     return {
         "openapi": "3.0.3",
@@ -293,7 +363,7 @@ def openapi(base: str, collections: list[Collection]) -> dict[str, Any]:
                     "operationId": "getFeatures",
                     "parameters": [
                         {"$ref": f"#/components/parameters/{n}"}
-                        for n in ("collectionId", "limit", "offset", "bbox", "datetime")
+                        for n in ("collectionId", "limit", "offset", "cursor", "bbox", "datetime")
                     ],
                     "responses": ok("Features", GEOJSON),
                 }
@@ -308,5 +378,6 @@ def openapi(base: str, collections: list[Collection]) -> dict[str, Any]:
                     "responses": ok("Feature", GEOJSON),
                 }
             },
+            **own_items,
         },
     }

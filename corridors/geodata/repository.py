@@ -328,29 +328,73 @@ def _where(
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def ogc_items(
+def ogc_page(
     session: Session,
     src: CollectionSource,
     *,
     bbox: Bbox | None = None,
     interval: tuple[datetime | None, datetime | None] | None = None,
     limit: int = 10,
+    after: str | None = None,
     offset: int = 0,
     scopes: Sequence[str] = (),
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of features (id, geometry as GeoJSON, properties) and numberMatched."""
+    count: bool = True,
+) -> tuple[list[tuple[Any, str]], bool, int | None]:
+    """A page of features in id order: rows (id, the GeoJSON Feature as JSON text, built by
+    PostgreSQL), whether more follow, and numberMatched: exact when this page holds the whole
+    result, else counted only when ``count`` (None otherwise: counting a large table costs as
+    much as reading it).
+
+    Keyset paging: ``after`` is the last id of the previous page, so every page is one index
+    range scan however deep it is, and rows inserted meanwhile never shift a page (``offset``
+    stays for clients that send it, with its cost)."""
     where, params = _where(src, bbox, interval, scopes)
+    everything = f"FROM {src.table} {src.joins}{where}"
+    if after is not None:
+        cond = f"{src.id_expr} > CAST(:after AS {src.id_cast})"
+        where = f"{where} AND {cond}" if where else f" WHERE {cond}"
     base = f"FROM {src.table} {src.joins}{where}"
-    total = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
-    props = ", ".join(f'{expr} AS "p_{name}"' for name, expr in src.properties)
     rows = session.execute(
-        text(
-            f"SELECT {src.id_expr} AS fid, ST_AsGeoJSON({src.geom_expr}, 7)::json AS geometry, {props} "
-            f"{base} ORDER BY {src.id_expr} LIMIT :limit OFFSET :offset"
-        ),
-        {**params, "limit": limit, "offset": offset},
-    ).mappings()
-    return [_feature_row(src, r) for r in rows], int(total)
+        text(f"SELECT {src.id_expr}, {_feature_json(session, src)} {base} ORDER BY {src.id_expr} "
+             "LIMIT :limit OFFSET :offset"),
+        {**params, "after": after, "limit": limit + 1, "offset": offset},
+    ).all()
+    more = len(rows) > limit
+    out = [(_fid(r[0]), r[1]) for r in rows[:limit]]
+    matched = None
+    if not (more or offset or after):  # the whole result is this page
+        matched = len(out)
+    elif count:
+        matched = int(session.execute(text(f"SELECT count(*) {everything}"), params).scalar_one())
+    return out, more, matched
+
+
+_TIMESTAMPTZ = 1184
+_feature_sql: dict[tuple, str] = {}  # (properties, id, geometry, joins) -> SQL
+
+
+def _feature_json(session: Session, src: CollectionSource) -> str:
+    """SQL building each row's GeoJSON Feature as text in PostgreSQL (no Python object per
+    value), times written as ``ogc_item`` writes them (RFC 3339 in UTC with ``Z``)."""
+    key = (src.properties, src.id_expr, src.geom_expr, src.joins)
+    if key not in _feature_sql:
+        probe = session.execute(text(
+            f"SELECT {', '.join(expr for _, expr in src.properties)} FROM {src.table} {src.joins} LIMIT 0"))
+        kinds = [d[1] for d in probe.cursor.description]
+        pairs = []
+        for (name, expr), kind in zip(src.properties, kinds, strict=True):
+            if kind == _TIMESTAMPTZ:
+                expr = (f"to_char(({expr}) AT TIME ZONE 'UTC', CASE WHEN date_trunc('second', {expr}) = {expr} "
+                        """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)""")
+            pairs.append(f"'{name}', {expr}")
+        _feature_sql[key] = (
+            f"json_build_object('type', 'Feature', 'id', {src.id_expr}, 'geometry', "
+            f"ST_AsGeoJSON({src.geom_expr}, 7)::json, 'properties', json_build_object({', '.join(pairs)}))::text")
+    return _feature_sql[key]
+
+
+def _fid(value: Any) -> Any:
+    return value if isinstance(value, (int, str)) else str(value)
 
 
 def ogc_item(session: Session, src: CollectionSource, fid: str, scopes: Sequence[str] = ()) -> dict[str, Any] | None:

@@ -70,7 +70,7 @@ def source_for(user) -> CollectionSource:
 PUBLISHED = Published(
     Collection("observations", "Herd observations",
                "Counted herds. Exact locations for admin/analyst roles; others see the nearest 0.1 degree grid node.",
-               True),
+               True, counted=False),  # numberMatched only when one page holds the result
     source_for,
     scoped=True,
 )

@@ -36,7 +36,7 @@ from corridors.observations.repository import ListFilter
 from corridors.quality.router import router as quality_router
 from ttt.config import get_settings
 from ttt.errors import PayloadTooLarge, Unauthorized, ValidationFailed
-from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.deps import CurrentUser, DbSession, ReadSession, require_roles
 from ttt.http.fastjson import FastJsonRoute
 from ttt.http.paging import page
 from ttt.http.schemas import Page
@@ -74,7 +74,7 @@ def post_observations(body: BatchIn, user: CurrentUser, session: DbSession) -> R
 def get_observations(
     request: Request,
     user: CurrentUser,
-    session: DbSession,
+    session: ReadSession,
     corridor: str | None = None,
     flow_point: str | None = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from corridors.stats import service
 from corridors.stats.schemas import RankingOut, SeriesOut
 from ttt.facts import MOVEMENTS
-from ttt.http.deps import CurrentUser, DbSession, require_roles
+from ttt.http.deps import CurrentUser, ReadSession, require_roles
 from ttt.http.paging import next_link
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"],
@@ -38,7 +38,7 @@ def _respond(result: service.SeriesResult, fmt: str) -> Response:
 
 
 @router.get("/corridors/{code}", responses=SERIES_DOC, summary="Series and totals for one corridor")
-def corridor_stats(code: str, session: DbSession, user: CurrentUser, from_: From = None, to: To = None,
+def corridor_stats(code: str, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
                    interval: Interval = "month", species: Species = None, direction: Direction | None = None,
                    compare: Compare = None, format: Format = "json") -> Response:
     q = service.StatsQuery.build(from_, to, interval, species, direction, compare)
@@ -46,7 +46,7 @@ def corridor_stats(code: str, session: DbSession, user: CurrentUser, from_: From
 
 
 @router.get("/flow-points/{code}", responses=SERIES_DOC, summary="Series and totals for one flow monitoring point")
-def flow_point_stats(code: str, session: DbSession, user: CurrentUser, from_: From = None, to: To = None,
+def flow_point_stats(code: str, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
                      interval: Interval = "month", species: Species = None, direction: Direction | None = None,
                      compare: Compare = None, format: Format = "json") -> Response:
     q = service.StatsQuery.build(from_, to, interval, species, direction, compare)
@@ -54,7 +54,7 @@ def flow_point_stats(code: str, session: DbSession, user: CurrentUser, from_: Fr
 
 
 @router.get("/areas", responses=SERIES_DOC, summary="Series and totals for the flow points of an admin area")
-def area_stats(session: DbSession, user: CurrentUser,
+def area_stats(session: ReadSession, user: CurrentUser,
                pcode: Annotated[str | None, Query(description="P-code prefix: ML (country), ML05 (region), ML0506...")] = None,
                from_: From = None, to: To = None, interval: Interval = "month", species: Species = None,
                direction: Direction | None = None, compare: Compare = None, format: Format = "json") -> Response:
@@ -78,7 +78,7 @@ def _ranking_response(request: Request, result: service.RankingResult, format: s
 
 @router.get("/corridors", responses={200: {"model": RankingOut, "content": {"text/csv": {}}}},
             summary="Corridors ranked over a period")
-def corridor_ranking(request: Request, session: DbSession, user: CurrentUser, from_: From = None, to: To = None,
+def corridor_ranking(request: Request, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
                      by: RankBy = "animals", species: Species = None, direction: Direction | None = None,
                      compare: Compare = None, format: Literal["json", "csv"] = "json",
                      limit: Limit = 50, offset: Offset = 0) -> Response:
@@ -88,7 +88,7 @@ def corridor_ranking(request: Request, session: DbSession, user: CurrentUser, fr
 
 @router.get("/flow-points", responses={200: {"model": RankingOut, "content": {"text/csv": {}}}},
             summary="Flow points ranked over a period (partners: points inside their scopes)")
-def flow_point_ranking(request: Request, session: DbSession, user: CurrentUser, from_: From = None, to: To = None,
+def flow_point_ranking(request: Request, session: ReadSession, user: CurrentUser, from_: From = None, to: To = None,
                        by: RankBy = "animals", species: Species = None, direction: Direction | None = None,
                        compare: Compare = None, format: Literal["json", "csv"] = "json",
                        limit: Limit = 50, offset: Offset = 0) -> Response:

@@ -34,9 +34,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
-    """One headless Chromium for the whole run."""
+    """A headless Chromium for one test (Playwright's sync API allows one running instance per
+    process: a longer-lived one would collide with other browser tests, e.g. the console's)."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed: `make test` installs it (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright is not installed")

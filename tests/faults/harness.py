@@ -70,15 +70,19 @@ def why_no_cluster() -> str | None:
 class PgCluster:
     """A private PostgreSQL cluster: ``start()``, ``stop(mode)``, ``url(db)``, ``destroy()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, standby_of: PgCluster | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="ttt-fault-pg-"))
         self.data = self.dir / "data"
         self.port = free_port()
         self._as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-        self._run([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                   "--no-sync"])
+        if standby_of is None:
+            self._run([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                       "--no-sync"])
+        else:  # a streaming replica: a base backup of the running primary, recovery settings written (-R)
+            self._run([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(standby_of.port), "-U", "postgres",
+                       "-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
 
     def _run(self, cmd: list[str]) -> None:
         res = subprocess.run(self._as_pg + cmd, capture_output=True, text=True, timeout=120)

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from alerts.alerts.lifecycle import tick
 from alerts.alerts.models import Alert
+from alerts.delivery.backoff import BackoffPolicy
 from alerts.delivery.channels import ChannelRegistry, EmailChannel, EmailConfig
 from alerts.delivery.models import Delivery
 from tests.integration.test_delivery_factories import Clock, make_subscription
@@ -57,7 +58,10 @@ def api(client, make_user, auth, network):  # noqa: F811
 def send_all(sink, now=None) -> list:
     registry = ChannelRegistry([EmailChannel(EmailConfig(host=sink.host, port=sink.port))])
     before = len(sink.messages)
-    dispatcher(registry, Clock(now or datetime.now(UTC) + timedelta(days=2))).run_once()
+    # two days ahead so every delivery is due; the maximum age (checked before the first send
+    # too) is a week here so none of them is given up as too old
+    dispatcher(registry, Clock(now or datetime.now(UTC) + timedelta(days=2)),
+               policy=BackoffPolicy(base_s=30, jitter=0.5, max_age=timedelta(days=7))).run_once()
     return sink.messages[before:]
 
 

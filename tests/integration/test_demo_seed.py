@@ -22,7 +22,7 @@ def test_seed_creates_the_network_and_season_once(session):
     data = generate(scale=0.15)
     assert first["accepted"] == len(data.observations) and first["rejected"] == 0
     count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
-    assert count(Corridor) == 6 and 15 <= count(FlowPoint) <= 30
+    assert count(Corridor) == 7 and 15 <= count(FlowPoint) <= 30
     assert count(Hazard) == 3 and count(Subscription) == 2
     # one bushfire arrived by itself: from the demo's FIRMS sample, with its provenance
     fire = session.scalars(select(Hazard).where(Hazard.feed_id.is_not(None))).one()
@@ -48,4 +48,4 @@ def test_seed_creates_the_network_and_season_once(session):
     assert seed_demo(scale=0.15) is None  # already seeded: nothing to do
     again = seed_demo(scale=0.15, force=True)
     assert again["accepted"] == 0 and again["duplicate"] == len(data.observations)
-    assert count(Observation) == len(data.observations) and count(Corridor) == 6
+    assert count(Observation) == len(data.observations) and count(Corridor) == 7

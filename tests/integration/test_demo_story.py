@@ -27,3 +27,8 @@ def test_the_demo_shows_every_state(client, admin_headers):
     # one mass movement at a point and on its corridor is one alert carrying both measures
     mass = [a for a in rules if a["type"] == "mass"]
     assert len(mass) == 1 and set(mass[0]["evidence"]["measures"]) == {"mass_flow_point", "mass_corridor"}
+    # the bushfire near Kaya shuts BF-C01: its alert names the open way round (the Djibo–Dori link)
+    fire = next(a for a in rules if a["rule"] == "hazard_corridor" and a["corridor"] == "BF-C01")
+    best = fire["evidence"]["rerouting"]["alternatives"][0]
+    assert best["corridors"] == ["BF-C03", "BF-C02"] and best["detour_km"] > 0
+    assert fire["evidence"]["rerouting"]["text"]["en"].startswith("Alternative route: corridor ")

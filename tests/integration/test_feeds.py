@@ -336,3 +336,20 @@ def test_a_new_version_with_the_same_content_changes_only_the_label(client, admi
     session.expire_all()
     flood = session.get(Hazard, flood.id)
     assert flood.source_version != label and flood.updated_at == edited_at
+
+
+def test_acled_events_can_also_be_event_alerts_awaiting_verification(client, admin, server, session):
+    plain = _feed(client, admin, "acled_csv", server.serve("/a.csv", "acled_events.csv"))
+    asking = _feed(client, admin, "acled_csv", server.serve("/b.csv", "acled_events.csv"),
+                   options={"event_alerts": True, "radius_km": 5})
+    _pull(client, admin, plain["id"])
+    _pull(client, admin, asking["id"])
+    first = _evaluate(datetime(2025, 12, 6, tzinfo=UTC))
+    events = list(session.scalars(select(Alert).where(Alert.type == "event").order_by(Alert.id)))
+    assert [a.id for a in events] == sorted(first.created)
+    assert [a.dedup_key.split("|")[1] for a in events] == ["acled:BFA11873", "acled:NER6021"]
+    assert all(a.event_kind == "conflict" and a.verification == "new" and a.status == "open" for a in events)
+    assert events[0].headline.startswith("Reported by acled_csv sample: Attack at Kaya")
+    shown = client.get(f"/api/v1/alerts/{events[0].id}", headers=admin).json()
+    assert shown["verification"] == "new"
+    assert _evaluate(datetime(2025, 12, 6, 6, tzinfo=UTC)).created == []  # one alert per event

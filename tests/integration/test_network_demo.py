@@ -1,22 +1,21 @@
-"""The demo network with one more corridor (Djibo - Dori, as a mapper would add it): the
-planted bushfire near Kaya closes BF-C01, the HAZARD alert carries the way round it (BF-C03
-then BF-C02), and the email the subscriber receives names that alternative."""
+"""The demo network routes round the planted bushfire: the fire near Kaya closes BF-C01, the
+HAZARD alert carries the way round it (the Djibo - Dori link BF-C03, then BF-C02), and the
+email the subscriber receives names that alternative, and its page draws it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from lxml import etree
 
 from alerts.delivery.jobs import build_dispatcher
 from tests.integration.test_delivery_factories import make_subscription
 from tests.integration.test_delivery_scheduler import smtp_settings as smtp_settings  # noqa: F401  (fixture)
 from ttt.demo import seed_demo
-from ttt.demo_data import TOWNS
+from ttt.demo_data import LINKS, TOWNS
 
 pytestmark = pytest.mark.slow
-
-LINK = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [
-    [TOWNS["Djibo"][1], TOWNS["Djibo"][0]], [TOWNS["Dori"][1], TOWNS["Dori"][0]]]},
-    "properties": {"code": "BF-C03", "name": "Djibo – Dori", "countries": ["BF"], "status": "open"}}
 
 
 def _hazard_alert(client, admin):
@@ -49,7 +48,6 @@ def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_use
     sink = smtp_settings
     admin = auth(make_user("admin")[1])
     seed_demo(scale=0.3)
-    assert client.post("/api/v1/corridors", json=LINK, headers=admin).status_code in (200, 201)
     make_subscription(session, name="Gouvernorat du Centre-Nord", address="centre-nord@example.org",
                       corridors=["BF-C01"], alert_types=["hazard"], language="fr")
     session.commit()
@@ -74,11 +72,30 @@ def test_the_bushfire_alert_names_the_way_round_it_in_its_email(client, make_use
     bodies = [" ".join(m.get_body(("plain",)).get_content().split()) for m in mails]
     assert any(words in b for b in bodies), bodies
 
+    # the page the email links to draws that way round on its map, with its legend in French
+    token = next(re.search(r"/a/([A-Za-z0-9._~-]+)", b).group(1) for b in bodies if words in b)
+    page = client.get(f"/a/{token}").text  # no Authorization: the signed link is the credential
+    svg = etree.fromstring(page[page.index("<svg"):page.index("</svg>") + 6])
+    assert {"corridor", "hazard", "route"} <= {el.get("class") for el in svg.iter()}
+    assert "itinéraire de remplacement ouvert" in page
+    assert "open alternative route" in client.get(f"/a/{token}?lang=en").text
+
+
+def _closed_link() -> dict:
+    code, name, towns, countries = next(link for link in LINKS if link[0] == "BF-C03")
+    line = [[TOWNS[t][1], TOWNS[t][0]] for t in towns]
+    return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": line},
+            "properties": {"code": code, "name": name, "countries": countries, "status": "closed"}}
+
 
 def test_without_another_way_the_alert_says_what_closes_it(client, make_user, auth):
     admin = auth(make_user("admin")[1])
     seed_demo(scale=0.3)
+    # a mapper closes the Djibo - Dori link: no way round the fire is left
+    assert client.post("/api/v1/corridors", json=_closed_link(), headers=admin).status_code in (200, 201)
     assert client.post("/api/v1/rules/evaluate", headers=admin).status_code == 200
     rerouting = _hazard_alert(client, admin)["evidence"]["rerouting"]
     assert rerouting["alternatives"] == []
-    assert rerouting["text"]["fr"].startswith("Aucun itinéraire de remplacement ouvert : feu de brousse sur le couloir BF-C01")
+    words = rerouting["text"]["fr"]
+    assert words.startswith("Aucun itinéraire de remplacement ouvert : "), words
+    assert "feu de brousse sur le couloir BF-C01" in words and "couloir BF-C03 fermé" in words, words

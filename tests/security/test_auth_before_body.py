@@ -39,7 +39,8 @@ def call(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
 def test_writes_without_valid_credentials_are_refused_before_the_body_is_read(path, engine):
     app = create_app()
     for headers in ([], [(b"authorization", b"Bearer ttt_not-a-real-token")],
-                    [(b"authorization", b"Basic " + base64.b64encode(b"someone:ttt_wrong"))]):
+                    [(b"authorization", b"Basic " + base64.b64encode(b"someone:ttt_wrong"))],
+                    [(b"cookie", b"ttt_session=forged")]):
         status, asked = call(app, path, headers)
         assert status == 401 and asked == 0, (path, headers, status, asked)
 

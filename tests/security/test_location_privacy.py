@@ -38,7 +38,8 @@ from ttt.location_policy import CELL_DEG, cell_box
 
 HERDS = [(-4.19637, 14.48431), (-4.15212, 14.51377)]
 REPORTER, REPORTER_WORDS = "informant-moussa", "Moussa Diallo saw 40 armed men near the well"
-NUMBER = re.compile(r"-?\d+\.\d+")
+# a decimal number not glued to a time (the seconds of "14:05.555054" are no longitude)
+NUMBER = re.compile(r"(?<![\d:.])-?\d+\.\d+")
 
 
 def fine_coordinates(text: str) -> list[float]:

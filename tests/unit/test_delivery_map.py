@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml import etree
 from shapely.geometry import LineString, MultiPoint, Point, box
 
-from alerts.delivery.mapimage import HERD_CELL_DEG, MapLayers, generalise_points, render_svg
+from alerts.delivery.mapimage import HERD_CELL_DEG, MapLayers, generalise_points, render_svg, route_of
 
 CORRIDOR = LineString([(-2.85, 15.02), (-2.4, 15.12), (-1.95, 15.25), (-1.52, 15.33), (-1.2, 15.5)])
 HERDS = MultiPoint([(-1.512345, 15.401234), (-1.498765, 15.412345), (-0.91, 15.05)])
@@ -55,3 +55,26 @@ def test_basemap_tiles_only_when_configured():
 
 def test_nothing_to_place_draws_nothing():
     assert str(render_svg(MapLayers())) == ""
+
+
+def test_the_open_way_round_is_a_dashed_line_of_its_own_in_the_picture():
+    fire = box(-2.5, 14.95, -2.2, 15.25)
+    way = {"rerouting": {"alternatives": [{"corridors": ["C2", "C3"], "geometry": {
+        "type": "LineString", "coordinates": [[-2.85, 15.02], [-2.6, 15.6], [-1.6, 15.7], [-1.2, 15.5]]}}]}}
+    route = route_of(way)
+    root = parse(render_svg(MapLayers(corridor=CORRIDOR, hazard=fire, route=route)))
+    drawn = root.findall("{*}path[@class='route']")
+    assert drawn and any(p.get("stroke-dasharray") for p in drawn)
+    corridor = root.find("{*}path[@class='corridor']")
+    assert corridor.get("stroke-dasharray") is None and corridor.get("stroke") != drawn[-1].get("stroke")
+    # the picture is framed to show the whole way round (it goes further north than the corridor)
+    ys = [float(p.split(",")[1]) for p in drawn[-1].get("d").replace("M", "").replace("L", "").split()]
+    assert min(ys) > 0 and max(ys) < 240
+
+
+def test_no_route_drawn_without_an_open_alternative():
+    assert route_of(None) is None and route_of({}) is None
+    assert route_of({"rerouting": {"alternatives": [], "text": {"fr": "Aucun itinéraire"}}}) is None
+    assert route_of({"rerouting": {"alternatives": [{"geometry": {"type": "Point", "coordinates": [0, 0]}}]}}) is None
+    assert route_of({"rerouting": {"alternatives": [{"geometry": {"type": "LineString"}}]}}) is None
+    assert "route" not in str(render_svg(MapLayers(corridor=CORRIDOR)))

@@ -110,7 +110,7 @@ def test_cod_ab_columns():
     assert p.values["parent_pcode"] == "ML05" and p.geometry is None
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(None, 100), ("5", 5), ("0", 1), ("-3", 1), ("100000", 1000)])
+@pytest.mark.parametrize(("raw", "expected"), [(None, 100), ("5", 5), ("0", 1), ("-3", 1), ("100000", 5000)])
 def test_limit_is_clamped(raw, expected):
     assert parse_limit(raw) == expected
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ttt.errors import TTTError
@@ -61,9 +62,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError):
-        log.warning("database unavailable (request %s): %s", request_id(request), exc.__class__.__name__)
-        return error_response(request, 503, "service_unavailable", "the database is unavailable; retry later",
-                              {"Retry-After": "5"})
+        timed_out = type(getattr(exc, "orig", None)).__name__ == "QueryCanceled"  # statement_timeout
+        log.warning("database %s (request %s): %s", "too slow" if timed_out else "unavailable",
+                    request_id(request), exc.__class__.__name__)
+        detail = ("the database took too long to answer; retry later" if timed_out
+                  else "the database is unavailable; retry later")
+        return error_response(request, 503, "service_unavailable", detail, {"Retry-After": "5"})
+
+    @app.exception_handler(PoolTimeout)
+    async def _overloaded(request: Request, exc: PoolTimeout):
+        # every pooled connection is busy: an overload, not a bug; clients retry after a pause
+        log.warning("no free database connection within the pool timeout (request %s)", request_id(request))
+        return error_response(request, 503, "service_unavailable", "the service is busy; retry in a few seconds",
+                              {"Retry-After": "2"})
 
     @app.exception_handler(DataError)
     async def _bad_value(request: Request, exc: DataError):

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from alerts.alerts import ogc as alerts_ogc
 from corridors.geodata import repository as repo
@@ -29,13 +29,15 @@ from corridors.geodata.ogc_core import (
     collection_doc,
     collections_doc,
     conformance,
+    encode_cursor,
     feature_doc,
-    items_doc,
+    items_stream,
     jsonable,
     landing,
     openapi,
     parse_bbox,
     parse_crs,
+    parse_cursor,
     parse_datetime,
     parse_format,
     parse_limit,
@@ -43,8 +45,7 @@ from corridors.geodata.ogc_core import (
 )
 from corridors.observations import ogc as observations_ogc
 from ttt.errors import NotFound, TTTError
-from ttt.http.deps import CurrentUser, DbSession
-from ttt.http.paging import next_link
+from ttt.http.deps import CurrentUser, ReadSession
 from ttt.http.schemas import Feature, FeatureCollection, Link, Open
 from ttt.users import Principal
 
@@ -69,7 +70,7 @@ class CollectionsOut(Open):
 
 
 class ItemsOut(FeatureCollection):
-    numberMatched: int
+    numberMatched: int | None = None  # left out where counting would cost as much as reading
     numberReturned: int
     links: list[Link]
 
@@ -146,7 +147,7 @@ def _scopes(cid: str, user: Principal) -> tuple[str, ...]:
 
 
 @router.get("/collections", response_model=CollectionsOut, summary="The collections")
-def collections(request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+def collections(request: Request, session: ReadSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     base = _base(request)
     docs = [
@@ -157,16 +158,21 @@ def collections(request: Request, session: DbSession, user: CurrentUser) -> JSON
 
 
 @router.get("/collections/{cid}", response_model=CollectionOut, summary="One collection")
-def collection(cid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+def collection(cid: str, request: Request, session: ReadSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     coll = _collection(cid)
     extent = repo.ogc_extent(session, _source(cid, user), _scopes(cid, user))
     return _json(collection_doc(_base(request), coll, extent))
 
 
-@router.get("/collections/{cid}/items", response_model=ItemsOut, summary="Features of a collection (GeoJSON, paged)")
-def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+@router.get("/collections/{cid}/items", response_model=ItemsOut,
+            summary="Features of a collection (GeoJSON, paged by cursor)")
+def items(cid: str, request: Request, session: ReadSession, user: CurrentUser) -> StreamingResponse:
+    """A page in id order; its ``next`` link carries a cursor (the page's last id), so each
+    page is as cheap as the first and inserts never shift one. ``numberMatched`` only where
+    counting is cheap (small collections, or a result that fits in one page)."""
     coll = _collection(cid)
+    src = _source(cid, user)
     q = request.query_params
     try:
         check_params(q.keys(), ITEMS_PARAMS)
@@ -175,22 +181,29 @@ def items(cid: str, request: Request, session: DbSession, user: CurrentUser) -> 
         parse_crs("bbox-crs", q.get("bbox-crs"))
         limit = parse_limit(q.get("limit"))
         offset = parse_offset(q.get("offset"))
+        after = parse_cursor(q.get("cursor"), src.id_cast)
         bbox = parse_bbox(q.get("bbox"))
         interval = parse_datetime(q.get("datetime"))
     except OgcParamError as exc:
         raise InvalidParameter(str(exc)) from None
-    features, matched = repo.ogc_items(
-        session, _source(cid, user), bbox=bbox, interval=interval if coll.temporal else None,
-        limit=limit, offset=offset, scopes=_scopes(cid, user),
+    if after is not None and offset:
+        raise InvalidParameter("give either cursor (from a 'next' link) or offset, not both")
+    rows, more, matched = repo.ogc_page(
+        session, src, bbox=bbox, interval=interval if coll.temporal else None, limit=limit, after=after,
+        offset=offset, scopes=_scopes(cid, user), count=coll.counted,
     )
-    next_url = next_link(request, offset, limit, matched)
+    next_url = None
+    if more:
+        next_url = str(request.url.remove_query_params("offset").include_query_params(
+            cursor=encode_cursor(rows[-1][0]), limit=limit))
     base = _base(request)
-    doc = items_doc(str(request.url), next_url, f"{base}/collections/{cid}", features, matched, datetime.now(UTC))
-    return _json(doc, GEOJSON)
+    body = items_stream(str(request.url), next_url, f"{base}/collections/{cid}", [f for _, f in rows], matched,
+                        datetime.now(UTC))
+    return StreamingResponse(body, media_type=GEOJSON)
 
 
 @router.get("/collections/{cid}/items/{fid}", response_model=Feature, summary="One feature")
-def item(cid: str, fid: str, request: Request, session: DbSession, user: CurrentUser) -> JSONResponse:
+def item(cid: str, fid: str, request: Request, session: ReadSession, user: CurrentUser) -> JSONResponse:
     _checked(request)
     _collection(cid)
     feature = repo.ogc_item(session, _source(cid, user), fid, _scopes(cid, user))

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ttt.db import session_factory
+from ttt.db import read_session_factory, session_factory
 from ttt.errors import Forbidden, Unauthorized, Unavailable
 from ttt.users import Principal, authenticate
 
@@ -39,6 +39,23 @@ def get_db() -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_read_db() -> Iterator[Session]:
+    """A read-only session on the replica when there is a usable one, else on the primary
+    (``ttt.db.read_session_factory``); nothing is committed. For reads that may lag a
+    moment: statistics, OGC, lists and exports; never for a read of the caller's own write."""
+    session = read_session_factory()()
+    try:
+        yield session
+    except OperationalError as exc:
+        raise Unavailable("the database is unavailable; retry later") from exc
+    finally:
+        session.rollback()
+        session.close()
+
+
+ReadSession = Annotated[Session, Depends(get_read_db)]
 
 
 def bearer_token(request: Request) -> str | None:

@@ -12,7 +12,7 @@ from ttt import web_sessions as sessions
 from ttt.config import get_settings
 from ttt.http.deps import DbSession
 from ttt.users import Principal
-from ttt.web import views
+from ttt.web import i18n, views
 from ttt.web.render import STAFF, page
 
 router = APIRouter(include_in_schema=False)
@@ -110,7 +110,7 @@ def inbox(request: Request, user: ConsoleUser, session: DbSession, status: str |
 
 @router.get("/console/alerts/{alert_id}")
 def alert_page(request: Request, alert_id: int, user: ConsoleUser, session: DbSession) -> Response:
-    return page(request, "alert.html", **views.alert_context(session, user, alert_id))
+    return page(request, "alert.html", **views.alert_context(session, user, alert_id, i18n.choose(request)))
 
 
 @router.get("/console/corridors")

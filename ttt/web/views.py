@@ -99,22 +99,22 @@ def inbox_context(session: Session, user: Principal, status: str | None, type_: 
             "filters": {"status": status or "", "type": type_ or "", "severity": severity or ""}}
 
 
-def alert_context(session: Session, user: Principal, alert_id: int) -> dict[str, Any]:
-    a = alerts.alert_json(alerts.get_alert(session, user, alert_id), user)
-    return {"alert": a, "evidence_lines": evidence_lines(a.get("evidence") or {}), "names": place_names(session),
+def alert_context(session: Session, user: Principal, alert_id: int, lang: str) -> dict[str, Any]:
+    row = alerts.get_alert(session, user, alert_id)
+    a = alerts.alert_json(row, user)
+    return {"alert": a, "words": alert_words(session, row, lang), "names": place_names(session),
             "can_respond": user.role in ("admin", "analyst", "partner"),
             "can_verify": user.role in ("admin", "analyst"), "outcome_modes": OUTCOME_MODES}
 
 
-def evidence_lines(evidence: dict[str, Any]) -> list[str]:
-    """The evidence's own sentences when it has them (summary, words), never raw parameters."""
-    for key in ("words", "summary_lines", "summary"):
-        value = evidence.get(key)
-        if isinstance(value, list):
-            return [str(v) for v in value if v]
-        if isinstance(value, str) and value:
-            return [value]
-    return []
+def alert_words(session: Session, row: Any, lang: str) -> dict[str, str]:
+    """What happened, the evidence and what to do, in the words recipients read (one text for
+    everyone: no statistics jargon, places by name, herds only as coarse areas)."""
+    from alerts.delivery import repository as delivery_repo
+    from alerts.delivery.service import current_message
+    from alerts.delivery.words import parts
+
+    return parts(current_message(session, row, delivery_repo.alert_messages(session, row.id)), lang)
 
 
 def corridors_context(session: Session, user: Principal) -> dict[str, Any]:
