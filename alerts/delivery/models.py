@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+import corridors.observations.models  # noqa: F401  (quality_notices: a delivery may point at a notice)
 from ttt.db import Base, utcnow
 
 SUBSCRIPTION_KINDS = ("authority", "partner", "staff")
