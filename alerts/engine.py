@@ -32,6 +32,7 @@ from alerts.alerts.models import RuleRun
 from alerts.chunks import CHUNK_ROWS
 from alerts.flagged import mark_flagged
 from alerts.incremental import queued_findings
+from alerts.rejudge import rejudge_withdrawn
 from alerts.rules.config import DEFAULT_RULES_FILE, RuleSet, load_rules, parse_rules
 from alerts.rules.dedup import merge
 from alerts.rules.engine import evaluate
@@ -176,6 +177,9 @@ def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime |
         if not r.observations:
             break
         total.add(r)
+    # counts rejected or replaced since they raised an alert: those alerts are judged again
+    again = rejudge_withdrawn(session, repo.load_network(session), rules, now)
+    total.updated += [i for i in again.updated + again.closed if i not in total.updated]
     total.add(run_time_checks(session, rules, now))
     session.commit()
     from alerts.alerts.lifecycle import tick  # auto-close (all clear) and reminders

@@ -212,6 +212,18 @@ def _exact(session: Session, network: repo.Network, rules: RuleSet, now: datetim
     return findings
 
 
+def place_findings(session: Session, network: repo.Network, rules: RuleSet, now: datetime, since: datetime,
+                   history_from: datetime, corridor_ids: list[int], fp_ids: list[int], only,
+                   chunk_rows: int = CHUNK_ROWS) -> list[Finding]:
+    """The findings of the rules in ``only`` at these places, on the data as it is now (a
+    national quota rule sums its whole country): for judging an alert again."""
+    quotas = quota_countries(rules)
+    if quotas and any(_quota(r) and only(r) for r in rules.rules):
+        corridor_ids = sorted(set(corridor_ids) | set(quota_corridors(network, corridor_ids, quotas)))
+    return _sorted(_exact(session, network, rules, now, since, history_from, corridor_ids, fp_ids, [], chunk_rows,
+                          only=only, quotas=quotas))
+
+
 def _chunked(session: Session, network: repo.Network, now: datetime, load_from: datetime,
              corridor_ids: list[int], fp_ids: list[int], off_network: list[str], chunk_rows: int,
              spans: list[tuple[datetime, datetime]] | None = None, quotas: set[str] | None = None):

@@ -177,7 +177,7 @@ def build_scheduler(settings, *, leader: LeaderLock | None = None) -> SchedulerH
     from corridors.feeds.jobs import pull_due_job
 
     scheduler.add_job(_guarded("feeds", leader, pull_due_job), IntervalTrigger(seconds=60), id="feeds")
-    from corridors.quality.service import data_gap_job
+    from alerts.delivery.notices import data_gap_job  # the check, and data managers told
 
     scheduler.add_job(_guarded("data_gaps", leader, data_gap_job), IntervalTrigger(hours=1), id="data_gaps")
     return SchedulerHandle(scheduler, leader, wakeable)

@@ -19,7 +19,7 @@ from sqlalchemy import Select, Text, func, or_, select, text
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
-from alerts.alerts.models import Alert, RuleRun
+from alerts.alerts.models import LIVE_SQL, Alert, RuleRun
 from alerts.rules.model import (
     SPECIES,
     Corridor,
@@ -576,3 +576,36 @@ def observation_ids_in_boxes(session: Session, boxes: Sequence[tuple[float, floa
         params.update({f"x0_{i}": x0, f"y0_{i}": y0, f"x1_{i}": x1, f"y1_{i}": y1})
     return list(session.scalars(text(
         f"SELECT o.id::text FROM observations o WHERE o.observed_at BETWEEN :since AND :until AND ({cond})"), params))
+
+
+# --- counts withdrawn after an alert used them (rejected in review, replaced by an edit) ------
+
+
+def alerts_on_withdrawn_counts(session: Session) -> list[tuple[Alert, dict[str, str]]]:
+    """Live alerts (not informants' reports) whose evidence holds a count that has since left
+    the current set, locked, with those counts' ids and why (``rejected`` or ``replaced``)."""
+    rows = session.execute(text(
+        "SELECT a.id, h.observation_id::text, h.reason FROM alerts a "
+        "CROSS JOIN LATERAL jsonb_array_elements_text(a.observation_ids) o(id) "
+        "JOIN observation_history h ON h.observation_id::text = o.id "
+        f"WHERE {LIVE_SQL} AND a.type <> 'event' ORDER BY a.id")).all()
+    gone: dict[int, dict[str, str]] = {}
+    for alert_id, obs_id, reason in rows:
+        gone.setdefault(alert_id, {})[obs_id] = reason
+    if not gone:
+        return []
+    alerts = session.scalars(select(Alert).where(Alert.id.in_(list(gone))).order_by(Alert.id).with_for_update())
+    return [(a, gone[a.id]) for a in alerts]
+
+
+def places_of_any(session: Session, observation_ids: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Corridors and flow points of observations, current or withdrawn (their archived row)."""
+    row = session.execute(text(
+        "WITH o AS (SELECT flow_point_id, corridor_id FROM observations WHERE id::text = ANY(:ids) "
+        "  UNION ALL SELECT (row->>'flow_point_id')::int, (row->>'corridor_id')::int FROM observation_history "
+        "  WHERE observation_id::text = ANY(:ids)) "
+        "SELECT array_agg(DISTINCT coalesce(o.corridor_id, fp.corridor_id)) "
+        "  FILTER (WHERE coalesce(o.corridor_id, fp.corridor_id) IS NOT NULL), "
+        "array_agg(DISTINCT o.flow_point_id) FILTER (WHERE o.flow_point_id IS NOT NULL) "
+        "FROM o LEFT JOIN flow_points fp ON fp.id = o.flow_point_id"), {"ids": list(observation_ids)}).one()
+    return list(row[0] or []), list(row[1] or [])

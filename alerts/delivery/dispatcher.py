@@ -38,6 +38,7 @@ from alerts.delivery.backoff import BackoffPolicy, next_attempt_at
 from alerts.delivery.channels import ChannelRegistry, Envelope, Outcome
 from alerts.delivery.message import AlertMessage
 from alerts.delivery.models import Delivery
+from alerts.delivery.notices import notice_message
 
 logger = logging.getLogger("ttt.delivery.dispatcher")
 
@@ -155,6 +156,8 @@ class Dispatcher:
     # --- internals ------------------------------------------------------------------
 
     def _messages(self, session: Session, group: list[Delivery]) -> list[AlertMessage]:
+        if group[0].notice_id is not None:  # a data-gap notice: told from its row, nothing to acknowledge
+            return [notice_message(session, group[0].notice_id, group[0].event, self.config.public_url)]  # type: ignore[list-item]
         payloads = repo.message_payloads(session, [(d.alert_id, d.alert_version) for d in group])
         messages = []
         for d in group:

@@ -90,13 +90,17 @@ class AlertMessageRecord(Base):
 
 
 class Delivery(Base):
+    """One message to one subscription: about an alert version, or about a step of a data-gap
+    notice (``notice_id``; ``alert_version`` 1 opened, 2 closed; staff subscriptions only)."""
+
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("quality_notices.id", ondelete="CASCADE"), index=True)
     alert_version: Mapped[int] = mapped_column(Integer)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
-    event: Mapped[str] = mapped_column(String(12))  # created | updated | escalated | resolved
+    event: Mapped[str] = mapped_column(String(12))  # created | updated | ... | gap_opened | gap_closed
     mode: Mapped[str] = mapped_column(String(10), default="immediate")  # immediate | digest
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed | superseded
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -110,6 +114,9 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("subscription_id", "alert_id", "alert_version", name="uq_deliveries_once_per_version"),
+        Index("uq_deliveries_once_per_notice_step", "subscription_id", "notice_id", "alert_version", unique=True,
+              postgresql_where=text("notice_id IS NOT NULL")),
+        CheckConstraint("(alert_id IS NULL) <> (notice_id IS NULL)", name="about"),
         CheckConstraint(f"status in {DELIVERY_STATUSES}", name="status"),
         Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     )

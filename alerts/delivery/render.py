@@ -69,6 +69,10 @@ def subject(message: AlertMessage, language: str) -> str:
 
 def render_email(message: AlertMessage, language: str) -> EmailContent:
     lang = language_or_default(language)
+    if getattr(message, "is_notice", False):  # a data-gap notice for data managers (delivery.notices)
+        from alerts.delivery.notices import render_notice
+
+        return render_notice(message, lang)  # type: ignore[arg-type]
     p = render_parts(message, lang)
     return EmailContent(
         subject=subject(message, lang),
@@ -107,6 +111,10 @@ def sms_candidates(message: AlertMessage, language: str) -> list[str]:
 
 def render_sms(message: AlertMessage, language: str, *, max_parts: int = 2, fold: bool = True) -> str:
     """The fullest SMS text that fits ``max_parts`` parts, always ending with the page link."""
+    if getattr(message, "is_notice", False):
+        from alerts.delivery.notices import render_notice_sms
+
+        return render_notice_sms(message, language, max_parts=max_parts, fold=fold)  # type: ignore[arg-type]
     candidates = [" ".join(c.split()) for c in sms_candidates(message, language)]
     return fit_sms(candidates, max_parts=max_parts, keep_tail=message.ack_url or "", fold=fold)
 
@@ -137,6 +145,10 @@ def _facts(evidence: Any) -> Any:
 def webhook_payload(message: AlertMessage, language: str, *, event_id: str | None = None) -> dict[str, Any]:
     """The JSON a partner system receives: readable texts plus the structured facts."""
     lang = language_or_default(language)
+    if getattr(message, "is_notice", False):
+        from alerts.delivery.notices import notice_webhook_payload
+
+        return notice_webhook_payload(message, lang, event_id=event_id)  # type: ignore[arg-type]
     p = render_parts(message, lang)
     data = message.to_dict()
     data.pop("evidence", None)

@@ -152,10 +152,13 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert outbox rows; one that already exists for (subscription, alert, version) is skipped."""
     if not rows:
         return 0
-    inserted = session.scalars(
-        insert(Delivery).values(list(rows)).on_conflict_do_nothing(constraint="uq_deliveries_once_per_version")
-        .returning(Delivery.id)
-    ).all()
+    stmt = insert(Delivery).values(list(rows))
+    if rows[0].get("notice_id") is not None:  # a notice's step: once per subscription (partial unique index)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["subscription_id", "notice_id", "alert_version"],
+                                           index_where=text("notice_id IS NOT NULL"))
+    else:
+        stmt = stmt.on_conflict_do_nothing(constraint="uq_deliveries_once_per_version")
+    inserted = session.scalars(stmt.returning(Delivery.id)).all()
     return len(inserted)
 
 
@@ -211,10 +214,13 @@ def claim_digest_companions(session: Session, delivery: Delivery, now: datetime)
 
 
 def newer_version_queued(session: Session, delivery: Delivery) -> int | None:
-    """A later version of the same alert for the same subscription, pending or sent."""
+    """A later version of the same alert (or step of the same notice) for the same
+    subscription, pending or sent."""
+    about = (Delivery.notice_id == delivery.notice_id) if delivery.notice_id is not None \
+        else (Delivery.alert_id == delivery.alert_id)
     return session.scalar(
         select(func.max(Delivery.alert_version)).where(
-            Delivery.subscription_id == delivery.subscription_id, Delivery.alert_id == delivery.alert_id,
+            Delivery.subscription_id == delivery.subscription_id, about,
             Delivery.alert_version > delivery.alert_version, Delivery.status.in_(("pending", "sent")))
     )
 

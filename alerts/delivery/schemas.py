@@ -95,10 +95,12 @@ class SubscriptionOut(Open):
 
 
 class DeliveryOut(Open):
-    """One delivery of one alert version to one subscription, with every attempt."""
+    """One delivery of one alert version (or of a data-gap notice step) to one subscription,
+    with every attempt."""
 
     id: int
-    alert_id: int
+    alert_id: int | None
+    notice_id: int | None = Field(None, description="a data-gap notice (staff only); alert_version: 1 opened, 2 closed")
     alert_version: int
     event: str
     status: str

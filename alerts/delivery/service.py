@@ -217,7 +217,7 @@ def delivery_log(session: Session, *, alert_id: int | None, status: str | None, 
     for d in rows:
         sub = subs.get(d.subscription_id)
         items.append({
-            "id": d.id, "alert_id": d.alert_id, "alert_version": d.alert_version, "event": d.event,
+            "id": d.id, "alert_id": d.alert_id, "notice_id": d.notice_id, "alert_version": d.alert_version, "event": d.event,
             "mode": d.mode, "status": d.status, "attempts": d.attempts,
             "subscription": {"id": d.subscription_id, "name": sub.name if sub else None,
                              "organisation": sub.organisation if sub else None,

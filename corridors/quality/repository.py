@@ -69,6 +69,16 @@ def close_notice(session: Session, notice_id: int, details: dict[str, Any]) -> N
                          "WHERE id = :id"), {"id": notice_id, "d": to_json(details).decode()})
 
 
+def notice(session: Session, notice_id: int) -> dict[str, Any] | None:
+    """One notice with its flow point's code, name, corridor and P-codes (for telling it)."""
+    row = session.execute(text(
+        "SELECT n.id, n.kind, n.opened_at, n.closed_at, n.last_known_day, n.details, fp.code, fp.name, "
+        "c.code AS corridor_code, array_remove(ARRAY[fp.adm0_pcode, fp.adm1_pcode, fp.adm2_pcode], NULL) AS pcodes "
+        "FROM quality_notices n JOIN flow_points fp ON fp.id = n.flow_point_id "
+        "LEFT JOIN corridors c ON c.id = fp.corridor_id WHERE n.id = :id"), {"id": notice_id}).mappings().first()
+    return dict(row) if row else None
+
+
 def notices(session: Session, *, open_only: bool, scopes: Sequence[str] = (), limit: int = 100, offset: int = 0
             ) -> tuple[list[dict[str, Any]], int]:
     where, params = ["true"], {"limit": limit, "offset": offset}

@@ -71,8 +71,10 @@ def _iso(d: date | None) -> str | None:
 
 @dataclass
 class GapRun:
-    opened: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)  # flow point codes
     closed: list[str] = field(default_factory=list)
+    opened_ids: list[int] = field(default_factory=list)  # notice ids, for telling data managers
+    closed_ids: list[int] = field(default_factory=list)
 
 
 def check_data_gaps(session: Session, today: date | None = None) -> GapRun:
@@ -91,6 +93,7 @@ def check_data_gaps(session: Session, today: date | None = None) -> GapRun:
             if after:
                 repo.close_notice(session, gap["id"], {"resumed_on": min(after).isoformat()})
                 run.closed.append(p.code)
+                run.closed_ids.append(gap["id"])
             continue
         r = rhythm(p.report_days_per_week, days, season_first, today)
         s = silence(r, [d for d in days if d >= season_first], today)
@@ -103,8 +106,10 @@ def check_data_gaps(session: Session, today: date | None = None) -> GapRun:
                                    "fr": f"Aucun rapport de {p.name} ({p.code}) depuis {s.days_without} jours "
                                          f"(dernier : {s.last_day}) ; il rapporte d'habitude {r.days_per_week:g} jours "
                                          "par semaine. Le silence n'est pas le calme : vérifiez avec l'enquêteur."}}
-            if repo.open_notice(session, p.id, s.last_day, details) is not None:
+            notice_id = repo.open_notice(session, p.id, s.last_day, details)
+            if notice_id is not None:
                 run.opened.append(p.code)
+                run.opened_ids.append(notice_id)
     if run.opened or run.closed:
         log.info("data gaps: opened %s, closed %s", run.opened, run.closed)
     return run
@@ -133,7 +138,8 @@ def set_rhythm(session: Session, user: Principal, code: str, days_per_week: int 
 
 
 def data_gap_job() -> GapRun:
-    """The scheduler's hourly check (its own transaction)."""
+    """The check alone, in its own transaction (the scheduler runs
+    ``alerts.delivery.notices.data_gap_job``, which also tells data managers)."""
     from ttt.db import session_scope
 
     with session_scope() as session:

@@ -64,6 +64,8 @@ def figure_values(f: Figures) -> list[Any]:
             + [f.herders[g] for g in HERDER_GROUPS] + [f.herders["total"]] + [f.movement[m] for m in MOVEMENTS])
 
 
+DAYS_REPORTED_COLUMN = Column("Days reported (a count or a zero report)", "#x_days_reported+num")
+
 PREVIOUS_COLUMNS = [
     Column("Previous season: observations", "#x_observations+num+previous"),
     Column("Previous season: all animals (head)", "#indicator+num+total+previous"),
@@ -100,12 +102,19 @@ def series_csv(
     place_code: str,
     season: SeasonStart | None = None,
     previous: Summary | None = None,
+    days_reported: Sequence[int] | None = None,
 ) -> str:
     """One row per period. With `previous`, each period also carries the same period of the
-    previous season (matched by shifting its start back one season)."""
+    previous season (matched by shifting its start back one season). With `days_reported`
+    (one per period), a column tells the days a count or a zero report came in: the other
+    days are unknown, not zero."""
     season = season or SeasonStart()
     columns = [Column("Period start", "#date+start"), Column("Period end", "#date+end"),
                Column("Season", "#x_season"), place_column(place_kind, place_code), *figure_columns()]
+    if days_reported is not None:
+        if len(days_reported) != len(summary.series):
+            raise ValueError(f"days_reported: {len(days_reported)} values for {len(summary.series)} periods")
+        columns.append(DAYS_REPORTED_COLUMN)
     prev_by_start: dict = {}
     if previous is not None:
         columns += PREVIOUS_COLUMNS
@@ -114,6 +123,8 @@ def series_csv(
     for p in summary.series:
         row = [p.period_start.isoformat(), p.period_end.isoformat(), season.season_name(p.period_start),
                place_code, *figure_values(p.figures)]
+        if days_reported is not None:
+            row.append(days_reported[len(rows)])
         if previous is not None:
             row += _previous_values(p.figures, prev_by_start.get(shift_previous_season(p.period_start, summary.interval)))
         rows.append(row)

@@ -262,8 +262,7 @@ def series_json(r: SeriesResult) -> dict[str, Any]:
         out["flow_points"] = r.flow_points
     # days_reported: days with a count or a zero report; the others are unknown, so an average
     # per day divides by these, never by the calendar days
-    out["series"] = [{**p.as_dict(), "days_reported": _days_in(r.known_days, p.period_start, p.period_end)}
-                     for p in s.series]
+    out["series"] = [{**p.as_dict(), "days_reported": n} for p, n in zip(s.series, _days_per_period(r), strict=True)]
     out["totals"] = {**s.totals.as_dict(), "days_reported": len(r.known_days)}
     if r.previous is not None:
         out["previous_season"] = {**r.previous.totals.as_dict(), "from": r.previous.first.isoformat(),
@@ -274,6 +273,11 @@ def series_json(r: SeriesResult) -> dict[str, Any]:
 
 def _days_in(days: list[dt.date], first: dt.date, last: dt.date) -> int:
     return bisect.bisect_right(days, last) - bisect.bisect_left(days, first)
+
+
+def _days_per_period(r: SeriesResult) -> list[int]:
+    """Days reported in each period of the series (JSON and CSV say the same)."""
+    return [_days_in(r.known_days, p.period_start, p.period_end) for p in r.summary.series]
 
 
 def ranking_json(r: RankingResult, limit: int, offset: int, next_url: str | None) -> dict[str, Any]:
@@ -309,7 +313,8 @@ def render_series(r: SeriesResult, fmt: str) -> Rendered:
     s = r.summary
     stem = f"ttt-stats-{r.kind.replace('_', '-')}-{r.code}-{s.first}-{s.last}-{s.interval}"
     if fmt == "csv":
-        text = series_csv(s, place_kind=r.kind, place_code=r.code, season=season, previous=r.previous)
+        text = series_csv(s, place_kind=r.kind, place_code=r.code, season=season, previous=r.previous,
+                          days_reported=_days_per_period(r))
         return Rendered(text.encode("utf-8"), MEDIA_TYPES["csv"], stem + ".csv")
     if fmt in ("png", "svg"):
         title = f"{TITLES[r.kind]} {r.code}" + (f" ({r.name})" if r.name and r.name != r.code else "")

@@ -4,10 +4,12 @@ baseline counting known zero days as samples while silent days stay out of it.""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import hxl
 import pytest
 from sqlalchemy import text
 
@@ -101,6 +103,13 @@ def test_statistics_tell_known_days_from_unknown_ones(client, make_user, auth):
     corridor = client.get("/api/v1/stats/corridors/ML-C1", params={"from": "2026-01-01", "to": "2026-01-14"},
                           headers=analyst).json()
     assert corridor["totals"]["days_reported"] == 6
+    # the spreadsheet a partner downloads says the same, with its HXL tag
+    csv = client.get(f"/api/v1/stats/flow-points/{FMP}", params={"from": "2026-01-01", "to": "2026-01-14",
+                                                                 "interval": "week", "format": "csv"}, headers=analyst)
+    data = hxl.data(io.BytesIO(csv.content))
+    assert ("#x_days_reported", frozenset({"num"})) in {(c.tag, frozenset(c.attributes)) for c in data.columns}
+    assert [int(row.get("#x_days_reported+num")) for row in data] == [p["days_reported"] for p in s["series"]]
+    assert "Days reported (a count or a zero report)" in csv.text.splitlines()[0]
 
 
 @pytest.mark.usefixtures("alerts_network")

@@ -7,12 +7,12 @@ its catalogue. The choice is remembered in a cookie; the first visit follows Acc
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from babel.messages.pofile import read_po
 from starlette.requests import Request
 
-LOCALES = Path(__file__).resolve().parents[2] / "locales"
+from ttt.i18n import LOCALES_DIR as LOCALES  # one locales/ tree, found as the recipients' catalogues are
+
 DOMAIN = "console"
 COOKIE = "ttt_lang"
 DEFAULT = "fr"
