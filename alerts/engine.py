@@ -116,34 +116,49 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
 
 def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetime | None = None) -> RunResult:
     """Hazard rules from the end of the last time-based check (or a day back) to now, for the
-    hazards written or starting since then and the herds they concern (``alerts.time_checks``)."""
+    hazards written or starting since then and the herds they concern, and the calendar rules
+    for the recent herds of places whose calendar was written since then (``alerts.time_checks``)."""
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
     hazard_rules = [r for r in rules.rules if r.type == "hazard"]
     since = repo.last_run_until(session, "time") or now - TIME_CHECK_FIRST_LOOKBACK
     run = repo.add_run(session, RuleRun(kind="time", rules_version=rules.version, since=since, until=now,
-                                        started_at=now))
+                                        observations=0, started_at=now))
     feed_events = raise_feed_events(session, now)  # conflict events a feed brought, to be verified
-    if not hazard_rules:
-        run.finished_at = datetime.now(UTC)
-        return RunResult(created=feed_events)
-    lookback = max(r.params["lookback_days"] for r in hazard_rules)
     network = repo.load_network(session)
+    findings = _calendar_findings(session, network, rules, since, now, run)
+    if not hazard_rules:
+        result = _record(session, findings, network, now, run, rules)
+        result.created += feed_events
+        return result
+    lookback = max(r.params["lookback_days"] for r in hazard_rules)
     load_from = since - timedelta(days=lookback)
     needed = time_checks.needs(session, network, hazard_rules, since, now, load_from)
-    if needed is None:  # no hazard new, changed or starting: nothing to load
-        result = _record(session, [], network, now, run, rules)
-    else:
+    if needed is not None:  # else no hazard new, changed or starting: nothing to load
         observations = repo.load_observations(session, network, until=now, since=load_from,
                                               corridor_ids=needed.corridor_ids, ids=needed.observation_ids)
-        run.observations = len(observations)
-        findings = evaluate(repo.snapshot(needed.network, observations), rules, now=now, since=since,
-                            only=lambda r: r.type == "hazard")
-        result = _record(session, findings, network, now, run, rules)
+        run.observations += len(observations)
+        findings += evaluate(repo.snapshot(needed.network, observations), rules, now=now, since=since,
+                             only=lambda r: r.type == "hazard")
+    result = _record(session, findings, network, now, run, rules)
     followed = follow_hazards(session, network, rules, now)  # changed hazards update, ended ones clear
     result.updated += [i for i in followed.updated + followed.cleared if i not in result.updated]
     result.created += feed_events
     return result
+
+
+def _calendar_findings(session: Session, network: repo.Network, rules: RuleSet, since: datetime, now: datetime,
+                       run: RuleRun) -> list[Finding]:
+    """The calendar rules over the recent herds of places whose calendar was written since the
+    last check: herds judged under the old windows are judged by the new ones."""
+    needed = time_checks.calendar_needs(session, network, rules, since, now)
+    if needed is None or not (needed.corridor_ids or needed.flow_point_ids):
+        return []
+    observations = repo.load_observations(session, network, until=now, since=needed.load_from,
+                                          corridor_ids=needed.corridor_ids, flow_point_ids=needed.flow_point_ids)
+    run.observations += len(observations)
+    return evaluate(repo.snapshot(network, observations), rules, now=now, since=needed.load_from,
+                    only=time_checks.reads_calendar)
 
 
 def evaluate_now(session: Session, rules: RuleSet | None = None, now: datetime | None = None,

@@ -9,6 +9,12 @@ written since the last check, or starting since then (``repository.hazards_to_ch
 at the herds they can concern: those on a corridor whose buffer the hazard touches (the
 ``corridor`` check) and those within ``ahead_km`` of it (the ``ahead`` check), in the
 lookback. With no such hazard, a check loads nothing.
+
+A calendar window added or changed since the last check is looked at the same way: the
+herds an upload's run judged under the old windows (those of the last ``recent_days``, on
+the corridors and at the flow points the calendar governs) are judged again by the rules
+that read the calendar (EARLY/LATE against it, out of season), so a window closing on herds
+already counted raises its alert without a new observation.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from alerts.alerts import repository as repo
-from alerts.rules.config import Rule
+from alerts.incremental import recent_days
+from alerts.rules.config import Rule, RuleSet
 from ttt.geo import buffer_m
 
 WRITE_MARGIN = timedelta(minutes=5)  # a hazard written by a transaction that committed late
@@ -53,6 +60,39 @@ def needs(session, network: repo.Network, hazard_rules: list[Rule], since: datet
     boxes = [_box_around(h.geometry.bounds, ahead_m) for h in hazards] if ahead_m else []
     near = repo.observation_ids_in_boxes(session, boxes, load_from, now)
     return Needs(replace(network, hazards=hazards), sorted(corridors), near)
+
+
+def reads_calendar(rule: Rule) -> bool:
+    """Whether a rule's judgement changes with the calendar windows."""
+    p = rule.params
+    return ((rule.type in ("early", "late") and p.get("against") == "calendar")
+            or (rule.type == "unexpected" and p.get("check") == "out_of_season"))
+
+
+@dataclass
+class CalendarNeeds:
+    corridor_ids: list[int]
+    flow_point_ids: list[int]
+    load_from: datetime
+
+
+def calendar_needs(session, network: repo.Network, rules: RuleSet, since: datetime,
+                   now: datetime) -> CalendarNeeds | None:
+    """The places whose herds a calendar written since the last check can re-judge, or None
+    when no calendar was written (or no rule reads the calendar)."""
+    if not any(reads_calendar(r) for r in rules.rules):
+        return None
+    written = repo.calendars_written_since(session, since - WRITE_MARGIN)
+    if not written:
+        return None
+    codes = {c for c, _ in written if c}
+    countries = {k.upper() for _, k in written if k}
+    corridors = {db for db, i in network.corridor_index.items()
+                 if network.corridors[i].code in codes or set(network.corridors[i].countries) & countries}
+    points = {db for db, i in network.fp_index.items()
+              if (network.flow_points[i].country or "").upper() in countries
+              or (network.flow_points[i].corridor >= 0 and network.corridors[network.flow_points[i].corridor].code in codes)}
+    return CalendarNeeds(sorted(corridors), sorted(points), now - timedelta(days=recent_days(rules)))
 
 
 def _box_around(bounds: tuple[float, float, float, float], metres: float) -> tuple[float, float, float, float]:

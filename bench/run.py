@@ -3,7 +3,8 @@
 Order matters and is chosen so each step reuses the data of the one before: ingestion on an
 empty table; then one season (``stats_small`` rows) loaded with COPY for statistics and the
 rules; then earlier seasons added up to ``stats_large`` rows for statistics again; alert
-latency, against the full history; routing last, as it replaces the network. A measurement
+latency, against the full history; routing last, as it replaces the network; the read
+replica after it, on throw-away clusters of its own. A measurement
 that fails is reported as such (with its error) and the others still run.
 """
 
@@ -26,7 +27,7 @@ from bench.processes import Api, service_env
 from bench.report import Result, machine, print_table, write_readme
 
 console = Console(width=max(160, Console().width))
-ALL_SECTIONS = "ingest,stats,rules,ogc,alerts,routing"
+ALL_SECTIONS = "ingest,stats,rules,ogc,alerts,routing,replica"
 HISTORY_SEASONS = [date(2021, 10, 1), date(2022, 10, 1), date(2023, 10, 1), date(2024, 10, 1)]
 CURRENT_SEASON = date(2025, 10, 1)
 
@@ -134,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if "routing" in only:  # last: it replaces the corridors and flow points of the bench database
         from bench import routing
         _step(results, "Routing", routing.run, args.quick)
+    if "replica" in only:  # on throw-away clusters of its own: the bench database is left alone
+        from bench import replica
+        _step(results, "Read replica", replica.run, args.quick, args.seed)
     partial = only != set(ALL_SECTIONS.split(","))
     results.append(Result("Memory", "peak RSS of the API process (ttt serve)", api.peak_mb, "MB", 300.0, False,
                           note="VmHWM from /proc: the high-water mark over the whole run"))
@@ -153,13 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     pg, postgis = database.server_versions(url)
     machine_text = machine(pg, postgis)
     parts = []
-    if only - {"routing"}:
+    if only - {"routing", "replica"}:
         parts.append(f"{sizes.flow_points} flow points, ingestion {sizes.ingest_total:,} obs, statistics at "
                      f"{sizes.stats_small:,} and {sizes.stats_large:,} obs, {sizes.alerts} alerts, seed {args.seed}")
     if "routing" in only:
         from bench.routing import FULL_SIZES, QUICK_SIZES
         grids = "/".join(str(2 * n) for n in (QUICK_SIZES if args.quick else FULL_SIZES))
         parts.append(f"routing grids of {grids} corridors, 10 routes each")
+    if "replica" in only:
+        parts.append(f"read replica: {'60,000' if args.quick else '1,000,000'} obs on a throw-away primary and standby")
     size_text = ", ".join(parts)
     title = f"ttt bench ({sizes.name}) - {machine_text}"
     console.print()

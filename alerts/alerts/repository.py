@@ -559,6 +559,12 @@ def hazards_to_check(session: Session, since: datetime, until: datetime, margin:
         {"written": since - margin, "since": since, "until": until}))
 
 
+def calendars_written_since(session: Session, written: datetime) -> list[tuple[str | None, str | None]]:
+    """(corridor code, country) of the calendar windows added or replaced since ``written``."""
+    return [tuple(r) for r in session.execute(text(
+        "SELECT DISTINCT corridor_code, country FROM calendars WHERE created_at >= :written"), {"written": written})]
+
+
 def observation_ids_in_boxes(session: Session, boxes: Sequence[tuple[float, float, float, float]],
                              since: datetime, until: datetime) -> list[str]:
     """Observations in [since, until] inside any of the lon/lat boxes (GiST index)."""

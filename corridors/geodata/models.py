@@ -106,7 +106,7 @@ class Calendar(Base):
     closes: Mapped[str] = mapped_column(String(5))
     effective_from: Mapped[date] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # when this window was last written
 
     __table_args__ = (
         CheckConstraint("(corridor_code is not null) <> (country is not null)", name="one_scope"),

@@ -455,6 +455,7 @@ def replace_calendar(session: Session, calendar_id: int, body: Any) -> dict[str,
         raise NotFound(f"no calendar {calendar_id}")
     for column, value in _parse_calendar(session, body).items():
         setattr(row, column, value)
+    row.created_at = utcnow()  # the window as written now: time checks judge recent herds again by it
     session.flush()
     return calendar_to_dict(row)
 

@@ -56,3 +56,63 @@ def test_a_time_check_loads_only_what_a_new_hazard_needs(client, make_user, auth
         run_time_checks(s, now=later + timedelta(minutes=10))
         run_time_checks(s, now=later + timedelta(minutes=20))
     assert _last_time_run().observations == 0
+
+
+def _descending(i: int, when: datetime) -> dict:
+    # at Konna, heading south-west along ML-C01 as it is drawn: a descent
+    return {**herd(i, when, 250), "location": {"lon": -3.89, "lat": 14.5913}, "direction": "SW"}
+
+
+def _window(opens: datetime, closes: datetime) -> dict:
+    return {"corridor": "ML-C01", "country": None, "direction": "descent", "opens": opens.strftime("%m-%d"),
+            "closes": closes.strftime("%m-%d"), "effective_from": "2020-01-01", "source": "Convention locale"}
+
+
+def _timing_alerts(client, headers, ids: list[int]) -> list[dict]:
+    shown = [client.get(f"/api/v1/alerts/{i}", headers=headers).json() for i in ids]
+    return [a for a in shown if a["type"] in ("early", "late")]
+
+
+def test_a_calendar_added_after_the_herds_were_counted_judges_them_early(client, make_user, auth, network):  # noqa: F811
+    admin = auth(make_user("admin")[1])
+    enum = auth(make_user("enumerator")[1])
+    now = datetime.now(UTC)
+    post_obs(client, enum, [_descending(i, now - timedelta(days=1, hours=i)) for i in range(3)])
+    with session_scope() as s:  # counted and judged with no calendar: nothing early or late
+        run_queue(s)
+        created = run_time_checks(s).created
+    assert _timing_alerts(client, admin, created) == []
+
+    opens = now + timedelta(days=30)  # the descent opens in a month: these herds left three weeks early
+    r = client.post("/api/v1/calendars", json=_window(opens, opens + timedelta(days=90)), headers=admin)
+    assert r.status_code == 201, r.text
+    with session_scope() as s:  # no new observation: the time check alone
+        created = run_time_checks(s).created
+    early = _timing_alerts(client, admin, created)
+    assert [a["type"] for a in early] == ["early"], early
+    assert early[0]["corridor"] == "ML-C01"
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    with session_scope() as s:  # judged once: the next checks load nothing and raise nothing
+        assert run_time_checks(s, now=later).created == []
+        run_time_checks(s, now=later + timedelta(minutes=10))
+    assert _last_time_run().observations == 0
+
+
+def test_a_window_changed_to_close_before_the_herds_judges_them_late(client, make_user, auth, network):  # noqa: F811
+    admin = auth(make_user("admin")[1])
+    enum = auth(make_user("enumerator")[1])
+    now = datetime.now(UTC)
+    r = client.post("/api/v1/calendars", json=_window(now - timedelta(days=60), now + timedelta(days=60)), headers=admin)
+    assert r.status_code == 201, r.text
+    post_obs(client, enum, [_descending(i, now - timedelta(days=1, hours=i)) for i in range(3)])
+    with session_scope() as s:  # inside the window: on time
+        run_queue(s)
+        created = run_time_checks(s).created
+    assert _timing_alerts(client, admin, created) == []
+
+    changed = _window(now - timedelta(days=120), now - timedelta(days=30))  # closed a month ago after all
+    assert client.put(f"/api/v1/calendars/{r.json()['id']}", json=changed, headers=admin).status_code == 200
+    with session_scope() as s:
+        created = run_time_checks(s).created
+    late = _timing_alerts(client, admin, created)
+    assert [a["type"] for a in late] == ["late"], late
