@@ -1,5 +1,5 @@
-"""Rules: a backtest of the whole current season (``alerts.engine.backtest``: load, evaluate
-every rule, merge into alerts) and the incremental runner (``alerts.engine.run_queue``) on a
+"""Rules: a backtest of the whole current season (``alerts.runner.engine.backtest``: load, evaluate
+every rule, merge into alerts) and the incremental runner (``alerts.runner.engine.run_queue``) on a
 fresh batch of ``incremental_batch`` observations, as the scheduler runs it after an upload.
 
 Both are called in-process with the shipped rule set, like ``ttt rules backtest`` and the
@@ -23,7 +23,7 @@ SEASON = (date(2025, 10, 1), date(2026, 9, 30))
 
 
 def run(ctx: Context) -> list[Result]:
-    from alerts.engine import active_rules, backtest
+    from alerts.runner.engine import active_rules, backtest
     from ttt.db import session_scope
 
     rules = active_rules()
@@ -63,7 +63,7 @@ def run(ctx: Context) -> list[Result]:
 
 def _incremental(ctx: Context, rules) -> tuple[list[float], int]:
     """Seconds of each ``run_queue`` on a fresh batch, and the alerts it created or updated."""
-    from alerts.engine import run_queue
+    from alerts.runner.engine import run_queue
     from corridors.observations import service as ingest
     from ttt.db import session_scope
     from ttt.users import Principal

@@ -19,7 +19,7 @@ from alerts.alerts.models import Alert
 from alerts.delivery.models import Subscription
 from alerts.delivery.schemas import SubscriptionIn
 from alerts.delivery.service import create_subscription
-from alerts.engine import evaluate_now
+from alerts.runner.engine import evaluate_now
 from corridors.geodata import service as geodata
 from corridors.geodata.models import Calendar, Corridor, Hazard
 from ttt.cli.common import console, progress

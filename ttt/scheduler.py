@@ -99,7 +99,7 @@ class LeaderLock:
 
 def _evaluate_rules() -> Any:
     """Run the rules engine over what arrived since the last run."""
-    from alerts import engine
+    from alerts.runner import engine
 
     with session_scope() as session:
         result = engine.evaluate_now(session)

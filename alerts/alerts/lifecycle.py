@@ -31,7 +31,7 @@ VERDICTS = ("verifying", "confirmed", "dismissed")
 
 
 def rules_lifecycle() -> Lifecycle:
-    from alerts.engine import active_rules
+    from alerts.runner.engine import active_rules
 
     return active_rules().lifecycle
 

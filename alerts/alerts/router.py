@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from alerts import engine
 from alerts.alerts import service
 from alerts.alerts.lifecycle import OUTCOME_MODES
 from alerts.alerts.models import ALERT_SEVERITIES, ALERT_STATUSES, ALERT_TYPES
@@ -22,6 +21,7 @@ from alerts.alerts.schemas import (
     ResponseStatsOut,
     RuleSetOut,
 )
+from alerts.runner import engine
 from ttt.errors import ValidationFailed
 from ttt.http.deps import CurrentUser, DbSession, ReadSession, require_roles
 from ttt.http.paging import page

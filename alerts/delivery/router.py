@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from alerts.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE
 from alerts.delivery import page as recipient_page
 from alerts.delivery import service
+from alerts.delivery.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE
 from alerts.delivery.render import render_page
 from alerts.delivery.schemas import DeliveryOut, SubscriptionIn, SubscriptionOut, SubscriptionPatch
 from ttt.config import get_settings

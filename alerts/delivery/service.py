@@ -10,8 +10,8 @@ from typing import Any
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy.orm import Session
 
-from alerts.cap import FeedEntry, build_feed, cap_bytes, earlier_refs
 from alerts.delivery import repository as repo
+from alerts.delivery.cap import FeedEntry, build_feed, cap_bytes, earlier_refs
 from alerts.delivery.channels import EmailChannel, SmsChannel, WebhookChannel, WebhookConfig
 from alerts.delivery.channels.webhook import generate_secret, secret_key
 from alerts.delivery.message import AlertMessage

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from alerts.cap import CapOptions
 from alerts.delivery.backoff import BackoffPolicy
+from alerts.delivery.cap import CapOptions
 from alerts.delivery.channels import (
     ChannelRegistry,
     EmailChannel,

@@ -3,7 +3,7 @@
 Revision ID: 0007
 Revises: 0006
 
-The rules' novelty screen (alerts.rules.screen, alerts.incremental) looks up each origin and
+The rules' novelty screen (alerts.rules.screen, alerts.runner.incremental) looks up each origin and
 destination of a fresh batch in the earlier seasons of its flow point; with these indexes a
 lookup is one index probe instead of a walk through the point's whole history. Built
 CONCURRENTLY so an upgrade on a live database does not block ingestion.

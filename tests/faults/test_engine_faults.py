@@ -126,7 +126,7 @@ def _alerts(url: str) -> list[tuple]:
 
 def test_a_backlog_drained_by_a_scheduler_killed_again_and_again_raises_every_alert_once(cluster, backlog):
     url = cluster.url(DB)
-    from alerts.engine import evaluate_now
+    from alerts.runner.engine import evaluate_now
 
     ref_engine = create_engine(cluster.url(REF), poolclass=pool.NullPool)
     with Session(ref_engine) as s:  # the reference: one uninterrupted drain of the same backlog
@@ -165,7 +165,7 @@ def test_a_backlog_drained_by_a_scheduler_killed_again_and_again_raises_every_al
 
 def test_an_event_report_is_answered_while_a_drain_runs(cluster, backlog):
     url = cluster.url(DB)
-    from alerts.engine import evaluate_now
+    from alerts.runner.engine import evaluate_now
     from ttt.users import create_user
 
     eng = create_engine(url, poolclass=pool.NullPool)

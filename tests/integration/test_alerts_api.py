@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from alerts.alerts.models import Alert
 from alerts.delivery.models import Delivery, Subscription
-from alerts.engine import run_queue
+from alerts.runner.engine import run_queue
 from corridors.geodata.models import Corridor, FlowPoint, Hazard
 from ttt.db import session_scope
 

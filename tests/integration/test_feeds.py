@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from alerts.alerts.models import Alert
 from alerts.delivery.models import Delivery, Subscription
-from alerts.engine import evaluate_now
+from alerts.runner.engine import evaluate_now
 from corridors.feeds.service import pull_due
 from corridors.geodata.models import AdminArea, Corridor, FlowPoint, Hazard
 from corridors.observations.service import ingest

@@ -12,9 +12,9 @@ import yaml
 from sqlalchemy import text
 
 from alerts.alerts import repository as repo
-from alerts.chunks import plan_chunks
-from alerts.incremental import queued_findings, quota_countries
 from alerts.rules.config import DEFAULT_RULES_FILE, parse_rules
+from alerts.runner.chunks import plan_chunks
+from alerts.runner.incremental import queued_findings, quota_countries
 from ttt.demo import seed_demo
 from ttt.demo_data import generate
 

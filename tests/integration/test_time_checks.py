@@ -11,7 +11,7 @@ from shapely.geometry import LineString, box
 from sqlalchemy import select
 
 from alerts.alerts.models import RuleRun
-from alerts.engine import run_queue, run_time_checks
+from alerts.runner.engine import run_queue, run_time_checks
 from corridors.geodata.models import Corridor, Hazard
 from tests.integration.test_alerts_api import herd, network, post_obs  # noqa: F401  (fixture)
 from ttt.db import session_scope

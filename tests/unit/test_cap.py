@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from alerts.cap import (
+from alerts.delivery.cap import (
     CAP_MEDIA_TYPE,
     CapError,
     CapOptions,

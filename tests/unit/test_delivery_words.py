@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from alerts.cap import CapOptions, FeedEntry, build_cap, build_feed
+from alerts.delivery.cap import CapOptions, FeedEntry, build_cap, build_feed
 from alerts.delivery.render import (
     render_digest,
     render_email,

@@ -4,8 +4,8 @@ country stays whole, the row budget splits the rest, and each place has one owne
 from __future__ import annotations
 
 from alerts.alerts.repository import Network
-from alerts.chunks import OFF_NETWORK, plan_chunks
 from alerts.rules.model import Corridor, FlowPoint
+from alerts.runner.chunks import OFF_NETWORK, plan_chunks
 
 NETWORK = Network(
     corridors=(Corridor("ML-1", countries=("ML",)), Corridor("ML-2", countries=("ML",)),

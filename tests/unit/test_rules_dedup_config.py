@@ -169,7 +169,7 @@ def test_decreasing_severity_levels_are_refused():
 
 
 def test_the_active_rule_set_follows_ttt_rules_file_and_reloads_on_change(tmp_path, monkeypatch):
-    from alerts.engine import active_rules
+    from alerts.runner.engine import active_rules
     from ttt.config import get_settings
 
     path = tmp_path / "site.yaml"

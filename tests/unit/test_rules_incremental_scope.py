@@ -4,9 +4,9 @@ corridors of its own country, never those of countries without a quota."""
 from __future__ import annotations
 
 from alerts.alerts.repository import Network
-from alerts.incremental import quota_corridors, quota_countries
 from alerts.rules.config import parse_rules
 from alerts.rules.model import Corridor
+from alerts.runner.incremental import quota_corridors, quota_countries
 
 NETWORK = Network(
     corridors=(Corridor("ML-1", countries=("ML",)), Corridor("ML-2", countries=("ML",)),
@@ -41,7 +41,7 @@ def test_an_everywhere_quota_pulls_in_every_corridor_of_the_touched_countries():
 def test_incremental_history_starts_at_a_whole_season_n_seasons_back():
     from datetime import UTC, datetime
 
-    from alerts.incremental import history_start
+    from alerts.runner.incremental import history_start
 
     rules = _rules("everywhere")  # defaults: seasons start 08-01, 3 seasons of history
     assert rules.history_seasons == 3

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from alerts.incremental import needs_history, recent_days
 from alerts.rules import screen, timegrid
 from alerts.rules.config import parse_rules
 from alerts.rules.context import Context
 from alerts.rules.engine import evaluate
 from alerts.rules.mass import baseline_spans, candidate_windows
 from alerts.rules.model import SPECIES, Corridor, FlowPoint, Snapshot, observations_from_records
+from alerts.runner.incremental import needs_history, recent_days
 
 CORRIDORS = (Corridor("C1", LineString([(0, 15), (0, 14)]), countries=("ML",)),
              Corridor("C2", LineString([(1, 15), (1, 14)]), countries=("ML",)))

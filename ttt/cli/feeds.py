@@ -64,7 +64,7 @@ def pull_cmd(
 
         pull_due(session_scope, only=feed_id, every_enabled=True, on_feed=done)
     if alerts:
-        from alerts.engine import run_time_checks
+        from alerts.runner.engine import run_time_checks
 
         with session_scope() as s:
             result = run_time_checks(s)

@@ -16,8 +16,8 @@ rules_app = typer.Typer(help="Rules engine: show, evaluate, backtest", no_args_i
 
 
 def _load(path: Path | None):
-    from alerts.engine import active_rules
     from alerts.rules.config import load_rules
+    from alerts.runner.engine import active_rules
     from ttt.errors import ValidationFailed
 
     try:
@@ -45,7 +45,7 @@ def show(rules: Annotated[Path | None, typer.Option("--rules", help="a rule set 
 @rules_app.command("evaluate")
 def evaluate_cmd():
     """Run the engine now: drain the observation queue, then the time-based checks."""
-    from alerts.engine import evaluate_now
+    from alerts.runner.engine import evaluate_now
     from ttt.db import session_scope
 
     with session_scope() as s:
@@ -62,7 +62,7 @@ def backtest_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print every alert as JSON on stdout")] = False,
 ):
     """Replay a period through a rule set and report the alerts it would raise (nothing is written)."""
-    from alerts.engine import backtest
+    from alerts.runner.engine import backtest
     from ttt.db import session_scope
 
     rs = _load(rules)

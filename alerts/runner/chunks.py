@@ -46,7 +46,7 @@ def plan_chunks(network: Network, corridor_ids: Iterable[int], flow_point_ids: I
     """Chunks covering the given corridors and flow points (database ids).
 
     ``rows_by_place`` estimates the history rows per (corridor id, flow point id), 0 for
-    none; ``quota_countries`` as from ``alerts.incremental.quota_countries`` (``{"*"}`` = every
+    none; ``quota_countries`` as from ``alerts.runner.incremental.quota_countries`` (``{"*"}`` = every
     country). The first chunk also owns observations off the network.
     """
     corridors = sorted(set(corridor_ids))

@@ -2,7 +2,7 @@
 "evaluate now" and backtests.
 
 Incremental: claim a batch of queued observations (``FOR UPDATE SKIP LOCKED``, so several
-runners share the queue), evaluate them (``alerts.incremental``: recent rows for every rule,
+runners share the queue), evaluate them (``alerts.runner.incremental``: recent rows for every rule,
 whole history only where a rule comparing with earlier seasons may fire), write alerts, and
 delete the claimed queue rows, all in one transaction per batch: each observation is
 evaluated exactly once, and a crash loses only the batch in hand (its queue rows are still
@@ -23,20 +23,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from alerts import time_checks
 from alerts.alerts import repository as repo
 from alerts.alerts import service
 from alerts.alerts.feed_events import raise_feed_events
 from alerts.alerts.hazard_follow import follow_hazards
 from alerts.alerts.models import RuleRun
-from alerts.chunks import CHUNK_ROWS
-from alerts.flagged import mark_flagged
-from alerts.incremental import queued_findings
-from alerts.rejudge import rejudge_withdrawn
 from alerts.rules.config import DEFAULT_RULES_FILE, RuleSet, load_rules, parse_rules
 from alerts.rules.dedup import merge
 from alerts.rules.engine import evaluate
 from alerts.rules.model import Finding
+from alerts.runner import time_checks
+from alerts.runner.chunks import CHUNK_ROWS
+from alerts.runner.flagged import mark_flagged
+from alerts.runner.incremental import queued_findings
+from alerts.runner.rejudge import rejudge_withdrawn
 from ttt.config import get_settings
 from ttt.versioned import versioned
 
@@ -97,7 +97,7 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
     """Evaluate one batch of queued observations; nothing to do returns an empty result.
 
     Places needing their history are evaluated in chunks of about ``chunk_rows`` rows (see
-    :mod:`alerts.chunks`), so memory stays bounded however many places an upload touched.
+    :mod:`alerts.runner.chunks`), so memory stays bounded however many places an upload touched.
     """
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
@@ -117,7 +117,7 @@ def run_queue(session: Session, rules: RuleSet | None = None, now: datetime | No
 def run_time_checks(session: Session, rules: RuleSet | None = None, now: datetime | None = None) -> RunResult:
     """Hazard rules from the end of the last time-based check (or a day back) to now, for the
     hazards written or starting since then and the herds they concern, and the calendar rules
-    for the recent herds of places whose calendar was written since then (``alerts.time_checks``)."""
+    for the recent herds of places whose calendar was written since then (``alerts.runner.time_checks``)."""
     rules = rules or active_rules()
     now = now or datetime.now(UTC)
     hazard_rules = [r for r in rules.rules if r.type == "hazard"]

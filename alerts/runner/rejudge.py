@@ -26,11 +26,11 @@ from alerts.alerts import repository as repo
 from alerts.alerts.lifecycle import SYSTEM, add_history, bump, notify
 from alerts.alerts.models import Alert
 from alerts.alerts.service import _widen
-from alerts.chunks import CHUNK_ROWS
-from alerts.flagged import mark_flagged
-from alerts.incremental import history_start, place_findings
 from alerts.rules.config import RuleSet
 from alerts.rules.model import Finding, severity_rank
+from alerts.runner.chunks import CHUNK_ROWS
+from alerts.runner.flagged import mark_flagged
+from alerts.runner.incremental import history_start, place_findings
 
 REASONS = {"rejected": ("rejected in review", "rejeté(s) à la revue"),
            "replaced": ("corrected by the enumerator", "corrigé(s) par l'enquêteur")}

@@ -3,7 +3,7 @@ needs, so the scheduler's memory follows the hazards that moved, not the volume 
 observations.
 
 Every upload's run already judges its herds against every hazard (the hazard rules are
-among the recent-row rules of ``alerts.incremental``), and a hazard judged once with every
+among the recent-row rules of ``alerts.runner.incremental``), and a hazard judged once with every
 herd of its lookback needs no second look until it changes. So a check looks at hazards
 written since the last check, or starting since then (``repository.hazards_to_check``), and
 at the herds they can concern: those on a corridor whose buffer the hazard touches (the
@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from alerts.alerts import repository as repo
-from alerts.incremental import recent_days
 from alerts.rules.config import Rule, RuleSet
+from alerts.runner.incremental import recent_days
 from ttt.geo import buffer_m
 
 WRITE_MARGIN = timedelta(minutes=5)  # a hazard written by a transaction that committed late

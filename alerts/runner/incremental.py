@@ -8,7 +8,7 @@
    rows already show something: a window over the floor, a herd beyond the onset or end
    the earlier seasons allow, a value not seen there before. ``alerts.rules.screen`` finds
    those places from recent rows and daily counts; only they are evaluated again over
-   their whole history (``history_seasons`` back), chunk by chunk (``alerts.chunks``).
+   their whole history (``history_seasons`` back), chunk by chunk (``alerts.runner.chunks``).
 
 So an ordinary upload reads days of rows rather than seasons, and the findings are those of
 evaluating everything over the whole history (``screen=False``), which the tests check.
@@ -23,13 +23,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from alerts.alerts import repository as repo
-from alerts.chunks import CHUNK_ROWS, plan_chunks
 from alerts.rules import screen, timegrid
 from alerts.rules.config import Rule, RuleSet
 from alerts.rules.context import Context
 from alerts.rules.engine import EVALUATORS, evaluate
 from alerts.rules.mass import baseline_spans, candidate_windows
 from alerts.rules.model import Finding, to_dt64
+from alerts.runner.chunks import CHUNK_ROWS, plan_chunks
 
 
 def needs_history(rule: Rule) -> bool:
@@ -227,7 +227,7 @@ def place_findings(session: Session, network: repo.Network, rules: RuleSet, now:
 def _chunked(session: Session, network: repo.Network, now: datetime, load_from: datetime,
              corridor_ids: list[int], fp_ids: list[int], off_network: list[str], chunk_rows: int,
              spans: list[tuple[datetime, datetime]] | None = None, quotas: set[str] | None = None):
-    """Each chunk of these places (``alerts.chunks``) with its rows from ``load_from`` to
+    """Each chunk of these places (``alerts.runner.chunks``) with its rows from ``load_from`` to
     ``now``, one chunk in memory at a time; observations off the network go with the first."""
     estimate = repo.rows_by_place(session, load_from, corridor_ids, fp_ids)
     chunks = plan_chunks(network, corridor_ids, fp_ids, estimate, quotas, budget=chunk_rows)
