@@ -175,3 +175,24 @@ def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
                 return True
         time.sleep(step)
     return False
+
+
+@contextlib.contextmanager
+def migrated_cluster(database: str):
+    """A throw-away cluster holding one migrated database, destroyed afterwards; the test is
+    skipped (with the reason) where no private cluster can be started."""
+    import pytest
+
+    from ttt.migrate import ensure_database, upgrade
+
+    reason = why_no_cluster()
+    if reason:
+        pytest.skip(f"no private PostgreSQL cluster possible: {reason}")
+    c = PgCluster()
+    try:
+        c.start()
+        ensure_database(c.url(database))
+        upgrade(c.url(database), "head")
+        yield c
+    finally:
+        c.destroy()

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from bench import generate
 from bench.database import copy_observations, load_network
-from tests.faults.harness import ROOT, ApiProcess, PgCluster, wait_until, why_no_cluster
+from tests.faults.harness import ROOT, ApiProcess, migrated_cluster, wait_until
 
 pytestmark = pytest.mark.fault
 DB, REF = "ttt_engine_fault", "ttt_engine_ref"
@@ -45,19 +45,8 @@ def clean_db():
 
 @pytest.fixture(scope="module")
 def cluster():
-    reason = why_no_cluster()
-    if reason:
-        pytest.skip(f"no private PostgreSQL cluster possible: {reason}")
-    c = PgCluster()
-    try:
-        c.start()
-        from ttt.migrate import ensure_database, upgrade
-
-        ensure_database(c.url(DB))
-        upgrade(c.url(DB), "head")
+    with migrated_cluster(DB) as c:
         yield c
-    finally:
-        c.destroy()
 
 
 def _scalar(url: str, sql: str, **params):

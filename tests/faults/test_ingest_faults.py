@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.orm import Session
 
-from tests.faults.harness import ApiProcess, PgCluster, wait_until, why_no_cluster
+from tests.faults.harness import ApiProcess, migrated_cluster, wait_until
 from tests.integration.ingest_factories import CORRIDOR, FMP, record
 
 pytestmark = pytest.mark.fault
@@ -32,19 +32,8 @@ def clean_db():
 
 @pytest.fixture(scope="module")
 def cluster():
-    reason = why_no_cluster()
-    if reason:
-        pytest.skip(f"no private PostgreSQL cluster possible: {reason}")
-    c = PgCluster()
-    try:
-        c.start()
-        from ttt.migrate import ensure_database, upgrade
-
-        ensure_database(c.url(DB))
-        upgrade(c.url(DB), "head")
+    with migrated_cluster(DB) as c:
         yield c
-    finally:
-        c.destroy()
 
 
 @pytest.fixture(scope="module")

@@ -93,3 +93,17 @@ def screenshot(page, name: str) -> Path:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+@pytest.fixture
+def live(app):
+    """The app served on a free local port for the browser."""
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def chromium():
+    b = Browser()
+    yield b
+    b.close()

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests.integration.browser import chromium, live  # noqa: F401  (fixtures of the browser tests)
 from ttt.config import get_settings
 from ttt.db import get_engine, session_factory
 from ttt.migrate import drop_database, ensure_database, upgrade

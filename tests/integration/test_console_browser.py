@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.browser import Browser, LiveServer, page_bytes, screenshot
+from tests.integration.browser import page_bytes, screenshot
 from tests.integration.console_factories import seed_two_countries
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live(app):
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def chromium():
-    b = Browser()
-    yield b
-    b.close()
 
 
 def sign_in(page, base: str, token: str) -> None:

@@ -8,24 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from corridors.quality import repository as quality
-from tests.integration.browser import Browser, LiveServer
 from tests.integration.console_factories import seed_two_countries
 from tests.integration.test_console_browser import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live(app):
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def chromium():
-    b = Browser()
-    yield b
-    b.close()
 
 
 def test_a_data_manager_sees_the_open_data_gaps_on_the_quality_page(live, chromium, session, make_user):

@@ -21,10 +21,10 @@ def _register_optional() -> None:
     from ttt.cli import import_geo, import_obs, rules  # noqa: F401  (register on import)
 
     app.add_typer(rules.rules_app, name="rules")
-    from ttt.cli.stats import stats_app  # helper S
+    from ttt.cli.stats import stats_app
 
     app.add_typer(stats_app, name="stats")
-    from ttt.cli.deliveries import deliveries_app  # helper D
+    from ttt.cli.deliveries import deliveries_app
 
     app.add_typer(deliveries_app, name="deliveries")
     from ttt.cli.network import network_app
