@@ -248,8 +248,33 @@ def check_observed_at(v: datetime, opts: ValidationOptions) -> datetime:
     return v.astimezone(UTC)
 
 
-class ObservationIn(BaseModel):
-    """One flow-monitoring record, exactly the issue-5 contract (extend, never rename)."""
+class FieldRecordIn(BaseModel):
+    """What every record a field team sends (a count or a zero report) validates alike: its id
+    (ODK's ``uuid:`` prefix dropped), its time (a timezone, not in the future) and its notes."""
+
+    @field_validator("id", mode="before", check_fields=False)
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        return strip_uuid_prefix(v)
+
+    @field_validator("notes", mode="before", check_fields=False)
+    @classmethod
+    def _notes(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    @field_validator("observed_at", mode="before", check_fields=False)
+    @classmethod
+    def _observed_at_type(cls, v: Any) -> Any:
+        return observed_at_input(v)
+
+    @field_validator("observed_at", check_fields=False)
+    @classmethod
+    def _observed_at(cls, v: datetime, info: ValidationInfo) -> datetime:
+        return check_observed_at(v, _opts(info))
+
+
+class ObservationIn(FieldRecordIn):
+    """One flow-monitoring record (the contract: extend, never rename)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -271,9 +296,9 @@ class ObservationIn(BaseModel):
     #: the id of the record this one replaces (an edit: ODK/KoBo ``meta/deprecatedID``)
     replaces: uuid.UUID | None = None
 
-    @field_validator("id", "replaces", mode="before")
+    @field_validator("replaces", mode="before")
     @classmethod
-    def _id(cls, v: Any) -> Any:
+    def _replaces(cls, v: Any) -> Any:
         return strip_uuid_prefix(v)
 
     @field_validator("counts")
@@ -289,21 +314,6 @@ class ObservationIn(BaseModel):
         if isinstance(v, str) and not v.strip():
             return None
         return v
-
-    @field_validator("notes", mode="before")
-    @classmethod
-    def _notes(cls, v: Any) -> Any:
-        return "" if v is None else v
-
-    @field_validator("observed_at", mode="before")
-    @classmethod
-    def _observed_at_type(cls, v: Any) -> Any:
-        return observed_at_input(v)
-
-    @field_validator("observed_at")
-    @classmethod
-    def _observed_at(cls, v: datetime, info: ValidationInfo) -> datetime:
-        return check_observed_at(v, _opts(info))
 
     @field_validator("direction", mode="before")
     @classmethod

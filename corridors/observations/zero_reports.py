@@ -17,26 +17,22 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from corridors.observations.schemas import (
     Counts,
+    FieldRecordIn,
     Herders,
     Location,
     RecordResult,
     ValidationOptions,
     _bool,
-    _opts,
-    check_observed_at,
     errors_from,
-    observed_at_input,
     strip_uuid_prefix,
 )
 from ttt.i18n import Text
@@ -55,7 +51,7 @@ def is_zero_report(raw: Any) -> bool:
         return False
 
 
-class ZeroReportIn(BaseModel):
+class ZeroReportIn(FieldRecordIn):
     """One zero report. Answers a form may send empty or 0 (counts, herders, position) are
     allowed, never used; a count above 0 contradicts the report and is refused."""
 
@@ -71,26 +67,6 @@ class ZeroReportIn(BaseModel):
     location: Location | None = None
     counts: Counts = Field(default_factory=Counts)
     herders: Herders = Field(default_factory=Herders)
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id(cls, v: Any) -> Any:
-        return strip_uuid_prefix(v)
-
-    @field_validator("observed_at", mode="before")
-    @classmethod
-    def _observed_at_type(cls, v: Any) -> Any:
-        return observed_at_input(v)
-
-    @field_validator("observed_at")
-    @classmethod
-    def _observed_at(cls, v: datetime, info: ValidationInfo) -> datetime:
-        return check_observed_at(v, _opts(info))
-
-    @field_validator("notes", mode="before")
-    @classmethod
-    def _notes(cls, v: Any) -> Any:
-        return "" if v is None else v
 
     @field_validator("zero_report", mode="before")
     @classmethod
