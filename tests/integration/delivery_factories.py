@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -82,3 +83,21 @@ def dispatcher(registry, clock, **kw) -> Dispatcher:
 def deliveries(session) -> list[Delivery]:
     session.expire_all()
     return list(session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+@contextlib.contextmanager
+def environment(monkeypatch, values: dict[str, str]):
+    """Settings read from these TTT_* variables for the duration (both settings caches cleared
+    on the way in and out, so no other test sees them)."""
+    from alerts.delivery.settings import get_delivery_settings
+
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    get_delivery_settings.cache_clear()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        get_delivery_settings.cache_clear()

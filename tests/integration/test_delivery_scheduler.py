@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from alerts.delivery.settings import get_delivery_settings
 from tests.channel_servers import smtp_sink
-from tests.integration.delivery_factories import make_subscription
+from tests.integration.delivery_factories import environment, make_subscription
 from tests.integration.ingest_factories import CONTRACT, FMP
 from tests.integration.ingest_factories import network as network  # noqa: F401  (fixture)
 from ttt.config import get_settings
@@ -43,18 +43,9 @@ def test_only_one_leader_and_takeover_when_it_dies(engine):
 
 @pytest.fixture
 def smtp_settings(monkeypatch):
-    with smtp_sink() as sink:
-        monkeypatch.setenv("TTT_SMTP_HOST", sink.host)
-        monkeypatch.setenv("TTT_SMTP_PORT", str(sink.port))
-        monkeypatch.setenv("TTT_PUBLIC_URL", "https://ttt.example.org")
-        get_settings.cache_clear()
-        get_delivery_settings.cache_clear()
-        try:
-            yield sink
-        finally:
-            monkeypatch.undo()
-            get_settings.cache_clear()
-            get_delivery_settings.cache_clear()
+    with smtp_sink() as sink, environment(monkeypatch, {
+            "TTT_SMTP_HOST": sink.host, "TTT_SMTP_PORT": str(sink.port), "TTT_PUBLIC_URL": "https://ttt.example.org"}):
+        yield sink
 
 
 def test_observation_to_french_email_within_60_seconds(network, smtp_settings, session, client, make_user, auth):  # noqa: F811

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import text
 
 from alerts.delivery.outbox import enqueue
-from alerts.delivery.settings import get_delivery_settings
 from tests.faults.harness import wait_until
+from tests.integration.delivery_factories import environment
 from tests.integration.test_delivery_factories import make_alert, make_subscription
 from tests.integration.test_ingest_support import CONTRACT, FMP
 from tests.integration.test_ingest_support import network as network  # noqa: F401  (fixture)
@@ -64,18 +64,10 @@ def test_committed_work_notifies_and_rolled_back_work_does_not(network, session,
 
 @pytest.fixture
 def hour_intervals(monkeypatch):
-    with smtp_sink() as sink:
-        for name, value in {"TTT_SMTP_HOST": sink.host, "TTT_SMTP_PORT": str(sink.port),
-                            "TTT_EVALUATE_INTERVAL_S": "3600", "TTT_DISPATCH_INTERVAL_S": "3600"}.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        get_delivery_settings.cache_clear()
-        try:
-            yield sink
-        finally:
-            monkeypatch.undo()
-            get_settings.cache_clear()
-            get_delivery_settings.cache_clear()
+    with smtp_sink() as sink, environment(monkeypatch, {
+            "TTT_SMTP_HOST": sink.host, "TTT_SMTP_PORT": str(sink.port),
+            "TTT_EVALUATE_INTERVAL_S": "3600", "TTT_DISPATCH_INTERVAL_S": "3600"}):
+        yield sink
 
 
 def test_an_upload_becomes_an_email_by_wake_ups_alone(network, hour_intervals, session, client, make_user, auth):  # noqa: F811
