@@ -78,13 +78,13 @@ def place_names(session: Session) -> dict[str, str]:
 def _queue_key(a: dict[str, Any]) -> tuple:
     sev = ALERT_SEVERITIES.index(a["severity"]) if a.get("severity") in ALERT_SEVERITIES else 0
     # held = told to nobody until someone confirms it: the most urgent decision of all
-    return (not a.get("held"), _VERIFY_ORDER.get(a.get("verification") or "", 2), _STATUS_ORDER.get(a.get("status"), 3), -sev,
-            "" if a.get("updated_at") is None else _neg(a["updated_at"]))
+    return (not a.get("held"), _VERIFY_ORDER.get(a.get("verification") or "", 2), _STATUS_ORDER.get(a.get("status"), 3), -sev)
 
 
-def _neg(iso: str) -> str:
-    # newest first inside a group, with one ascending sort
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in iso)
+def queue_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What waits for a decision first; newest change first inside each group (sorts are stable)."""
+    newest_first = sorted(items, key=lambda a: a.get("updated_at") or "", reverse=True)
+    return sorted(newest_first, key=_queue_key)
 
 
 def inbox_context(session: Session, user: Principal, status: str | None, type_: str | None,
@@ -93,7 +93,7 @@ def inbox_context(session: Session, user: Principal, status: str | None, type_: 
                     type=type_ if type_ in ALERT_TYPES else None,
                     severity=severity if severity in ALERT_SEVERITIES else None, limit=INBOX_LIMIT)
     rows, total = alerts.list_alerts(session, user, f)
-    items = sorted((alerts.alert_json(a, user) for a in rows), key=_queue_key)
+    items = queue_order([alerts.alert_json(a, user) for a in rows])
     return {"alerts": items, "total": total, "shown": len(items), "statuses": ALERT_STATUSES, "names": place_names(session),
             "types": ALERT_TYPES, "severities": ALERT_SEVERITIES,
             "filters": {"status": status or "", "type": type_ or "", "severity": severity or ""}}
